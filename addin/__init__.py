@@ -1,0 +1,3 @@
+"""baocao: spreadsheet-first reporting for Vietnamese government offices."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,91 @@
+"""The campaign folder: where config, templates, returns and results live on disk."""
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from addin.config import SHIPPED_CONFIG, CampaignConfig, load_config
+from addin.errors import BaocaoError
+
+CONFIG_NAME = "config.yaml"
+LAYOUTS_DIR = "workbook_templates"
+OUTGOING_DIR = "1_bieu_mau_gui"
+INBOX_DIR = "2_bao_cao_nhan"
+RESULTS_DIR = "3_ket_qua"
+SHIPPED_LAYOUTS = SHIPPED_CONFIG.parent / LAYOUTS_DIR
+
+FOLDER_GUIDE = f"""THƯ MỤC ĐỢT BÁO CÁO (do baocao tạo)
+
+{CONFIG_NAME}      cấu hình đợt báo cáo: đơn vị, biểu mẫu, quy tắc kiểm tra, hạn nộp.
+{LAYOUTS_DIR}/  biểu mẫu gốc; có thể mở bằng Excel để đổi phông chữ, màu, độ rộng cột, thêm logo.
+{OUTGOING_DIR}/     biểu mẫu riêng của từng đơn vị, để gửi đi (lệnh: baocao templates).
+{INBOX_DIR}/    bỏ các tệp báo cáo đơn vị gửi về vào đây (kể cả trong thư mục con).
+{RESULTS_DIR}/         kết quả kiểm tra và bảng tổng hợp.
+"""
+
+
+@dataclass(frozen=True)
+class CampaignFolder:
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def layouts(self) -> Path:
+        return self.root / LAYOUTS_DIR
+
+    @property
+    def outgoing(self) -> Path:
+        return self.root / OUTGOING_DIR
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / INBOX_DIR
+
+    @property
+    def results(self) -> Path:
+        return self.root / RESULTS_DIR
+
+    def load_config(self) -> CampaignConfig:
+        return load_config(self.config_path)
+
+
+def open_campaign(directory: Path | str) -> CampaignFolder:
+    folder = CampaignFolder(Path(directory).resolve())
+    if not folder.config_path.is_file():
+        raise BaocaoError(
+            f"Thư mục {folder.root} chưa phải thư mục đợt báo cáo (không có {CONFIG_NAME}). "
+            f"Hãy chạy «baocao init {directory}» trước, hoặc chuyển vào đúng thư mục."
+        )
+    return folder
+
+
+def init_campaign(directory: Path | str, config_file: Path | str | None = None) -> CampaignFolder:
+    """Make a campaign folder from a config (validated first) and the shipped layouts."""
+    source = Path(config_file) if config_file else SHIPPED_CONFIG
+    config = load_config(source)
+    folder = CampaignFolder(Path(directory).resolve())
+    if folder.config_path.exists():
+        raise BaocaoError(
+            f"Thư mục {folder.root} đã có {CONFIG_NAME}; không ghi đè để khỏi mất cấu hình đang dùng. "
+            "Hãy chọn thư mục khác hoặc sửa trực tiếp tệp cấu hình đó."
+        )
+    for path in (folder.root, folder.layouts, folder.outgoing, folder.inbox, folder.results):
+        path.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, folder.config_path)
+    (folder.root / "DOC_TRUOC.txt").write_text(FOLDER_GUIDE, encoding="utf-8")
+    _copy_shipped_layouts(config, folder)
+    return folder
+
+
+def _copy_shipped_layouts(config: CampaignConfig, folder: CampaignFolder) -> None:
+    from addin.templates import MASTER_NAME, read_master_meta
+
+    for layout in sorted(SHIPPED_LAYOUTS.glob("*.xlsx")):
+        if layout.name == MASTER_NAME:
+            meta = read_master_meta(layout)
+            if meta.get("master_fingerprint") != config.master_fingerprint:
+                continue
+        shutil.copyfile(layout, folder.layouts / layout.name)
