@@ -208,8 +208,8 @@ class FormChecks:
     def _validation_options(self, field: FormField) -> tuple[str | None, dict, str] | None:
         if field.type in NUMERIC_TYPES:
             kind = "whole" if field.type == "integer" else "decimal"
-            low = field.min if field.min is not None else -1e15
-            high = field.max if field.max is not None else 1e15
+            low = field.min if field.min is not None else -999_999_999
+            high = field.max if field.max is not None else 999_999_999
             return kind, {"operator": "between", "formula1": f"{low:g}", "formula2": f"{high:g}"}, number_rule_text(field)
         if field.type == "date":
             if field.within_period:

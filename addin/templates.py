@@ -10,7 +10,7 @@ not model), and costs about a millisecond per unit.
 import io
 import os
 import re
-import tempfile
+import secrets
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -134,7 +134,7 @@ class MasterBuilder:
     def _column_widths(self, sheet_name: str) -> list[float]:
         tables = [s for s in self.form.sections if s.sheet == sheet_name and s.kind == "table"]
         if not tables:
-            return [5, 38, 50, 22]
+            return [5, 38, 45, 12]
         widest = max(tables, key=lambda s: len(s.fields) + s.numbered)
         widths = [5.0] if widest.numbered else []
         widths += [field.width or DEFAULT_WIDTHS[field.type] for field in widest.fields]
@@ -601,19 +601,18 @@ class TemplatesResult:
 def write_bytes_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".~tmp_", suffix=path.suffix)
+    temporary = path.with_name(f".~tmp_{secrets.token_hex(6)}{path.suffix}")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        temporary.write_bytes(data)
         os.replace(temporary, path)
     except PermissionError as error:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise BaocaoError(
             f"Không ghi được tệp {path}: tệp đang mở trong Excel hoặc thư mục không cho ghi. "
             "Hãy đóng tệp rồi chạy lại."
         ) from error
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

@@ -1,0 +1,16 @@
+"""Rebuild the shipped default layouts in `workbook_templates/` from the shipped config.
+
+Run `python -m addin.layouts` after changing `config.yaml`; a test fails while they differ.
+"""
+
+from addin.campaign import SHIPPED_LAYOUTS
+from addin.config import load_config
+from addin.templates import MASTER_NAME, build_master, write_bytes_atomically
+
+
+def rebuild_shipped_layouts() -> None:
+    write_bytes_atomically(SHIPPED_LAYOUTS / MASTER_NAME, build_master(load_config()))
+
+
+if __name__ == "__main__":
+    rebuild_shipped_layouts()

@@ -1,0 +1,91 @@
+"""LibreOffice headless as a second real client: templates open, print, and check themselves."""
+
+from datetime import datetime
+
+import pytest
+
+from tests.conftest import libreoffice_convert
+from tests.workbook_access import calamine_grid, fill_workbook, read_named_values
+
+TASK_ROWS = [{"tinh_trang": "Đã thực hiện", "ket_qua": "Đã hoàn thành."} for _ in range(8)]
+GOOD_FIELDS = {
+    "nguoi_bao_cao": "Nguyễn Thị Hoa",
+    "chuc_vu": "Phó trưởng phòng",
+    "dien_thoai": "0214 3840 123",
+    "email": "hoa@laocai.example",
+    "ngay_bao_cao": datetime(2019, 12, 16),
+    "so_cuoc_kiem_tra": 2,
+    "so_tap_the_bieu_duong": 1,
+    "so_ca_nhan_bieu_duong": 3,
+    "so_phu_nu_duoc_ho_tro": 12,
+    "so_tre_em_duoc_ho_tro": 20,
+}
+GOOD_ACTIVITY = {
+    "noi_dung": "Nói chuyện chuyên đề phòng, chống bạo lực gia đình",
+    "hinh_thuc": "Nói chuyện chuyên đề",
+    "ngay": datetime(2019, 11, 20),
+    "dia_diem": "Xã Bản Vược",
+    "co_quan_phoi_hop": "Hội LHPN huyện",
+    "tong": 120,
+    "nam": 50,
+    "nu": 70,
+}
+DOCUMENT = {"so_ky_hieu": "125/KH-PGDĐT", "ngay_ban_hanh": datetime(2019, 11, 1), "trich_yeu": "Kế hoạch triển khai"}
+
+
+def panel_after_recalculation(campaign, tmp_path, fields, activities):
+    _, result = campaign
+    filled = tmp_path / "filled.xlsx"
+    tables = {"van_ban": [DOCUMENT], "hoat_dong": activities, "nhiem_vu": TASK_ROWS}
+    fill_workbook(result.unit_files[1], filled, fields, tables)
+    recalculated = libreoffice_convert(filled, "xlsx", tmp_path / "lo")
+    counts = read_named_values(recalculated, ["bc_check_errors", "bc_check_warnings", "bc_check_status"])
+    lines = [row for row in calamine_grid(recalculated, "Kiểm tra") if row[4] in ("Lỗi", "Cảnh báo")]
+    failing = {row[1]: row[3] for row in lines if row[3]}
+    return counts, failing
+
+
+def test_complete_return_shows_no_errors(campaign, tmp_path):
+    counts, failing = panel_after_recalculation(campaign, tmp_path, GOOD_FIELDS, [GOOD_ACTIVITY, GOOD_ACTIVITY])
+    assert failing == {}
+    assert counts["bc_check_errors"] == 0
+    assert counts["bc_check_status"] == "ĐÃ ĐỦ: không còn lỗi, có thể gửi báo cáo."
+
+
+def test_panel_counts_exactly_a_wrong_total_and_a_missing_field(campaign, tmp_path):
+    fields = {**GOOD_FIELDS, "chuc_vu": None}
+    wrong_total = {**GOOD_ACTIVITY, "tong": 125}
+    counts, failing = panel_after_recalculation(campaign, tmp_path, fields, [GOOD_ACTIVITY, wrong_total])
+    assert failing == {
+        "Chưa nhập «Chức vụ»": 1,
+        "Có dòng sai: Tổng số người tham gia phải bằng số Nam cộng số Nữ.": 1,
+    }
+    assert counts["bc_check_errors"] == 2
+    assert counts["bc_check_status"] == "CÒN 2 LỖI: xem trang «Kiểm tra» và sửa các ô tô màu trước khi gửi."
+
+
+def test_panel_counts_typing_mistakes_and_warnings(campaign, tmp_path):
+    mistakes = {**GOOD_ACTIVITY, "nam": "50 người", "ngay": datetime(2020, 1, 5), "hinh_thuc": "Hội thảo"}
+    huge = {**GOOD_ACTIVITY, "tong": 6000, "nam": 3000, "nu": 3000}
+    half_filled = {"noi_dung": "Tọa đàm"}
+    counts, failing = panel_after_recalculation(campaign, tmp_path, GOOD_FIELDS, [mistakes, huge, half_filled])
+    assert failing == {
+        "Có dòng: «Nam» phải là số nguyên ≥ 0": 1,
+        "Có dòng: «Ngày tổ chức» phải là ngày trong khoảng 15/11/2019 - 15/12/2019": 1,
+        "Có dòng: «Hình thức» phải chọn trong danh sách": 1,
+        "Có dòng chưa nhập «Hình thức»": 1,
+        "Có dòng chưa nhập «Ngày tổ chức»": 1,
+        "Có dòng chưa nhập «Địa bàn/địa điểm»": 1,
+        "Có dòng chưa nhập «Tổng số»": 1,
+        "Có dòng chưa nhập «Nam»": 1,
+        "Có dòng chưa nhập «Nữ»": 1,
+        "Có dòng sai: Số người tham gia một hoạt động trên 5.000 người là bất thường, hãy kiểm tra lại.": 1,
+    }
+    assert (counts["bc_check_errors"], counts["bc_check_warnings"]) == (9, 1)
+
+
+@pytest.mark.parametrize("which", ["shipped", "second"])
+def test_templates_open_and_print_to_pdf(campaign, second_campaign, tmp_path, which):
+    _, result = campaign if which == "shipped" else second_campaign
+    pdf = libreoffice_convert(result.unit_files[0], "pdf", tmp_path)
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
