@@ -33,7 +33,9 @@ app = typer.Typer(
 errors = Console(stderr=True)
 _options = {"debug": False}
 
-DirArgument = Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục đợt báo cáo (mặc định: thư mục hiện tại).")]
+DirArgument = Annotated[
+    Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục đợt báo cáo (mặc định: thư mục hiện tại).")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON (cho máy đọc).")]
 
 
@@ -66,7 +68,9 @@ class ProgressBar:
 
 @app.callback()
 def main(
-    debug: Annotated[bool, typer.Option("--debug", help="Khi có lỗi bất ngờ, in chi tiết kỹ thuật (cho người hỗ trợ).")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Khi có lỗi bất ngờ, in chi tiết kỹ thuật (cho người hỗ trợ).")
+    ] = False,
     version: Annotated[bool, typer.Option("--version", help="In phiên bản rồi thoát.")] = False,
 ) -> None:
     """baocao: tạo biểu mẫu, nhận, kiểm tra và tổng hợp báo cáo của các đơn vị."""
@@ -80,7 +84,10 @@ def main(
 def init(
     directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục đợt báo cáo sẽ tạo.")],
     config: Annotated[
-        Path | None, typer.Option("--config", metavar="TỆP", help="Tệp cấu hình dùng cho đợt (mặc định: config.yaml đi kèm baocao).")
+        Path | None,
+        typer.Option(
+            "--config", metavar="TỆP", help="Tệp cấu hình dùng cho đợt (mặc định: config.yaml đi kèm baocao)."
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -97,7 +104,8 @@ def init(
 def templates(
     directory: DirArgument = Path("."),
     only: Annotated[
-        list[str] | None, typer.Option("--only", metavar="MÃ_ĐƠN_VỊ", help="Chỉ tạo cho đơn vị có mã này (dùng nhiều lần được).")
+        list[str] | None,
+        typer.Option("--only", metavar="MÃ_ĐƠN_VỊ", help="Chỉ tạo cho đơn vị có mã này (dùng nhiều lần được)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -109,7 +117,9 @@ def templates(
 
 @app.command()
 def demo(
-    directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục cho đợt mẫu.")] = Path("dot_bao_cao_mau"),
+    directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục cho đợt mẫu.")] = Path(
+        "dot_bao_cao_mau"
+    ),
     as_json: JsonOption = False,
 ) -> None:
     """Chạy thử trên đợt báo cáo mẫu (năm 2019): tạo thư mục đợt và biểu mẫu cho mọi đơn vị."""
@@ -149,7 +159,8 @@ def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: 
         return
     if result.master_backup:
         typer.echo(
-            f"Cấu hình đã đổi nên biểu mẫu gốc được tạo lại; bản cũ (kể cả định dạng đã sửa) lưu ở {result.master_backup}."
+            "Cấu hình đã đổi nên biểu mẫu gốc được tạo lại; "
+            f"bản cũ (kể cả định dạng đã sửa) lưu ở {result.master_backup}."
         )
     state = "mới tạo" if result.master_rebuilt else "đã có, giữ nguyên định dạng"
     typer.echo(f"Biểu mẫu gốc ({state}): {result.master}")
@@ -184,9 +195,9 @@ def run(arguments: list[str] | None = None) -> int:
     except _click.exceptions.UsageError as error:
         errors.print(f"[bold red]Lỗi:[/] {usage_error_text(error)}", highlight=False)
         return EXIT_USAGE
-    except (typer.Exit, _click.exceptions.Exit) as done:
+    except typer.Exit as done:
         return done.exit_code
-    except (KeyboardInterrupt, _click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         errors.print("Đã dừng theo yêu cầu.")
         return 130
     except Exception as error:

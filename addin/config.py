@@ -285,9 +285,7 @@ class ConfigError(BaocaoError):
         shown = problems[:15]
         more = f"\n  … và {len(problems) - 15} lỗi khác." if len(problems) > 15 else ""
         lines = "\n".join(f"  - {problem}" for problem in shown)
-        super().__init__(
-            f"Tệp cấu hình {file} có {len(problems)} lỗi, hãy sửa rồi chạy lại:\n{lines}{more}"
-        )
+        super().__init__(f"Tệp cấu hình {file} có {len(problems)} lỗi, hãy sửa rồi chạy lại:\n{lines}{more}")
 
 
 Path_ = tuple[str | int, ...]
@@ -322,15 +320,15 @@ def _parse_yaml(file: Path, text: str) -> tuple[dict[Path_, int], Any]:
         mark = getattr(error, "problem_mark", None)
         where = f"dòng {mark.line + 1}, cột {mark.column + 1}" if mark else "không rõ dòng"
         problem = getattr(error, "problem", None) or "sai cú pháp YAML"
-        raise ConfigError(
-            file, [f"{where}: viết sai cú pháp ({problem}). Kiểm tra thụt lề và dấu hai chấm."]
-        ) from None
+        raise ConfigError(file, [f"{where}: viết sai cú pháp ({problem}). Kiểm tra thụt lề và dấu hai chấm."]) from None
     if not isinstance(data, dict):
         raise ConfigError(file, ["tệp không chứa các mục cấu hình (campaign, issuer, unit_groups, form, ...)."])
     lines: dict[Path_, int] = {}
     duplicates = list(_index_lines(node, (), lines))
     if duplicates:
-        raise ConfigError(file, [_describe(where, "mục này bị viết hai lần; chỉ giữ một.", lines) for where in duplicates])
+        raise ConfigError(
+            file, [_describe(where, "mục này bị viết hai lần; chỉ giữ một.", lines) for where in duplicates]
+        )
     return lines, data
 
 
@@ -420,13 +418,17 @@ def _semantic_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
 def _date_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
     period, deadline = config.campaign.period, config.campaign.deadline
     if period.end < period.start:
-        yield ("campaign", "period", "end"), (
-            f"ngày kết thúc {period.end:%d/%m/%Y} trước ngày bắt đầu {period.start:%d/%m/%Y}."
+        yield (
+            ("campaign", "period", "end"),
+            (f"ngày kết thúc {period.end:%d/%m/%Y} trước ngày bắt đầu {period.start:%d/%m/%Y}."),
         )
     if deadline < period.end:
-        yield ("campaign", "deadline"), (
-            f"hạn nộp {deadline:%d/%m/%Y} trước ngày kết thúc đợt {period.end:%d/%m/%Y}; "
-            "hạn nộp phải từ ngày kết thúc đợt trở đi."
+        yield (
+            ("campaign", "deadline"),
+            (
+                f"hạn nộp {deadline:%d/%m/%Y} trước ngày kết thúc đợt {period.end:%d/%m/%Y}; "
+                "hạn nộp phải từ ngày kết thúc đợt trở đi."
+            ),
         )
 
 
@@ -441,14 +443,18 @@ def _unit_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
                 folded = value.casefold()
                 if folded in first_seen[key]:
                     other = format_path(first_seen[key][folded][:-1])
-                    yield where, f"{labels[key]} «{value}» bị trùng với đơn vị {other}; mỗi đơn vị cần {labels[key]} riêng."
+                    yield (
+                        where,
+                        f"{labels[key]} «{value}» bị trùng với đơn vị {other}; mỗi đơn vị cần {labels[key]} riêng.",
+                    )
                 else:
                     first_seen[key][folded] = where
             if "@" not in unit.email:
                 yield ("unit_groups", g, "units", u, "email"), f"địa chỉ thư «{unit.email}» không hợp lệ."
             if not (unit.parent or group.parent):
-                yield ("unit_groups", g, "units", u), (
-                    "chưa có cơ quan chủ quản (parent) cho quốc hiệu bên trái: ghi parent ở đơn vị hoặc ở nhóm."
+                yield (
+                    ("unit_groups", g, "units", u),
+                    ("chưa có cơ quan chủ quản (parent) cho quốc hiệu bên trái: ghi parent ở đơn vị hoặc ở nhóm."),
                 )
 
 
@@ -476,7 +482,10 @@ def _form_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
             names_here.add(field.name)
             if section.kind == "fields":
                 if field.name in single_fields:
-                    yield (*field_where, "name"), f"tên trường «{field.name}» đã dùng ở phần khác; tên trường đơn phải khác nhau."
+                    yield (
+                        (*field_where, "name"),
+                        f"tên trường «{field.name}» đã dùng ở phần khác; tên trường đơn phải khác nhau.",
+                    )
                 single_fields.add(field.name)
             yield from _field_problems(config, section, field, field_where)
         if section.is_growable_table:
@@ -484,9 +493,13 @@ def _form_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
     for s, section in enumerate(form.sections):
         first = growable_sheets.get(section.sheet)
         if first is not None and s > first:
-            yield ("form", "sections", s, "sheet"), (
-                f"trang «{section.sheet}» đã có bảng «{form.sections[first].name}» nhiều dòng; bảng đó phải là phần "
-                "cuối cùng của trang (để đơn vị chèn thêm dòng). Hãy đặt phần này ở trang khác."
+            yield (
+                ("form", "sections", s, "sheet"),
+                (
+                    f"trang «{section.sheet}» đã có bảng «{form.sections[first].name}» nhiều dòng; "
+                    "bảng đó phải là phần cuối cùng của trang (để đơn vị chèn thêm dòng). "
+                    "Hãy đặt phần này ở trang khác."
+                ),
             )
     table_names = {section.name for section in form.sections if section.kind == "table"}
     for name in sorted(table_names & single_fields):
@@ -509,7 +522,10 @@ def _section_shape_problems(config: CampaignConfig, section: Section, where: Pat
     for g, group in enumerate(section.header_groups):
         unknown = [name for name in group.fields if name not in names]
         if unknown:
-            yield (*where, "header_groups", g, "fields"), f"không có cột «{', '.join(unknown)}» trong bảng «{section.name}»."
+            yield (
+                (*where, "header_groups", g, "fields"),
+                f"không có cột «{', '.join(unknown)}» trong bảng «{section.name}».",
+            )
             continue
         positions = sorted(names.index(name) for name in group.fields)
         if positions != list(range(positions[0], positions[0] + len(positions))):
@@ -524,13 +540,18 @@ def _section_shape_problems(config: CampaignConfig, section: Section, where: Pat
         yield (*where, "name"), "tên phần và tên cột quá dài cho tên vùng của Excel."
 
 
-def _field_problems(config: CampaignConfig, section: Section, field: FormField, where: Path_) -> Iterator[tuple[Path_, str]]:
+def _field_problems(
+    config: CampaignConfig, section: Section, field: FormField, where: Path_
+) -> Iterator[tuple[Path_, str]]:
     choices = config.form.choices
     if field.type == "select_one" and not field.choices:
         yield (*where, "choices"), "trường chọn từ danh sách (select_one) cần ghi tên danh sách lựa chọn (choices)."
     if field.choices and field.choices not in choices:
         known = ", ".join(choices) or "(chưa có danh sách nào)"
-        yield (*where, "choices"), f"không có danh sách lựa chọn «{field.choices}» trong form.choices; các danh sách có: {known}."
+        yield (
+            (*where, "choices"),
+            f"không có danh sách lựa chọn «{field.choices}» trong form.choices; các danh sách có: {known}.",
+        )
     if field.choices and field.type != "select_one":
         yield (*where, "choices"), "chỉ trường kiểu select_one mới dùng danh sách lựa chọn."
     if (field.min is not None or field.max is not None) and field.type not in NUMERIC_TYPES:
@@ -579,9 +600,12 @@ def _rule_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
                 if name in CONSTANTS:
                     continue
                 if name not in known:
-                    yield (*where, side), (
-                        f"quy tắc dùng trường «{name}» không có trong phần «{rule.scope}»; "
-                        f"các trường có: {', '.join(known)}."
+                    yield (
+                        (*where, side),
+                        (
+                            f"quy tắc dùng trường «{name}» không có trong phần «{rule.scope}»; "
+                            f"các trường có: {', '.join(known)}."
+                        ),
                     )
                 elif known[name].type not in (*NUMERIC_TYPES, "date"):
                     yield (*where, side), f"trường «{name}» không phải số hay ngày nên không tính toán được."

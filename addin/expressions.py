@@ -25,8 +25,8 @@ class Expression:
 
     @property
     def names(self) -> list[str]:
-        found = [node.id for node in ast.walk(self.tree) if isinstance(node, ast.Name)]
-        return list(dict.fromkeys(found))
+        found = sorted((node.col_offset, node.id) for node in ast.walk(self.tree) if isinstance(node, ast.Name))
+        return list(dict.fromkeys(name for _, name in found))
 
     def to_excel(self, reference: Callable[[str], str]) -> str:
         """The same arithmetic as an Excel formula; `reference` maps a name to a cell/range."""
@@ -39,17 +39,15 @@ def parse_expression(text: str) -> Expression:
     except SyntaxError as error:
         raise ExpressionError(f"biểu thức «{text}» viết sai cú pháp") from error
     for node in ast.walk(tree):
-        if not isinstance(node, ast.BinOp | ast.UnaryOp | ast.Name | ast.Constant | ast.operator | ast.unaryop | ast.Load):
-            raise ExpressionError(
-                f"biểu thức «{text}» chỉ được dùng tên trường, số, + - * / và dấu ngoặc"
-            )
+        if not isinstance(
+            node, ast.BinOp | ast.UnaryOp | ast.Name | ast.Constant | ast.operator | ast.unaryop | ast.Load
+        ):
+            raise ExpressionError(f"biểu thức «{text}» chỉ được dùng tên trường, số, + - * / và dấu ngoặc")
         if isinstance(node, ast.BinOp) and type(node.op) not in _OPERATORS:
             raise ExpressionError(f"biểu thức «{text}» chỉ được dùng các phép + - * /")
         if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.USub | ast.UAdd):
             raise ExpressionError(f"biểu thức «{text}» chỉ được dùng các phép + - * /")
-        if isinstance(node, ast.Constant) and (
-            isinstance(node.value, bool) or not isinstance(node.value, int | float)
-        ):
+        if isinstance(node, ast.Constant) and (isinstance(node.value, bool) or not isinstance(node.value, int | float)):
             raise ExpressionError(f"biểu thức «{text}» chỉ được chứa số, không chứa chữ trong ngoặc kép")
     return Expression(text=str(text), tree=tree)
 

@@ -74,7 +74,7 @@ class FormChecks:
         if field.type == "select_one":
             return f"ISNA(MATCH({ref},lst_{field.choices},0))", f"«{label}» phải chọn trong danh sách"
         if field.type == "email":
-            return f"ISERROR(FIND(\"@\",{ref}))", f"«{label}» phải là địa chỉ thư điện tử"
+            return f'ISERROR(FIND("@",{ref}))', f"«{label}» phải là địa chỉ thư điện tử"
         if field.max_length:
             return f"(LEN({ref})>{field.max_length})", f"«{label}» dài quá {field.max_length} ký tự"
         return None
@@ -129,7 +129,9 @@ class FormChecks:
         for field in section.input_fields:
             name = self.name_of(section, field.name)
             if field.required:
-                checks.append(Check(f"Chưa nhập «{field.label}»", section.sheet, f"=IF(LEN(TRIM({name}))=0,1,0)", ERROR, False))
+                checks.append(
+                    Check(f"Chưa nhập «{field.label}»", section.sheet, f"=IF(LEN(TRIM({name}))=0,1,0)", ERROR, False)
+                )
             problem = self.value_problem(field, name)
             if problem:
                 condition, text = problem
@@ -210,7 +212,11 @@ class FormChecks:
             kind = "whole" if field.type == "integer" else "decimal"
             low = field.min if field.min is not None else -999_999_999
             high = field.max if field.max is not None else 999_999_999
-            return kind, {"operator": "between", "formula1": f"{low:g}", "formula2": f"{high:g}"}, number_rule_text(field)
+            return (
+                kind,
+                {"operator": "between", "formula1": f"{low:g}", "formula2": f"{high:g}"},
+                number_rule_text(field),
+            )
         if field.type == "date":
             if field.within_period:
                 period = self.config.campaign.period

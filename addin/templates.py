@@ -29,7 +29,7 @@ from python_calamine import CalamineWorkbook
 
 from addin import __version__
 from addin.campaign import CampaignFolder
-from addin.config import NAME_PREFIX, NUMERIC_TYPES, CampaignConfig, FormField, Section, UnitEntry
+from addin.config import NAME_PREFIX, CampaignConfig, FormField, Section, UnitEntry
 from addin.errors import BaocaoError
 from addin.excel_limits import cell_text, safe_file_stem
 from addin.progress import NullReporter, Reporter
@@ -146,7 +146,9 @@ class MasterBuilder:
     def _place_section(self, section: Section) -> None:
         sheet = self._sheet_for(section)
         row = self.next_row[section.sheet]
-        self._merged_text(sheet, row, 1, self.width_of(sheet), section.label, font(bold=True), Alignment(vertical="center"))
+        self._merged_text(
+            sheet, row, 1, self.width_of(sheet), section.label, font(bold=True), Alignment(vertical="center")
+        )
         if section.kind == "fields":
             row = self._write_fields(sheet, section, row + 1)
         else:
@@ -184,7 +186,9 @@ class MasterBuilder:
         return {"unit_name": placeholder("unit_name"), "unit_code": placeholder("unit_code")}.get(field.prefill or "")
 
     def _style_value_cell(self, sheet, cell, field: FormField, rows: int, last_column: int) -> None:
-        for row in sheet.iter_rows(min_row=cell.row, max_row=cell.row + rows - 1, min_col=cell.column, max_col=last_column):
+        for row in sheet.iter_rows(
+            min_row=cell.row, max_row=cell.row + rows - 1, min_col=cell.column, max_col=last_column
+        ):
             for each in row:
                 each.border = BOX
                 each.font = font()
@@ -371,7 +375,9 @@ class MasterBuilder:
 
     def _finish_form_sheet(self, sheet: Worksheet) -> None:
         columns = self.width_of(sheet)
-        status = self._merged_text(sheet, 1, 1, columns, f"={CHECK_STATUS_NAME}", font(bold=True), Alignment(vertical="center"))
+        status = self._merged_text(
+            sheet, 1, 1, columns, f"={CHECK_STATUS_NAME}", font(bold=True), Alignment(vertical="center")
+        )
         sheet.row_dimensions[1].height = 22
         status.protection = Protection(locked=True)
         sheet.conditional_formatting.add(
@@ -415,7 +421,10 @@ class MasterBuilder:
         self._merged_text(sheet, 1, 1, 5, "KIỂM TRA BÁO CÁO TRƯỚC KHI GỬI", font(size=14, bold=True), CENTER)
         self._merged_text(sheet, 2, 1, 5, f"={CHECK_STATUS_NAME}", font(bold=True), CENTER)
         self._merged_text(
-            sheet, 3, 1, 5,
+            sheet,
+            3,
+            1,
+            5,
             "Bảng này tự đếm các chỗ còn thiếu hoặc sai. Ô sai được tô màu cam ở trang tương ứng. "
             "Khi cột «Số chỗ sai» ở các dòng «Lỗi» đều bằng 0 là có thể gửi báo cáo.",
             font(italic=True),
@@ -447,13 +456,16 @@ class MasterBuilder:
         self._define(CHECK_ERRORS_NAME, sheet, f"$D${total_row}")
         self._define(CHECK_WARNINGS_NAME, sheet, f"$D${total_row + 1}")
         status = (
-            f'=IF({CHECK_ERRORS_NAME}=0,"ĐÃ ĐỦ: không còn lỗi"&IF({CHECK_WARNINGS_NAME}>0," (còn "&{CHECK_WARNINGS_NAME}'
-            f'&" cảnh báo nên xem lại)","")&", có thể gửi báo cáo.","CÒN "&{CHECK_ERRORS_NAME}'
+            f'=IF({CHECK_ERRORS_NAME}=0,"ĐÃ ĐỦ: không còn lỗi"'
+            f'&IF({CHECK_WARNINGS_NAME}>0," (còn "&{CHECK_WARNINGS_NAME}&" cảnh báo nên xem lại)","")'
+            f'&", có thể gửi báo cáo.","CÒN "&{CHECK_ERRORS_NAME}'
             f'&" LỖI: xem trang «{CHECK_SHEET}» và sửa các ô tô màu trước khi gửi.")'
         )
         sheet.cell(row=total_row + 2, column=2, value=status)
         self._define(CHECK_STATUS_NAME, sheet, f"$B${total_row + 2}")
-        sheet.conditional_formatting.add("A2", FormulaRule(formula=[f"{CHECK_ERRORS_NAME}>0"], font=font(bold=True, color="C00000")))
+        sheet.conditional_formatting.add(
+            "A2", FormulaRule(formula=[f"{CHECK_ERRORS_NAME}>0"], font=font(bold=True, color="C00000"))
+        )
         sheet.print_title_rows = "5:5"
         sheet.print_area = f"A1:E{total_row + 2}"
         self._page_setup(sheet, 130)
@@ -483,11 +495,13 @@ class MasterBuilder:
         self._protect(sheet)
 
     def _write_instructions(self, sheet: Worksheet) -> None:
-        config, campaign, issuer = self.config, self.config.campaign, self.config.issuer
+        campaign, issuer = self.config.campaign, self.config.issuer
         sheet.column_dimensions["A"].width = 110
         deadline = f"{campaign.deadline:%d/%m/%Y}"
+        office = f" ({issuer.office})" if issuer.office else ""
         sheet_list = "; ".join(
-            f"trang «{name}»: {', '.join(s.label for s in self.form.sections if s.sheet == name)}" for name in self.sheets
+            f"trang «{name}»: {', '.join(s.label for s in self.form.sections if s.sheet == name)}"
+            for name in self.sheets
         )
         growable = [s for s in self.form.sections if s.is_growable_table]
         lines = [
@@ -495,7 +509,7 @@ class MasterBuilder:
             (campaign.name, font(bold=True)),
             (f"Đơn vị: {placeholder('unit_name')} (mã {placeholder('unit_code')})", font(bold=True)),
             (f"Hạn gửi báo cáo: trước ngày {deadline}.", font(bold=True, color="C00000")),
-            (f"Nơi nhận: {issuer.short_name}{f' ({issuer.office})' if issuer.office else ''}, thư điện tử {issuer.email}.", font()),
+            (f"Nơi nhận: {issuer.short_name}{office}, thư điện tử {issuer.email}.", font()),
             ("", font()),
             ("1. Chỉ nhập vào các ô nền vàng; các ô khác đã được khoá để tránh sửa nhầm.", font()),
             (f"2. Các phần cần điền: {sheet_list}.", font()),
@@ -608,8 +622,7 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
     except PermissionError as error:
         temporary.unlink(missing_ok=True)
         raise BaocaoError(
-            f"Không ghi được tệp {path}: tệp đang mở trong Excel hoặc thư mục không cho ghi. "
-            "Hãy đóng tệp rồi chạy lại."
+            f"Không ghi được tệp {path}: tệp đang mở trong Excel hoặc thư mục không cho ghi. Hãy đóng tệp rồi chạy lại."
         ) from error
     except BaseException:
         temporary.unlink(missing_ok=True)

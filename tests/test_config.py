@@ -46,7 +46,17 @@ def test_shipped_campaign_is_the_2019_dispatch(shipped_config):
 def test_shipped_units_are_in_three_groups_in_official_order(shipped_config):
     groups = shipped_config.unit_groups
     assert [group.code for group in groups] == ["I", "II", "III"]
-    districts = ["Lào Cai", "Bát Xát", "Mường Khương", "Si Ma Cai", "Bắc Hà", "Bảo Thắng", "Bảo Yên", "Sa Pa", "Văn Bàn"]
+    districts = [
+        "Lào Cai",
+        "Bát Xát",
+        "Mường Khương",
+        "Si Ma Cai",
+        "Bắc Hà",
+        "Bảo Thắng",
+        "Bảo Yên",
+        "Sa Pa",
+        "Văn Bàn",
+    ]
     assert [unit.short.split(" ", 2)[-1].removeprefix("TP ") for unit in groups[0].units] == districts
     assert all(unit.name.startswith("Trung tâm Giáo dục nghề nghiệp") for unit in groups[1].units)
     assert len(groups[1].units) == 9 and len(groups[2].units) >= 20
@@ -62,12 +72,22 @@ def test_shipped_form_declares_every_part_of_the_report(shipped_config):
     form = shipped_config.form
     sections = {section.name: section for section in form.sections}
     assert [f.name for f in sections["don_vi"].fields] == [
-        "ten_don_vi", "nguoi_bao_cao", "chuc_vu", "dien_thoai", "email", "ngay_bao_cao"
+        "ten_don_vi",
+        "nguoi_bao_cao",
+        "chuc_vu",
+        "dien_thoai",
+        "email",
+        "ngay_bao_cao",
     ]
     assert sections["don_vi"].field("ten_don_vi").prefill == "unit_name"
     assert sections["van_ban"].rows >= 50 and sections["hoat_dong"].rows >= 200
     assert form.choice_labels("hinh_thuc_hoat_dong") == [
-        "Truyền thông", "Nói chuyện chuyên đề", "Tư vấn/tham vấn", "Thể thao/văn nghệ", "Tọa đàm/gặp mặt", "Khác"
+        "Truyền thông",
+        "Nói chuyện chuyên đề",
+        "Tư vấn/tham vấn",
+        "Thể thao/văn nghệ",
+        "Tọa đàm/gặp mặt",
+        "Khác",
     ]
     assert form.choice_labels("tinh_trang") == ["Đã thực hiện", "Đang thực hiện", "Chưa thực hiện"]
     assert sections["nhiem_vu"].rows_from == "tasks"
@@ -142,8 +162,11 @@ def test_rule_with_unsafe_expression(tmp_path):
 
 
 def test_rule_with_unknown_scope(tmp_path):
-    path, line = variant(tmp_path, "scope: hoat_dong\n    left: tong\n    operator: equal_to",
-                         "scope: hoat_dongg\n    left: tong\n    operator: equal_to")
+    path, line = variant(
+        tmp_path,
+        "scope: hoat_dong\n    left: tong\n    operator: equal_to",
+        "scope: hoat_dongg\n    left: tong\n    operator: equal_to",
+    )
     [problem] = problems_of(path)
     assert problem.startswith(f"dòng {line} (rules[0].scope): không có phần «hoat_dongg» trong form")
 
@@ -151,7 +174,10 @@ def test_rule_with_unknown_scope(tmp_path):
 def test_misspelt_key_is_named_with_its_line(tmp_path):
     path, line = variant(tmp_path, "  deadline: 2019-12-18", "  dealine: 2019-12-18")
     problems = problems_of(path)
-    assert f"dòng {line} (campaign.dealine): mục này không được hỗ trợ (có thể viết sai tên?). Hãy xoá hoặc sửa tên." in problems
+    assert (
+        f"dòng {line} (campaign.dealine): mục này không được hỗ trợ (có thể viết sai tên?). Hãy xoá hoặc sửa tên."
+        in problems
+    )
     assert any(p.endswith("(campaign.deadline): thiếu mục bắt buộc này.") for p in problems)
 
 
@@ -192,7 +218,9 @@ def test_two_growing_tables_on_one_sheet(tmp_path):
 def test_unknown_field_type_lists_the_allowed_ones(tmp_path):
     path, line = variant(tmp_path, "label: Ngày báo cáo, type: date", "label: Ngày báo cáo, type: ngay")
     [problem] = problems_of(path)
-    assert problem.startswith(f"dòng {line} (form.sections[0].fields[5].type): giá trị «ngay» không hợp lệ; chỉ được là")
+    assert problem.startswith(
+        f"dòng {line} (form.sections[0].fields[5].type): giá trị «ngay» không hợp lệ; chỉ được là"
+    )
     assert "'select_one'" in problem
 
 

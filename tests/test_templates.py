@@ -12,7 +12,14 @@ from addin.config import load_config
 from addin.errors import BaocaoError
 from addin.excel_limits import fit, safe_file_stem, sheet_name_problem
 from addin.template_checks import excel_serial
-from addin.templates import MASTER_NAME, MasterPackage, build_master, build_templates, unit_file_name
+from addin.templates import (
+    MASTER_NAME,
+    MasterPackage,
+    build_master,
+    build_templates,
+    unit_file_name,
+    write_bytes_atomically,
+)
 from tests.conftest import SECOND_CONFIG
 from tests.workbook_access import calamine_grid, name_targets, read_named_values
 
@@ -52,7 +59,9 @@ def assert_template_contract(path, config, unit):
         assert sheet.protection.sheet, sheet.title
     for section in config.form.sections:
         for field in section.fields:
-            sheet, reference = targets[f"bc_{section.name}__{field.name}" if section.kind == "table" else f"bc_{field.name}"]
+            sheet, reference = targets[
+                f"bc_{section.name}__{field.name}" if section.kind == "table" else f"bc_{field.name}"
+            ]
             first = workbook[sheet][reference.split(":")[0]]
             assert first.protection.locked is (not field.is_input), field.name
     with zipfile.ZipFile(path) as archive:
@@ -89,8 +98,13 @@ def test_official_header_and_instructions(campaign, shipped_config):
     unit = shipped_config.units[1]
     grid = calamine_grid(result.unit_files[1], "Thông tin chung")
     texts = [value for row in grid for value in row if value]
-    for expected in ("UBND HUYỆN BÁT XÁT", "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO HUYỆN BÁT XÁT", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                     "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO"):
+    for expected in (
+        "UBND HUYỆN BÁT XÁT",
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO HUYỆN BÁT XÁT",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "BÁO CÁO",
+    ):
         assert expected in texts
     guide = " ".join(str(value) for row in calamine_grid(result.unit_files[1], "Hướng dẫn") for value in row)
     assert f"Đơn vị: {unit.name} (mã {unit.code})" in guide
@@ -113,7 +127,9 @@ def test_validation_rules_reach_excel(campaign, shipped_config):
 
     date_rule = validation_of("ngay")
     assert (date_rule.type, date_rule.formula1, date_rule.formula2) == (
-        "date", str(excel_serial(period.start)), str(excel_serial(period.end))
+        "date",
+        str(excel_serial(period.start)),
+        str(excel_serial(period.end)),
     )
     assert "15/11/2019" in date_rule.error and date_rule.showErrorMessage
     assert (validation_of("nam").type, validation_of("nam").formula1) == ("whole", "0")
@@ -135,7 +151,7 @@ def test_print_ready(campaign):
 
 
 def test_second_campaign_templates(second_campaign):
-    folder, result = second_campaign
+    _, result = second_campaign
     config = load_config(SECOND_CONFIG)
     assert len(result.unit_files) == 3
     for path, unit in zip(result.unit_files, config.units, strict=True):
@@ -206,3 +222,20 @@ def test_excel_limits_are_checked_before_writing():
 
 def test_a_period_date_is_an_excel_serial():
     assert excel_serial(date(2019, 11, 15)) == 43784
+
+
+def test_a_file_open_in_excel_is_reported_and_left_whole(tmp_path, monkeypatch):
+    target = tmp_path / "PGD082.xlsx"
+    target.write_bytes(b"old contents")
+
+    def locked(source, destination):
+        raise PermissionError(13, "The process cannot access the file because it is being used")
+
+    monkeypatch.setattr("addin.templates.os.replace", locked)
+    with pytest.raises(BaocaoError) as caught:
+        write_bytes_atomically(target, b"new contents")
+    assert caught.value.message == (
+        f"Không ghi được tệp {target}: tệp đang mở trong Excel hoặc thư mục không cho ghi. Hãy đóng tệp rồi chạy lại."
+    )
+    assert target.read_bytes() == b"old contents"
+    assert list(tmp_path.iterdir()) == [target], "no temporary file is left behind"

@@ -1,0 +1,3 @@
+from addin.cli import entry_point
+
+entry_point()

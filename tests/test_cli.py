@@ -1,0 +1,119 @@
+"""The `baocao` command as staff run it: real subprocesses, Vietnamese output, exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from addin.config import load_config
+from tests.conftest import SECOND_CONFIG
+
+COMMANDS = ["init", "templates", "demo"]
+
+
+def baocao(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "addin", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=120,
+    )
+
+
+def test_init_then_templates_with_json(tmp_path):
+    folder = tmp_path / "thu_vien"
+    made = baocao("init", str(folder), "--config", str(SECOND_CONFIG), "--json")
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["config"] == str(folder / "config.yaml")
+    built = baocao("templates", str(folder), "--json")
+    assert built.returncode == 0, built.stderr
+    report = json.loads(built.stdout)
+    assert report["master_rebuilt"] is True
+    assert [Path(path).name for path in report["unit_files"]] == [
+        "TH-PR_TH_Pho_Rang.xlsx",
+        "TH-XH_TH_Xuan_Hoa.xlsx",
+        "THCS-PR_THCS_Pho_Rang.xlsx",
+    ]
+    assert all(Path(path).exists() for path in report["unit_files"])
+
+
+def test_templates_defaults_to_the_current_folder_and_only_some_units(tmp_path):
+    baocao("init", "dot", cwd=tmp_path)
+    built = baocao("templates", "--only", "pgd082", "--only", "THPT-CHUYEN", cwd=tmp_path / "dot")
+    assert built.returncode == 0, built.stderr
+    assert "Đã tạo 2 biểu mẫu đơn vị" in built.stdout
+    assert sorted(path.name for path in (tmp_path / "dot" / "1_bieu_mau_gui").iterdir()) == [
+        "PGD082_Phong_GD_DT_Bat_Xat.xlsx",
+        "THPT-CHUYEN_THPT_chuyen_Lao_Cai.xlsx",
+    ]
+
+
+def test_demo_makes_the_shipped_campaign(tmp_path):
+    done = baocao("demo", str(tmp_path / "mau"))
+    assert done.returncode == 0, done.stderr
+    assert f"Đã tạo {len(load_config().units)} biểu mẫu đơn vị" in done.stdout
+    again = baocao("demo", str(tmp_path / "mau"))
+    assert again.returncode == 0 and "đã có, giữ nguyên định dạng" in again.stdout
+
+
+def test_shipped_layout_is_copied_into_a_new_campaign(tmp_path):
+    baocao("init", str(tmp_path / "dot"))
+    assert (tmp_path / "dot" / "workbook_templates" / "bieu_mau_don_vi.xlsx").exists()
+    built = baocao("templates", str(tmp_path / "dot"))
+    assert "đã có, giữ nguyên định dạng" in built.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (["templates", "{tmp}/khong_co"], 1, "chưa phải thư mục đợt báo cáo (không có config.yaml)"),
+        (["init", "{tmp}/x", "--config", "{tmp}/khong_co.yaml"], 1, "Không tìm thấy tệp cấu hình"),
+        (["templates", "--khong-co"], 2, "Không có tùy chọn «--khong-co»"),
+        (["lam-gi-do"], 2, "Không có lệnh 'lam-gi-do'"),
+    ],
+)
+def test_failures_are_vietnamese_with_exit_codes_and_no_traceback(tmp_path, arguments, code, message):
+    done = baocao(*[argument.format(tmp=tmp_path) for argument in arguments])
+    assert done.returncode == code
+    assert message in " ".join(done.stderr.split())
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_bad_config_is_reported_with_its_line(tmp_path):
+    bad = tmp_path / "config.yaml"
+    bad.write_text(SECOND_CONFIG.read_text(encoding="utf-8").replace("choices: loai_sach", "choices: loai"), "utf-8")
+    done = baocao("init", str(tmp_path / "dot"), "--config", str(bad))
+    assert done.returncode == 1
+    assert "không có danh sách lựa chọn «loai»" in " ".join(done.stderr.split())
+    assert not (tmp_path / "dot").exists(), "nothing is made from a bad config"
+
+
+def test_init_never_overwrites_a_campaign(tmp_path):
+    baocao("init", str(tmp_path / "dot"))
+    again = baocao("init", str(tmp_path / "dot"))
+    assert again.returncode == 1 and "không ghi đè" in again.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_vietnamese_help(command):
+    done = baocao(command, "--help")
+    assert done.returncode == 0
+    assert "Cách dùng: baocao" in done.stdout and "Xem hướng dẫn này rồi thoát." in done.stdout
+    assert "--json" in done.stdout
+
+
+def test_unexpected_error_goes_to_a_log_not_the_screen(tmp_path):
+    folder = tmp_path / "dot"
+    baocao("init", str(folder))
+    (folder / "1_bieu_mau_gui").rmdir()
+    (folder / "1_bieu_mau_gui").write_text("not a folder")
+    done = baocao("templates", str(folder), cwd=tmp_path)
+    assert done.returncode == 3
+    assert "Lỗi bất ngờ" in done.stderr and "Traceback" not in done.stderr
+    assert "Traceback" in (tmp_path / "baocao-loi.log").read_text(encoding="utf-8")
