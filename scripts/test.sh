@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set everything up and run the whole test suite (the README's second command; CI runs it too).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# LibreOffice headless is the second real client of every workbook baocao writes.
+if ! command -v soffice >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then
+    as_root=""; [ "$(id -u)" = 0 ] || as_root="sudo -n"
+    export DEBIAN_FRONTEND=noninteractive
+    $as_root apt-get update -qq
+    $as_root apt-get install -y -qq --no-install-recommends \
+      libreoffice-calc-nogui libreoffice-script-provider-python >/dev/null
+  else
+    echo "Chưa có LibreOffice và không có quyền cài: các bài kiểm tra cần LibreOffice sẽ bị bỏ qua." >&2
+  fi
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+exec .venv/bin/python -m pytest "$@"
