@@ -8,6 +8,7 @@ not model), and costs about a millisecond per unit.
 """
 
 import io
+import math
 import os
 import re
 import secrets
@@ -73,6 +74,13 @@ def table_name(section: Section) -> str:
     return f"{NAME_PREFIX}{section.name}"
 
 
+def fit_row_height(sheet: Worksheet, row: int, text: str, width: float, minimum: float = 16) -> None:
+    """Give a wrapped text's row room for all its lines (LibreOffice does not re-measure rows)."""
+    lines = sum(max(1, math.ceil(len(part) / max(width * 1.1, 1))) for part in str(text).split("\n"))
+    height = max(minimum, 15.75 * lines + 3, sheet.row_dimensions[row].height or 0)
+    sheet.row_dimensions[row].height = height
+
+
 def font(size: float = 12, bold: bool = False, italic: bool = False, color: str | None = None) -> Font:
     return Font(name=FONT, size=size, bold=bold, italic=italic, color=color)
 
@@ -88,7 +96,6 @@ class MasterBuilder:
         self.form = config.form
         self.checks = FormChecks(config, field_name)
         self.workbook = Workbook()
-        self.workbook._named_styles["Normal"].font = font()
         self.sheets: dict[str, Worksheet] = {}
         self.next_row: dict[str, int] = {}
 
@@ -109,10 +116,19 @@ class MasterBuilder:
         self.workbook.security = WorkbookProtection(lockStructure=True)
         if self.config.template.protection_password:
             self.workbook.security.workbookPassword = self.config.template.protection_password
+        self._use_official_font()
         self.workbook.properties.title = self.form.title
         self.workbook.properties.creator = f"baocao {__version__}"
         self.workbook.active = 0
         return self.workbook
+
+    def _use_official_font(self) -> None:
+        """Times New Roman for every written cell that was not given a font explicitly."""
+        for sheet in self.workbook.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.value is not None and cell.font.name != FONT:
+                        cell.font = font(bold=bool(cell.font.b), italic=bool(cell.font.i))
 
     # ------------------------------------------------------------ sheets and sections
 
@@ -173,6 +189,7 @@ class MasterBuilder:
             for column, text in ((1, f"{index}."), (2, label)):
                 cell = sheet.cell(row=row, column=column, value=text)
                 cell.font, cell.alignment = font(), WRAP
+            fit_row_height(sheet, row, label, sheet.column_dimensions["B"].width)
             value = self._merged_text(sheet, row, 3, last, self._prefill(field))
             self._style_value_cell(sheet, value, field, rows=1, last_column=last)
             if field.multiline:
@@ -210,8 +227,9 @@ class MasterBuilder:
         row = self._write_table_headers(sheet, section, columns, row)
         first, count = row, self._table_row_count(section)
         last = first + count - 1
-        sheet.print_title_rows = f"{header_top}:{first - 1}"
-        sheet.freeze_panes = sheet.cell(row=first, column=1)
+        if section.is_growable_table:
+            sheet.print_title_rows = f"{header_top}:{first - 1}"
+            sheet.freeze_panes = sheet.cell(row=first, column=1)
         for field in section.fields:
             column = columns[field.name]
             top = sheet.cell(row=first, column=column)
@@ -267,9 +285,12 @@ class MasterBuilder:
         for index, task in enumerate(self.config.tasks):
             for field in section.fields:
                 value = {"task_code": task.code, "task_text": task.text}.get(field.prefill or "")
-                if value is not None:
-                    sheet.cell(row=first + index, column=columns[field.name], value=cell_text(value))
-            sheet.row_dimensions[first + index].height = 75
+                if value is None:
+                    continue
+                cell = sheet.cell(row=first + index, column=columns[field.name], value=cell_text(value))
+                cell.alignment = CENTER if field.prefill == "task_code" else WRAP
+                width = sheet.column_dimensions[get_column_letter(columns[field.name])].width
+                fit_row_height(sheet, first + index, value, width, minimum=48)
 
     def _number_rows(self, sheet, section: Section, columns: dict[str, int], first: int, last: int) -> None:
         inputs = [columns[field.name] for field in section.input_fields]
@@ -310,7 +331,7 @@ class MasterBuilder:
         for field in section.input_fields:
             letter = get_column_letter(columns[field.name])
             cell = f"{letter}{first}"
-            conditions = [f"AND({filled},LEN(TRIM({cell}))=0)"] if field.required else []
+            conditions = [f"AND({filled},LEN(TRIM({cell}))=0)"] if field.required and not section.rows_from else []
             problem = self.checks.value_problem(field, cell)
             if problem:
                 conditions.append(f"AND(LEN({cell})>0,{problem[0]})")
@@ -441,7 +462,8 @@ class MasterBuilder:
             values = (index + 1, check.description, check.sheet, None, check.severity)
             for column, value in enumerate(values, start=1):
                 cell = sheet.cell(row=row, column=column, value=value)
-                cell.border, cell.alignment = BOX, WRAP
+                cell.border, cell.alignment, cell.font = BOX, CENTER if column in (1, 5) else WRAP, font()
+            fit_row_height(sheet, row, check.description, 80)
             count = sheet.cell(row=row, column=4)
             count.value = ArrayFormula(count.coordinate, check.formula) if check.is_array else check.formula
             count.alignment = CENTER
@@ -496,7 +518,7 @@ class MasterBuilder:
 
     def _write_instructions(self, sheet: Worksheet) -> None:
         campaign, issuer = self.config.campaign, self.config.issuer
-        sheet.column_dimensions["A"].width = 110
+        sheet.column_dimensions["A"].width = 75
         deadline = f"{campaign.deadline:%d/%m/%Y}"
         office = f" ({issuer.office})" if issuer.office else ""
         sheet_list = "; ".join(
@@ -535,6 +557,8 @@ class MasterBuilder:
         for row, (text, text_font) in enumerate(lines, start=1):
             cell = sheet.cell(row=row, column=1, value=cell_text(text))
             cell.font, cell.alignment = text_font, WRAP
+            fit_row_height(sheet, row, text, 75)
+        sheet.print_area = f"A1:A{len(lines)}"
         self._page_setup(sheet, 100)
 
     def _define(self, name: str, sheet: Worksheet, reference: str) -> None:
