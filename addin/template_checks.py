@@ -186,9 +186,12 @@ class FormChecks:
 
     # ------------------------------------------------------------ data validation
 
-    def data_validation(self, field: FormField) -> DataValidation | None:
-        """Excel's own input check for a field, with a Vietnamese prompt and error alert."""
-        options = self._validation_options(field)
+    def data_validation(self, field: FormField, first_cell: str) -> DataValidation | None:
+        """Excel's own input check for a field, with a Vietnamese prompt and error alert.
+
+        `first_cell` is the top-left cell of the range it will cover (custom formulas are relative to it).
+        """
+        options = self._validation_options(field, first_cell)
         if options is None:
             return None
         kind, params, rule_text = options
@@ -207,7 +210,7 @@ class FormChecks:
         )
         return validation
 
-    def _validation_options(self, field: FormField) -> tuple[str | None, dict, str] | None:
+    def _validation_options(self, field: FormField, first_cell: str) -> tuple[str | None, dict, str] | None:
         if field.type in NUMERIC_TYPES:
             kind = "whole" if field.type == "integer" else "decimal"
             low = field.min if field.min is not None else -999_999_999
@@ -227,9 +230,14 @@ class FormChecks:
             return "date", params, self.date_rule_text(field) + ", ví dụ 20/11/2019"
         if field.type == "select_one":
             return "list", {"formula1": f"lst_{field.choices}"}, "một mục trong danh sách (bấm mũi tên để chọn)"
+        if field.type == "email":
+            formula = f'ISNUMBER(FIND("@",{first_cell}))'
+            return "custom", {"formula1": formula}, "địa chỉ thư điện tử, ví dụ ten@donvi.gov.vn"
         if field.max_length:
             params = {"operator": "lessThanOrEqual", "formula1": str(field.max_length)}
             return "textLength", params, f"chữ, tối đa {field.max_length} ký tự"
+        if field.type == "phone":
+            return None, {}, "số điện thoại, ví dụ 0214 3840 123"
         if field.hint or field.required:
             return None, {}, ""
         return None

@@ -215,7 +215,7 @@ class MasterBuilder:
                     each.protection = UNLOCKED
                 if field.type in NUMBER_FORMATS:
                     each.number_format = NUMBER_FORMATS[field.type]
-        validation = self.checks.data_validation(field) if field.is_input else None
+        validation = self.checks.data_validation(field, cell.coordinate) if field.is_input else None
         if validation is not None:
             sheet.add_data_validation(validation)
             validation.add(f"{cell.coordinate}:{get_column_letter(cell.column)}{cell.row + rows - 1}")

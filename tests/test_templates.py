@@ -139,6 +139,28 @@ def test_validation_rules_reach_excel(campaign, shipped_config):
     assert covered.size["rows"] == 200, "covers every row of the table"
 
 
+@pytest.mark.parametrize("which", ["shipped", "second"])
+def test_every_typed_field_has_excel_validation_in_vietnamese(campaign, second_campaign, which):
+    _, result = campaign if which == "shipped" else second_campaign
+    config = load_config(SECOND_CONFIG) if which == "second" else load_config()
+    workbook = openpyxl.load_workbook(result.unit_files[0])
+    targets = name_targets(workbook)
+    covered = {}
+    for sheet in workbook.worksheets:
+        for validation in sheet.data_validations.dataValidation:
+            for cell_range in validation.sqref.ranges:
+                covered[(sheet.title, cell_range.coord)] = validation
+    for section in config.form.sections:
+        for field in section.input_fields:
+            if field.type == "text" and not field.max_length:
+                continue
+            name = f"bc_{section.name}__{field.name}" if section.kind == "table" else f"bc_{field.name}"
+            validation = covered[targets[name]]
+            assert validation.promptTitle == fit(field.label, 32)
+            if field.type != "phone":
+                assert validation.showErrorMessage and validation.error.startswith(f"«{field.label}» phải là")
+
+
 def test_print_ready(campaign):
     _, result = campaign
     workbook = openpyxl.load_workbook(result.unit_files[0])
@@ -200,12 +222,17 @@ def test_master_without_placeholders_is_refused(shipped_config, tmp_path):
         MasterPackage(master, tmp_path / MASTER_NAME)
 
 
-def test_shipped_master_layout_matches_shipped_config(shipped_config):
-    from addin.campaign import SHIPPED_LAYOUTS
-    from addin.templates import read_master_meta
+def test_shipped_master_layout_is_what_the_code_builds(shipped_config):
+    import io
 
-    meta = read_master_meta(SHIPPED_LAYOUTS / MASTER_NAME)
-    assert meta["master_fingerprint"] == shipped_config.master_fingerprint, (
+    from addin.campaign import SHIPPED_LAYOUTS
+
+    def parts(data: bytes) -> dict[str, bytes]:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
+
+    shipped = parts((SHIPPED_LAYOUTS / MASTER_NAME).read_bytes())
+    assert shipped == parts(build_master(shipped_config)), (
         "workbook_templates/ is stale: run `python -m addin.layouts` to rebuild the shipped master"
     )
 
