@@ -89,3 +89,33 @@ def test_templates_open_and_print_to_pdf(campaign, second_campaign, tmp_path, wh
     _, result = campaign if which == "shipped" else second_campaign
     pdf = libreoffice_convert(result.unit_files[0], "pdf", tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+
+
+def test_master_restyled_and_saved_in_libreoffice_still_makes_good_templates(tmp_path):
+    """Staff may restyle the master in LibreOffice Calc instead of Excel."""
+    import shutil
+
+    from addin.campaign import init_campaign
+    from addin.templates import MASTER_NAME, build_templates
+
+    folder = init_campaign(tmp_path / "dot")
+    master = folder.layouts / MASTER_NAME
+    resaved = libreoffice_convert(master, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
+    shutil.copyfile(resaved, master)
+    result = build_templates(folder, units=folder.load_config().units[:2])
+    assert not result.master_rebuilt, "the master kept its fingerprint through LibreOffice"
+    unit = folder.load_config().units[1]
+    values = read_named_values(result.unit_files[1], ["bc_ten_don_vi", "bc_hoat_dong__tong"])
+    assert values["bc_ten_don_vi"] == unit.name
+    meta = {row[0]: row[1] for row in calamine_grid(result.unit_files[1], "_meta") if row[0]}
+    assert meta["unit_code"] == unit.code
+
+
+def test_second_campaign_panel_counts_its_own_rules(second_campaign, tmp_path):
+    _, result = second_campaign
+    filled = tmp_path / "filled.xlsx"
+    books = [{"ten_sach": "Tiếng Việt 1", "loai": "Sách giáo khoa", "so_ban": 0}]
+    fill_workbook(result.unit_files[0], filled, {"so_dau_sach": 100, "so_luot_muon": 450}, {"sach_moi": books})
+    recalculated = libreoffice_convert(filled, "xlsx", tmp_path / "lo")
+    counts = read_named_values(recalculated, ["bc_check_errors", "bc_check_warnings"])
+    assert (counts["bc_check_errors"], counts["bc_check_warnings"]) == (1, 1), "so_ban < 1, and the borrowing warning"

@@ -199,6 +199,23 @@ def test_restyled_master_keeps_its_styling(tmp_path):
     assert copy.column_dimensions["B"].width == 61
 
 
+def test_a_logo_added_to_the_master_reaches_every_unit(tmp_path):
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    folder = init_campaign(tmp_path / "dot")
+    master = folder.layouts / MASTER_NAME
+    Picture.new("RGB", (40, 40), "red").save(tmp_path / "logo.png")
+    workbook = openpyxl.load_workbook(master)
+    workbook["Thông tin chung"].add_image(Image(tmp_path / "logo.png"), "A3")
+    workbook.save(master)
+    result = build_templates(folder, units=folder.load_config().units[:3])
+    for path in result.unit_files:
+        with zipfile.ZipFile(path) as archive:
+            assert any(name.startswith("xl/media/") for name in archive.namelist())
+            assert any(name.startswith("xl/drawings/drawing") for name in archive.namelist())
+
+
 def test_changed_config_rebuilds_master_and_keeps_the_old_one(tmp_path):
     folder = init_campaign(tmp_path / "dot")
     build_templates(folder)
