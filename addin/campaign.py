@@ -12,6 +12,8 @@ LAYOUTS_DIR = "workbook_templates"
 OUTGOING_DIR = "1_bieu_mau_gui"
 INBOX_DIR = "2_bao_cao_nhan"
 RESULTS_DIR = "3_ket_qua"
+ARCHIVE_DIR = "luu_tru"
+LEDGER_NAME = "baocao.sqlite"
 SHIPPED_LAYOUTS = SHIPPED_CONFIG.parent / LAYOUTS_DIR
 
 FOLDER_GUIDE = f"""THƯ MỤC ĐỢT BÁO CÁO (do baocao tạo)
@@ -21,6 +23,8 @@ FOLDER_GUIDE = f"""THƯ MỤC ĐỢT BÁO CÁO (do baocao tạo)
 {OUTGOING_DIR}/     biểu mẫu riêng của từng đơn vị, để gửi đi (lệnh: baocao templates).
 {INBOX_DIR}/    bỏ các tệp báo cáo đơn vị gửi về vào đây (kể cả trong thư mục con).
 {RESULTS_DIR}/         kết quả kiểm tra và bảng tổng hợp.
+{ARCHIVE_DIR}/           bản lưu nguyên vẹn mọi tệp đã nhận (không sửa, không xoá).
+{LEDGER_NAME}      sổ theo dõi: tệp nào nhận lúc nào, của đơn vị nào, kết quả kiểm tra.
 """
 
 
@@ -47,6 +51,14 @@ class CampaignFolder:
     @property
     def results(self) -> Path:
         return self.root / RESULTS_DIR
+
+    @property
+    def archive(self) -> Path:
+        return self.root / ARCHIVE_DIR
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / LEDGER_NAME
 
     def load_config(self) -> CampaignConfig:
         return load_config(self.config_path)

@@ -4,6 +4,7 @@ import json
 import sys
 import tempfile
 import traceback
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,12 +12,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from typer import _click
 
 from addin import __version__
-from addin.campaign import CampaignFolder, init_campaign, open_campaign
+from addin.campaign import RESULTS_DIR, CampaignFolder, init_campaign, open_campaign
+from addin.checking import campaign_status, check_campaign, file_result_json
 from addin.cli_text import usage_error_text
 from addin.errors import BaocaoError
+from addin.intake import collect as collect_returns
+from addin.reports import write_feedback_copies, write_findings_workbook
 from addin.templates import TemplatesResult, build_templates
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
@@ -128,6 +133,123 @@ def demo(
         folder = init_campaign(directory)
     result = _make_templates(folder, None, as_json)
     _report_templates(folder, result, as_json)
+
+
+@app.command()
+def collect(
+    directory: DirArgument = Path("."),
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", metavar="ĐƯỜNG_DẪN", help="Lấy tệp từ thư mục/tệp này thay cho thư mục 2_bao_cao_nhan."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Nhận các tệp báo cáo đơn vị gửi về: lưu nguyên vẹn vào kho lưu trữ và ghi vào sổ theo dõi."""
+    folder = open_campaign(directory)
+    result = collect_returns(folder, source, ProgressBar(enabled=not as_json))
+    if as_json:
+        _print_json(
+            {
+                "new": [_record_json(record) for record in result.new],
+                "already_recorded": [_record_json(record) for record in result.already_recorded],
+                "ignored": [str(path) for path in result.ignored],
+            }
+        )
+        return
+    typer.echo(f"Đã nhận {len(result.new)} tệp mới; {len(result.already_recorded)} tệp đã có từ trước (bỏ qua).")
+    if result.ignored:
+        typer.echo(f"Bỏ qua {len(result.ignored)} tệp không phải báo cáo: {', '.join(p.name for p in result.ignored)}")
+    typer.echo(f"Bước tiếp theo: baocao check {directory}")
+
+
+@app.command()
+def check(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
+    """Kiểm tra mọi tệp đã nhận chưa được kiểm tra (hoặc khi cấu hình đã đổi); ghi kết quả vào 3_ket_qua."""
+    folder = open_campaign(directory)
+    config = folder.load_config()
+    checked = check_campaign(folder, config, ProgressBar(enabled=not as_json))
+    status = campaign_status(folder, config)
+    workbook = write_findings_workbook(folder, status)
+    feedback = write_feedback_copies(folder, status)
+    if as_json:
+        _print_json([file_result_json(result) for result in status.files])
+        return
+    errors = sum(1 for result in checked if result.check.status != "accepted")
+    typer.echo(f"Đã kiểm tra {len(checked)} tệp; {errors} tệp có lỗi hoặc không dùng được.")
+    _echo_status(status)
+    typer.echo(f"Kết quả chi tiết: {workbook}")
+    if feedback:
+        typer.echo(f"Bản đánh dấu lỗi để gửi lại đơn vị ({len(feedback)} tệp): {feedback[0].parent}")
+
+
+@app.command()
+def status(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
+    """Tình hình nộp của từng đơn vị: chưa nhận, đúng hạn, muộn, có lỗi, đạt."""
+    folder = open_campaign(directory)
+    current = campaign_status(folder)
+    if as_json:
+        _print_json(
+            {
+                "units": [_unit_json(unit_status) for unit_status in current.units],
+                "unassigned": [file_result_json(result) for result in current.unassigned],
+            }
+        )
+        return
+    _echo_status(current)
+
+
+def _echo_status(current) -> None:
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    for column in ("TT", "Mã", "Đơn vị", "Tình trạng", "Tệp mới nhất", "Lỗi", "Cảnh báo"):
+        table.add_column(column)
+    for index, unit_status in enumerate(current.units, start=1):
+        latest = unit_status.latest
+        table.add_row(
+            str(index),
+            unit_status.unit.code,
+            unit_status.unit.short,
+            unit_status.label,
+            latest.record.original_name if latest else "",
+            str(latest.check.errors) if latest else "",
+            str(latest.check.warnings) if latest else "",
+        )
+    Console(width=max(120, Console().width)).print(table)
+    counts = Counter(unit_status.state for unit_status in current.units)
+    late = sum(1 for unit_status in current.units if unit_status.late)
+    typer.echo(
+        f"Tổng: {len(current.units)} đơn vị; đạt {counts['accepted']}, có lỗi {counts['has_errors']}, "
+        f"không dùng được {counts['rejected']}, chưa nhận {counts['not_received']}; nộp muộn {late}."
+    )
+    if current.unassigned:
+        typer.echo(f"{len(current.unassigned)} tệp chưa xác định được đơn vị: xem {RESULTS_DIR}/ket_qua_kiem_tra.xlsx")
+
+
+def _record_json(record) -> dict:
+    return {
+        "path": record.source,
+        "original_name": record.original_name,
+        "sha256": record.sha256,
+        "size": record.size,
+        "detected_format": record.detected_format,
+        "received_at": record.received_at.isoformat(),
+        "archive_path": record.archive_path,
+    }
+
+
+def _unit_json(unit_status) -> dict:
+    latest = unit_status.latest
+    return {
+        "unit_code": unit_status.unit.code,
+        "unit_name": unit_status.unit.name,
+        "group": unit_status.unit.group_code,
+        "status": unit_status.state,
+        "late": unit_status.late,
+        "latest_file": latest.record.original_name if latest else None,
+        "sha256": latest.record.sha256 if latest else None,
+        "errors": latest.check.errors if latest else 0,
+        "warnings": latest.check.warnings if latest else 0,
+        "returns": len(unit_status.history),
+    }
 
 
 def _make_templates(folder: CampaignFolder, only: list[str] | None, quiet: bool) -> TemplatesResult:

@@ -263,6 +263,11 @@ class CampaignConfig(_Model):
         return _digest(self.model_dump(mode="json", include={"form", "tasks", "rules"}))
 
     @cached_property
+    def check_fingerprint(self) -> str:
+        """Changes whenever anything that decides a check's outcome changes: returns are then checked again."""
+        return _digest(self.model_dump(mode="json"))
+
+    @cached_property
     def master_fingerprint(self) -> str:
         """Changes whenever anything drawn on the master template changes (all but the units)."""
         return _digest(self.model_dump(mode="json", exclude={"unit_groups"}))

@@ -1,0 +1,242 @@
+"""The SQLite ledger of a campaign: every returned file, every check, every finding.
+
+This module is the only writer of `baocao.sqlite`. Writes are short transactions in WAL
+mode, so a run killed half way leaves the ledger as it was after its last finished file.
+"""
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from addin.errors import BaocaoError
+from addin.findings import Finding
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS returns (
+    sha256 TEXT PRIMARY KEY,
+    original_name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    detected_format TEXT NOT NULL,
+    archive_path TEXT NOT NULL,
+    sender TEXT,
+    message_id TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sightings (
+    sha256 TEXT NOT NULL REFERENCES returns(sha256),
+    source TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (sha256, source)
+);
+CREATE TABLE IF NOT EXISTS checks (
+    sha256 TEXT PRIMARY KEY REFERENCES returns(sha256),
+    config_fingerprint TEXT NOT NULL,
+    unit_code TEXT,
+    status TEXT NOT NULL,
+    errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    late INTEGER NOT NULL,
+    identification TEXT NOT NULL,
+    checked_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS findings (
+    sha256 TEXT NOT NULL REFERENCES returns(sha256),
+    seq INTEGER NOT NULL,
+    severity TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    sheet TEXT,
+    cell TEXT,
+    field TEXT,
+    row INTEGER,
+    PRIMARY KEY (sha256, seq)
+);
+CREATE INDEX IF NOT EXISTS checks_by_unit ON checks(unit_code);
+"""
+
+
+@dataclass(frozen=True)
+class ReturnRecord:
+    sha256: str
+    original_name: str
+    source: str
+    received_at: datetime
+    size: int
+    detected_format: str
+    archive_path: str
+    sender: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    sha256: str
+    config_fingerprint: str
+    unit_code: str | None
+    status: str
+    errors: int
+    warnings: int
+    late: bool
+    identification: str
+    checked_at: datetime
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.connection.row_factory = sqlite3.Row
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=NORMAL")
+            self.connection.executescript(SCHEMA)
+        except sqlite3.DatabaseError as error:
+            raise BaocaoError(
+                f"Không mở được sổ theo dõi {path} ({error}). Tệp có thể đang được chương trình khác dùng "
+                "hoặc đã hỏng; hãy đóng chương trình đó rồi chạy lại."
+            ) from error
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    # ------------------------------------------------------------ returns
+
+    def has_return(self, sha256: str) -> bool:
+        row = self.connection.execute("SELECT 1 FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
+        return row is not None
+
+    def record_return(self, record: ReturnRecord) -> bool:
+        """Record a return; False when the same bytes were already recorded (only the sighting is added)."""
+        now = datetime.now().isoformat(timespec="seconds")
+        with self.transaction() as db:
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO returns VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    record.sha256,
+                    record.original_name,
+                    record.source,
+                    record.received_at.isoformat(timespec="seconds"),
+                    record.size,
+                    record.detected_format,
+                    record.archive_path,
+                    record.sender,
+                    record.message_id,
+                    now,
+                ),
+            ).rowcount
+            db.execute(
+                "INSERT OR IGNORE INTO sightings VALUES (?,?,?,?)",
+                (record.sha256, record.source, record.original_name, now),
+            )
+        return bool(inserted)
+
+    def returns(self) -> list[ReturnRecord]:
+        rows = self.connection.execute("SELECT * FROM returns ORDER BY received_at, recorded_at, sha256").fetchall()
+        return [_return_from(row) for row in rows]
+
+    # ------------------------------------------------------------ checks
+
+    def returns_to_check(self, config_fingerprint: str) -> list[ReturnRecord]:
+        rows = self.connection.execute(
+            "SELECT r.* FROM returns r LEFT JOIN checks c ON c.sha256 = r.sha256 "
+            "WHERE c.sha256 IS NULL OR c.config_fingerprint != ? ORDER BY r.received_at, r.recorded_at",
+            (config_fingerprint,),
+        ).fetchall()
+        return [_return_from(row) for row in rows]
+
+    def record_check(self, check: CheckRecord, findings: list[Finding]) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM findings WHERE sha256 = ?", (check.sha256,))
+            db.execute(
+                "INSERT OR REPLACE INTO checks VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    check.sha256,
+                    check.config_fingerprint,
+                    check.unit_code,
+                    check.status,
+                    check.errors,
+                    check.warnings,
+                    int(check.late),
+                    check.identification,
+                    check.checked_at.isoformat(timespec="seconds"),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (check.sha256, seq, f.severity, f.code, f.message, f.sheet, f.cell, f.field, f.row)
+                    for seq, f in enumerate(findings)
+                ],
+            )
+
+    def checks(self) -> list[tuple[ReturnRecord, CheckRecord]]:
+        rows = self.connection.execute(
+            "SELECT r.*, c.config_fingerprint, c.unit_code, c.status, c.errors, c.warnings, c.late, "
+            "c.identification, c.checked_at FROM returns r JOIN checks c ON c.sha256 = r.sha256 "
+            "ORDER BY r.received_at, r.recorded_at, r.sha256"
+        ).fetchall()
+        return [(_return_from(row), _check_from(row)) for row in rows]
+
+    def findings(self, sha256: str) -> list[Finding]:
+        rows = self.connection.execute(
+            "SELECT severity, code, message, sheet, cell, field, row FROM findings WHERE sha256 = ? ORDER BY seq",
+            (sha256,),
+        ).fetchall()
+        return [Finding(**dict(row)) for row in rows]
+
+    def dump(self) -> str:
+        """Everything in the ledger as JSON (for tests and support)."""
+        tables = ("returns", "sightings", "checks", "findings")
+        data = {table: [dict(row) for row in self.connection.execute(f"SELECT * FROM {table}")] for table in tables}
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _return_from(row: sqlite3.Row) -> ReturnRecord:
+    return ReturnRecord(
+        sha256=row["sha256"],
+        original_name=row["original_name"],
+        source=row["source"],
+        received_at=datetime.fromisoformat(row["received_at"]),
+        size=row["size"],
+        detected_format=row["detected_format"],
+        archive_path=row["archive_path"],
+        sender=row["sender"],
+        message_id=row["message_id"],
+    )
+
+
+def _check_from(row: sqlite3.Row) -> CheckRecord:
+    return CheckRecord(
+        sha256=row["sha256"],
+        config_fingerprint=row["config_fingerprint"],
+        unit_code=row["unit_code"],
+        status=row["status"],
+        errors=row["errors"],
+        warnings=row["warnings"],
+        late=bool(row["late"]),
+        identification=row["identification"],
+        checked_at=datetime.fromisoformat(row["checked_at"]),
+    )

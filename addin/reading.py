@@ -1,0 +1,225 @@
+"""One returned workbook → its contents, found by the template's defined names.
+
+Cells are located through workbook-level defined names (never fixed coordinates), so units
+may restyle, insert rows inside tables, rename or reorder sheets. xlsx/xlsm are read in
+process with python-calamine after the guard has bounded them; other formats (.xls, .xlsb,
+.ods) are parsed in an isolated child process because they cannot be bounded beforehand.
+"""
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedxml import ElementTree
+from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
+
+from addin.config import CampaignConfig, Section
+from addin.guard import FileKind, read_isolated
+from addin.templates import META_SHEET, field_name
+
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_REFERENCE = re.compile(
+    r"^\$?(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^!']+?))[!.]"
+    r"\$?(?P<col1>[A-Z]{1,3})\$?(?P<row1>\d+)(?::\.?\$?(?P<col2>[A-Z]{1,3})\$?(?P<row2>\d+))?$"
+)
+_CELL_WITH_BODY = re.compile(r'<c r="([A-Z]{1,3}\d+)"[^>]*(?<!/)>(.*?)</c>', re.S)
+
+
+@dataclass(frozen=True)
+class Area:
+    """A rectangle on one sheet, 1-based and inclusive."""
+
+    sheet: str
+    first_row: int
+    first_column: int
+    last_row: int
+    last_column: int
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object
+    sheet: str
+    address: str
+    formula_without_value: bool = False
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.formula_without_value and (
+            self.value is None or (isinstance(self.value, str) and not self.value.strip())
+        )
+
+
+@dataclass
+class TableRow:
+    number: int
+    cells: dict[str, Cell]
+
+    @property
+    def is_blank(self) -> bool:
+        return all(cell.is_blank for cell in self.cells.values())
+
+
+@dataclass
+class WorkbookContents:
+    sheet_names: list[str]
+    meta: dict[str, str]
+    fields: dict[str, Cell] = field(default_factory=dict)
+    tables: dict[str, list[TableRow]] = field(default_factory=dict)
+    missing_names: list[str] = field(default_factory=list)
+
+
+def parse_reference(text: str) -> Area | None:
+    """A defined name's target, written the Excel way ('Sheet'!$A$1:$B$2) or the ODF way ($'Sheet'.$A$1:.$B$2)."""
+    match = _REFERENCE.match(text.strip().lstrip("="))
+    if not match:
+        return None
+    sheet = match["quoted"].replace("''", "'") if match["quoted"] else match["plain"]
+    first_column, first_row = _column_number(match["col1"]), int(match["row1"])
+    last_column = _column_number(match["col2"]) if match["col2"] else first_column
+    last_row = int(match["row2"]) if match["row2"] else first_row
+    return Area(sheet, first_row, first_column, last_row, last_column)
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+# ---------------------------------------------------------------- raw access per format
+
+
+class _Sheets:
+    """Grids of values per sheet (row 0 = Excel row 1), plus formula cells that have no value."""
+
+    def __init__(self, grids: dict[str, list[list]], names: dict[str, str], blank_formulas: dict[str, set[str]]):
+        self.grids = grids
+        self.names = names
+        self.blank_formulas = blank_formulas
+
+    def cell(self, sheet: str, row: int, column: int) -> Cell:
+        grid = self.grids.get(sheet, [])
+        value = grid[row - 1][column - 1] if row - 1 < len(grid) and column - 1 < len(grid[row - 1]) else None
+        address = f"{get_column_letter(column)}{row}"
+        value = None if value == "" else value
+        pending = value is None and address in self.blank_formulas.get(sheet, ())
+        return Cell(value, sheet, address, pending)
+
+
+def _open_ooxml(path: Path, wanted: set[str]) -> tuple[list[str], _Sheets]:
+    with zipfile.ZipFile(path) as archive:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {rel.get("Id"): rel.get("Target") for rel in relations.iter(f"{PACKAGE_REL_NS}Relationship")}
+        sheets = [(sheet.get("name"), sheet.get(f"{REL_NS}id")) for sheet in workbook.iter(f"{MAIN_NS}sheet")]
+        names = {
+            item.get("name"): item.text or ""
+            for item in workbook.iter(f"{MAIN_NS}definedName")
+            if item.get("localSheetId") is None
+        }
+        sheet_names = [name for name, _ in sheets]
+        needed = _sheets_needed(names, wanted) & set(sheet_names)
+        blank_formulas = {}
+        for name, relation in sheets:
+            if name in needed and relation in targets:
+                part = targets[relation].lstrip("/")
+                part = part if part.startswith("xl/") else f"xl/{part}"
+                blank_formulas[name] = _formulas_without_value(archive.read(part).decode("utf-8", "replace"))
+    reader = CalamineWorkbook.from_path(str(path))
+    grids = {name: reader.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in needed}
+    return sheet_names, _Sheets(grids, names, blank_formulas)
+
+
+def _formulas_without_value(xml: str) -> set[str]:
+    if "<f" not in xml:
+        return set()
+    return {
+        match.group(1)
+        for match in _CELL_WITH_BODY.finditer(xml)
+        if "<f" in match.group(2) and ("<v>" not in match.group(2) or "<v></v>" in match.group(2))
+    }
+
+
+def _open_isolated(path: Path, wanted: set[str]) -> tuple[list[str], _Sheets]:
+    parsed = read_isolated(path)
+    names = dict(parsed.get("defined_names", {}))
+    grids = {name: sheet["rows"] for name, sheet in parsed["sheets"].items()}
+    return list(parsed["sheets"]), _Sheets(grids, names, {})
+
+
+def _sheets_needed(names: dict[str, str], wanted: set[str]) -> set[str]:
+    sheets = {META_SHEET}
+    for name in wanted:
+        area = parse_reference(names.get(name, ""))
+        if area:
+            sheets.add(area.sheet)
+    return sheets
+
+
+# ---------------------------------------------------------------- contents
+
+
+def wanted_names(config: CampaignConfig) -> dict[str, tuple[Section, str | None]]:
+    """Defined name → (section, field name) for singles; (section, None) for whole tables."""
+    wanted: dict[str, tuple[Section, str | None]] = {}
+    for section in config.form.sections:
+        for form_field in section.fields:
+            wanted[field_name(section, form_field.name)] = (section, form_field.name)
+    return wanted
+
+
+def read_workbook(path: Path, kind: FileKind, config: CampaignConfig) -> WorkbookContents:
+    wanted = wanted_names(config)
+    opener = _open_ooxml if kind in (FileKind.XLSX, FileKind.XLSM) else _open_isolated
+    sheet_names, sheets = opener(path, set(wanted))
+    contents = WorkbookContents(sheet_names=sheet_names, meta=_read_meta(sheets))
+    for section in config.form.sections:
+        if section.kind == "fields":
+            _read_fields(section, sheets, contents)
+        else:
+            _read_table(section, sheets, contents)
+    return contents
+
+
+def _read_meta(sheets: _Sheets) -> dict[str, str]:
+    grid = sheets.grids.get(META_SHEET, [])
+    return {str(row[0]).strip(): str(row[1]).strip() for row in grid if len(row) >= 2 and row[0] not in ("", None)}
+
+
+def _read_fields(section: Section, sheets: _Sheets, contents: WorkbookContents) -> None:
+    for form_field in section.fields:
+        name = field_name(section, form_field.name)
+        area = parse_reference(sheets.names.get(name, ""))
+        if area is None or area.sheet not in sheets.grids:
+            contents.missing_names.append(name)
+            continue
+        contents.fields[form_field.name] = sheets.cell(area.sheet, area.first_row, area.first_column)
+
+
+def _read_table(section: Section, sheets: _Sheets, contents: WorkbookContents) -> None:
+    columns = {}
+    for form_field in section.fields:
+        name = field_name(section, form_field.name)
+        area = parse_reference(sheets.names.get(name, ""))
+        if area is None or area.sheet not in sheets.grids:
+            contents.missing_names.append(name)
+            continue
+        columns[form_field.name] = area
+    if not columns:
+        return
+    height = max(area.last_row - area.first_row + 1 for area in columns.values())
+    rows = []
+    for offset in range(height):
+        cells = {
+            name: sheets.cell(area.sheet, area.first_row + offset, area.first_column)
+            for name, area in columns.items()
+            if area.first_row + offset <= area.last_row
+        }
+        rows.append(TableRow(offset + 1, cells))
+    contents.tables[section.name] = rows

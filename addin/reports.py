@@ -1,0 +1,194 @@
+"""What `baocao check` writes for people: the findings workbook and annotated copies to send back."""
+
+import io
+import os
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import quote_sheetname
+
+from addin.campaign import CampaignFolder
+from addin.checking import NOT_RECEIVED, CampaignStatus, FileResult, UnitStatus
+from addin.excel_limits import cell_text, safe_file_stem
+from addin.findings import SEVERITY_LABELS
+from addin.templates import write_bytes_atomically
+
+FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
+FEEDBACK_DIR = "tra_lai_don_vi"
+FONT = "Times New Roman"
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
+WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def put_text(sheet, row: int, column: int, value) -> None:
+    """Write a value that came from a return: text stays text, never a formula."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = cell_text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    cell.font = Font(name=FONT, size=11)
+    cell.alignment = WRAP
+    cell.border = BOX
+
+
+def _header(sheet, headers: list[tuple[str, float]]) -> None:
+    for column, (label, width) in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=column, value=label)
+        cell.font = Font(name=FONT, size=11, bold=True)
+        cell.fill, cell.border, cell.alignment = HEADER_FILL, BOX, Alignment(horizontal="center", wrap_text=True)
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def write_findings_workbook(folder: CampaignFolder, status: CampaignStatus) -> Path:
+    workbook = openpyxl.Workbook()
+    summary = workbook.active
+    summary.title = "Tình hình nộp"
+    _header(
+        summary,
+        [
+            ("TT", 5),
+            ("Mã", 12),
+            ("Đơn vị", 34),
+            ("Nhóm", 8),
+            ("Tình trạng", 26),
+            ("Tệp mới nhất", 34),
+            ("Ngày nhận", 12),
+            ("Số lỗi", 8),
+            ("Số cảnh báo", 10),
+            ("Số lần gửi", 9),
+        ],
+    )
+    for index, unit_status in enumerate(status.units, start=1):
+        _summary_row(summary, index + 1, index, unit_status)
+    details = workbook.create_sheet("Chi tiết")
+    _header(
+        details,
+        [
+            ("Mã", 12),
+            ("Đơn vị", 28),
+            ("Tệp", 28),
+            ("Mức độ", 9),
+            ("Mã lỗi", 20),
+            ("Nội dung", 70),
+            ("Trang", 16),
+            ("Ô", 7),
+            ("Trường", 20),
+            ("Dòng", 6),
+            ("Mở tệp", 10),
+        ],
+    )
+    names = {unit_status.unit.code: unit_status.unit.short for unit_status in status.units}
+    row = 2
+    current = [s.latest for s in status.units if s.latest] + status.unassigned
+    for result in current:
+        for finding in result.findings:
+            values = [
+                result.check.unit_code or "",
+                names.get(result.check.unit_code or "", "(chưa xác định)"),
+                result.record.original_name,
+                SEVERITY_LABELS[finding.severity],
+                finding.code,
+                finding.message,
+                finding.sheet or "",
+                finding.cell or "",
+                finding.field or "",
+                finding.row,
+            ]
+            for column, value in enumerate(values, start=1):
+                put_text(details, row, column, value)
+            if finding.severity == "error":
+                details.cell(row=row, column=4).fill = BAD_FILL
+            _link(details.cell(row=row, column=11), folder, result, finding.sheet, finding.cell)
+            row += 1
+    target = folder.results / FINDINGS_WORKBOOK
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_bytes_atomically(target, buffer.getvalue())
+    return target
+
+
+def _summary_row(sheet, row: int, index: int, unit_status: UnitStatus) -> None:
+    latest = unit_status.latest
+    values = [
+        index,
+        unit_status.unit.code,
+        unit_status.unit.short,
+        unit_status.unit.group_code,
+        unit_status.label,
+        latest.record.original_name if latest else "",
+        f"{latest.record.received_at:%d/%m/%Y %H:%M}" if latest else "",
+        latest.check.errors if latest else None,
+        latest.check.warnings if latest else None,
+        len(unit_status.history),
+    ]
+    for column, value in enumerate(values, start=1):
+        put_text(sheet, row, column, value)
+    if unit_status.state != "accepted":
+        sheet.cell(row=row, column=5).fill = WARN_FILL if unit_status.state == NOT_RECEIVED else BAD_FILL
+
+
+def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, address: str | None) -> None:
+    archived = folder.root / result.record.archive_path
+    relative = os.path.relpath(archived, folder.results).replace(os.sep, "/")
+    target = relative + (f"#{quote_sheetname(sheet)}!{address}" if sheet and address else "")
+    cell.hyperlink = target
+    cell.value = "Mở"
+    cell.font = Font(name=FONT, size=11, color="0563C1", underline="single")
+
+
+def write_feedback_copies(folder: CampaignFolder, status: CampaignStatus) -> list[Path]:
+    """For each unit whose latest return has findings: its own workbook, bad cells marked and commented."""
+    out = folder.results / FEEDBACK_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for unit_status in status.units:
+        latest = unit_status.latest
+        if latest is None or not latest.findings or not latest.record.archive_path.endswith((".xlsx", ".xlsm")):
+            continue
+        stem = f"{unit_status.unit.code}_{safe_file_stem(unit_status.unit.short)}_can_sua"
+        target = out / f"{stem}_{latest.record.sha256[:8]}.xlsx"
+        for older in out.glob(f"{stem}_*.xlsx"):
+            if older != target:
+                older.unlink()
+        if not target.exists():
+            write_bytes_atomically(target, annotated_copy(folder.root / latest.record.archive_path, latest))
+        written.append(target)
+    return written
+
+
+def annotated_copy(source: Path, result: FileResult) -> bytes:
+    workbook = openpyxl.load_workbook(source)
+    by_cell: dict[tuple[str, str], list] = {}
+    for finding in result.findings:
+        if finding.sheet in workbook.sheetnames and finding.cell:
+            by_cell.setdefault((finding.sheet, finding.cell), []).append(finding)
+    for (sheet, address), findings in by_cell.items():
+        cell = workbook[sheet][address]
+        cell.fill = BAD_FILL if any(f.is_error for f in findings) else WARN_FILL
+        text = "\n".join(f"{SEVERITY_LABELS[f.severity]}: {f.message.split(': ', 1)[-1]}" for f in findings)
+        cell.comment = Comment(cell_text(text), "baocao", width=320, height=140)
+    listing = workbook.create_sheet("Cần sửa", 0)
+    _header(listing, [("Mức độ", 10), ("Nội dung", 90), ("Trang", 18), ("Ô", 8)])
+    for row, finding in enumerate(result.findings, start=2):
+        for column, value in enumerate(
+            [SEVERITY_LABELS[finding.severity], finding.message, finding.sheet or "", finding.cell or ""], start=1
+        ):
+            put_text(listing, row, column, value)
+    workbook.active = 0
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
