@@ -58,13 +58,13 @@ def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnReco
     """Guard, read and check one archived return; never raises for a bad file."""
     path = folder.root / record.archive_path
     guard = inspect(path, record.original_name)
-    guard_findings = [Finding(f.severity, f.code, f.message) for f in guard.findings]
+    guard_findings = [Finding(f.severity, f.code, _sentence(f.message)) for f in guard.findings]
     if not guard.readable:
         return _unreadable(checker, record, guard_findings)
     try:
         contents = read_workbook(path, guard.kind, checker.config)
     except GuardError as error:
-        return _unreadable(checker, record, [*guard_findings, Finding(ERROR, error.code, error.message)])
+        return _unreadable(checker, record, [*guard_findings, Finding(ERROR, error.code, _sentence(error.message))])
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, CalamineError) as error:
         message = (
             f"«{record.original_name}»: không đọc được nội dung tệp ({type(error).__name__}). "
@@ -74,6 +74,10 @@ def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnReco
     checked = checker.check(contents, record.received_at, record.original_name)
     checked.findings[:0] = guard_findings
     return checked
+
+
+def _sentence(message: str) -> str:
+    return message if message.endswith(".") else f"{message}."
 
 
 def _unreadable(checker: ReturnChecker, record: ReturnRecord, findings: list[Finding]) -> CheckedReturn:

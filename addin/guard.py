@@ -7,12 +7,24 @@ that makes it abort the process (a lone cell at XFD1048576 asks it for 512 GiB).
 cannot be scanned cheaply (.xls, .xlsb, .ods: `GuardResult.needs_isolation`) are read with
 `read_isolated`, which runs calamine in a child process with a memory cap and a timeout.
 
-Every finding's message is Vietnamese, starts with the file's original name and says what the
-unit should do; the caller adds which unit and campaign the file belongs to.
+How a caller reads a return:
+    result = inspect(path, original_name)
+    if not result.readable: report result.findings (errors) and stop
+    elif result.needs_isolation: grid = read_isolated(path, display_name=original_name)
+    else: CalamineWorkbook.from_filelike(open(path, "rb"))  # from the bytes; from_path trusts the extension
+
+Finding codes (stable): errors FILE_EMPTY, LOCK_FILE, FILE_TOO_LARGE, FILE_TRUNCATED, FILE_CORRUPT,
+ZIP_BOMB, ZIP_UNSUPPORTED, XML_DTD, SHEET_TOO_LARGE, FILE_ENCRYPTED, NOT_A_WORKBOOK, FORMAT_HTML,
+FORMAT_XML2003, FORMAT_CSV; warnings FORMAT_RENAMED, FORMAT_XLS, HAS_MACROS, STRICT_OOXML.
+GuardError codes from read_isolated: PARSER_CRASHED, PARSER_TIMEOUT, PARSER_FAILED, FILE_ENCRYPTED.
+
+Every message is Vietnamese, starts with the file's original name («PGD082.xlsx»: ...) and says
+what the unit should do; the caller adds which unit and campaign the file belongs to.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import posixpath
@@ -391,11 +403,11 @@ def inspect(path: Path, display_name: str | None = None, limits: Limits = DEFAUL
         if size > limits.max_file_bytes:
             found.error("FILE_TOO_LARGE", MSG_TOO_LARGE.format(size=_mb(size), limit=_mb(limits.max_file_bytes)))
             return GuardResult(kind, tuple(found.items), readable=False)
-        strict = macros = False
+        strict = macros = confirmed = False
         if head.startswith(_ZIP_MAGICS):
-            kind, strict, macros = _inspect_zip(fp, kind, limits, found)
+            kind, strict, macros, confirmed = _inspect_zip(fp, kind, limits, found)
         elif head.startswith(OLE_MAGIC):
-            kind, macros = _inspect_ole(fp, size, kind, found)
+            kind, macros, confirmed = _inspect_ole(fp, size, found)
         else:
             _inspect_other(kind, found)
     if macros and not found.has_error:
@@ -403,7 +415,7 @@ def inspect(path: Path, display_name: str | None = None, limits: Limits = DEFAUL
     if kind == FileKind.XLS and not found.has_error:
         found.warning("FORMAT_XLS", MSG_XLS)
     suffix = _suffix(name)
-    if kind in WORKBOOK_KINDS and suffix and suffix not in _EXTENSIONS[kind]:
+    if confirmed and kind in WORKBOOK_KINDS and suffix and suffix not in _EXTENSIONS[kind]:
         found.items.insert(0, GuardFinding("warning", "FORMAT_RENAMED", _renamed(name, suffix, kind)))
     return GuardResult(kind, tuple(found.items), not found.has_error, strict_ooxml=strict, has_macros=macros)
 
@@ -430,38 +442,33 @@ def _inspect_other(kind: FileKind, found: _Findings) -> None:
 _CHUNK = 1 * MiB
 _MAX_TAG = 1 * MiB  # no legitimate tag or text run in a worksheet comes near this
 _PROLOG_MAX = 4096
-_REL_NS = (
-    "http://schemas.openxmlformats.org/package/2006/relationships",
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships",
-)
 _STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 _SHEET_DIRS = ("xl/worksheets/", "xl/dialogsheets/", "xl/macrosheets/")
 
 
-def _inspect_zip(fp: BinaryIO, kind: FileKind, limits: Limits, found: _Findings) -> tuple[FileKind, bool, bool]:
+def _inspect_zip(fp: BinaryIO, kind: FileKind, limits: Limits, found: _Findings) -> tuple[FileKind, bool, bool, bool]:
+    """(kind, strict, has_macros, kind confirmed by the package rather than guessed from its first bytes)."""
     try:
         fp.seek(0)
         archive = zipfile.ZipFile(fp)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         found.error("FILE_TRUNCATED", MSG_TRUNCATED)
-        return kind, False, False
+        return kind, False, False, False
+    confirmed = strict = macros = False
     try:
         package = _Package(fp, archive, limits)
         package.check_structure()
         kind = package.kind(kind)
-        macros = package.has_macros()
+        confirmed, macros = True, package.has_macros()
         if kind == FileKind.ZIP_OTHER:
             found.error("NOT_A_WORKBOOK", package.not_a_workbook_message())
-            return kind, False, macros
+            return kind, False, macros, confirmed
         package.check_xml_prologs()
-        strict = False
         if kind in (FileKind.XLSX, FileKind.XLSM):
             strict = package.check_workbook(found)
     except _Damaged as damage:
         found.error(damage.code, damage.text)
-        return kind, False, False
-    return kind, strict, macros
+    return kind, strict, macros, confirmed
 
 
 class _Package:
@@ -474,6 +481,7 @@ class _Package:
         self.by_lower = {info.filename.lower(): info for info in self.infos}
         self.other = "zip"  # what a non-workbook zip is, for NOT_A_WORKBOOK_ZIP
         self.inner = ""  # a workbook inside a plain zip
+        self.sheet_roots: list[str] = []  # XML members whose root element is a sheet, wherever they lie
 
     # -- structure: sizes, ratios, bounds; nothing is decompressed here
     def check_structure(self) -> None:
@@ -607,49 +615,62 @@ class _Package:
 
     # -- DTD: a DOCTYPE can only stand in the prolog, before the root element
     def check_xml_prologs(self) -> None:
+        """Refuse a DTD in any XML member; note the members whose root is a sheet (found by content, not path)."""
         for info in self.infos:
-            if info.filename.lower().endswith((".xml", ".rels", ".vml")) and info.file_size:
-                head = b""
-                for chunk in self.chunks(info.filename, limit=_PROLOG_MAX, first=512):
-                    head += chunk
-                    if _prolog_state(head) is not None:
-                        break
-                self.check_prolog(info.filename, head)
+            if not info.file_size or info.filename.endswith("/"):
+                continue
+            head, state, root = b"", None, b""
+            for chunk in self.chunks(info.filename, limit=_PROLOG_MAX, first=512):
+                head += chunk
+                if not _as_utf8(head[:64]).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                    break  # not XML: an image, vbaProject.bin, ...
+                state, root = _prolog(head)
+                if state is not None:
+                    break
+            else:
+                if head and state is None and len(head) >= _PROLOG_MAX:
+                    # No office suite writes a prolog (declaration, comments, instructions) this long.
+                    raise _Damaged("XML_DTD", MSG_DTD)
+            if state == "dtd":
+                raise _Damaged("XML_DTD", MSG_DTD)
+            if root in (b"worksheet", b"dialogsheet", b"macrosheet"):
+                self.sheet_roots.append(info.filename)
 
     def check_prolog(self, name: str, head: bytes) -> None:
-        state = _prolog_state(head[:_PROLOG_MAX])
-        if state == "dtd":
-            raise _Damaged("XML_DTD", MSG_DTD)
-        if state is None and len(head) >= _PROLOG_MAX:
-            # No office suite writes a prolog (declaration, comments, instructions) this long: it hides something.
+        state, _ = _prolog(head[: _PROLOG_MAX * 2])
+        if state == "dtd" or (state is None and len(head) >= _PROLOG_MAX):
             raise _Damaged("XML_DTD", MSG_DTD)
 
     # -- workbook, sheets, extents
     def check_workbook(self, found: _Findings) -> bool:
-        workbook = self._officedocument_part()
-        if workbook not in self.by_name:
+        """Scan every part a reader could take for a sheet; True when the workbook is Strict Open XML."""
+        primary = self._officedocument_part()
+        workbooks = list(dict.fromkeys(p for p in (primary, self._existing("xl/workbook.xml")) if p is not None))
+        if not workbooks:
             raise _Damaged("FILE_CORRUPT", MSG_CORRUPT.format(what="thiếu phần workbook"))
-        root = self._parse(workbook)
-        strict = root.tag.startswith("{" + _STRICT_NS + "}")
+        parts: dict[str, str] = {}
+        strict = False
+        for workbook in workbooks:
+            root = self._parse(workbook)
+            strict = strict or root.tag.startswith("{" + _STRICT_NS + "}")
+            rels = self._relationships(workbook)
+            for element in root.iter():
+                if element.tag.rsplit("}", 1)[-1] != "sheet":
+                    continue
+                rel_id = next((v for k, v in element.attrib.items() if "}" in k and k.rsplit("}", 1)[-1] == "id"), "")
+                targets = rels.get(rel_id)
+                if targets is None or not targets[1].endswith(("/worksheet", "/dialogsheet", "macrosheet")):
+                    continue
+                existing = [p for p in map(self._existing, targets[0]) if p is not None]
+                sheet = element.get("name", "")
+                if not existing:
+                    raise _Damaged("FILE_CORRUPT", MSG_CORRUPT.format(what=f"thiếu phần dữ liệu của trang «{sheet}»"))
+                for part in existing:
+                    parts.setdefault(part, sheet or part)
+        for name in self.sheet_roots + [i.filename for i in self.infos if i.filename.lower().startswith(_SHEET_DIRS)]:
+            parts.setdefault(name, name.rsplit("/", 1)[-1])
         if strict:
             found.warning("STRICT_OOXML", MSG_STRICT)
-        rels = self._relationships(workbook)
-        parts: dict[str, str] = {}
-        for element in root.iter():
-            if element.tag.rsplit("}", 1)[-1] != "sheet":
-                continue
-            rel_id = next((v for k, v in element.attrib.items() if k.rsplit("}", 1)[-1] == "id" and "}" in k), None)
-            target = rels.get(rel_id or "")
-            if target is None or not target[1].endswith(("/worksheet", "/dialogsheet", "macrosheet")):
-                continue
-            part = self._existing(target[0])
-            if part is None:
-                sheet = element.get("name", "")
-                raise _Damaged("FILE_CORRUPT", MSG_CORRUPT.format(what=f"thiếu phần dữ liệu của trang «{sheet}»"))
-            parts.setdefault(part, element.get("name", part))
-        for info in self.infos:
-            if info.filename.lower().startswith(_SHEET_DIRS) and info.filename.lower().endswith(".xml"):
-                parts.setdefault(info.filename, info.filename.rsplit("/", 1)[-1])
         for part, sheet in parts.items():
             max_row, max_col = _sheet_extent(lambda part=part: self.chunks(part))
             if max_row > self.limits.max_rows or max_col > self.limits.max_columns:
@@ -675,7 +696,8 @@ class _Package:
         except DefusedXmlException as exc:
             raise _Damaged("XML_DTD", MSG_DTD) from exc
 
-    def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
+    def _relationships(self, part: str) -> dict[str, tuple[list[str], str]]:
+        """Id → (the member names a reader might resolve Target to, lower-case Type) for `part`'s .rels."""
         folder, base = posixpath.split(part)
         rels_name = self._existing(posixpath.join(folder, "_rels", base + ".rels"))
         if rels_name is None:
@@ -684,17 +706,22 @@ class _Package:
         for element in self._parse(rels_name).iter():
             if element.tag.rsplit("}", 1)[-1] == "Relationship" and element.get("TargetMode") != "External":
                 target = element.get("Target", "")
-                resolved = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-                result[element.get("Id", "")] = (posixpath.normpath(resolved), element.get("Type", "").lower())
+                if target.startswith("/"):
+                    candidates = [target.lstrip("/")]
+                else:
+                    joined = posixpath.join(folder, target)
+                    candidates = [joined, posixpath.normpath(joined), target, "xl/" + target]
+                result[element.get("Id", "")] = (list(dict.fromkeys(candidates)), element.get("Type", "").lower())
         return result
 
-    def _officedocument_part(self) -> str:
-        for target, rel_type in self._relationships("").values():
+    def _officedocument_part(self) -> str | None:
+        for targets, rel_type in self._relationships("").values():
             if rel_type.endswith("/officedocument"):
-                found = self._existing(target)
-                if found is not None:
-                    return found
-        return self._existing("xl/workbook.xml") or "xl/workbook.xml"
+                for target in targets[:2]:
+                    found = self._existing(target)
+                    if found is not None:
+                        return found
+        return None
 
     def _existing(self, name: str) -> str | None:
         if name in self.by_name:
@@ -703,17 +730,18 @@ class _Package:
         return info.filename if info is not None else None
 
 
-def _prolog_state(head: bytes) -> str | None:
-    """'dtd' if a DOCTYPE/ENTITY stands before the root element, 'ok' once the root starts, None if unknown yet."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:1] == b"\x00" or head[1:2] == b"\x00":
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            encoding = "utf-16"
-        else:
-            encoding = "utf-16-be" if head[:1] == b"\x00" else "utf-16-le"
-        head = head[: len(head) // 2 * 2].decode(encoding, "replace").encode("utf-8")
-    upper = head.upper()
-    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-        return "dtd"
+def _as_utf8(head: bytes) -> bytes:
+    """`head` re-encoded as UTF-8 when it is UTF-16 (with or without BOM), else as is."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) // 2 * 2].decode("utf-16", "replace").encode("utf-8")
+    if head[:1] == b"\x00" or head[1:2] == b"\x00":
+        encoding = "utf-16-be" if head[:1] == b"\x00" else "utf-16-le"
+        return head[: len(head) // 2 * 2].decode(encoding, "replace").encode("utf-8")
+    return head
+
+
+def _root_start(head: bytes) -> int | None:
+    """Index of the root element's "<" in UTF-8 `head`, -1 if a DOCTYPE/ENTITY comes first, None if not yet seen."""
     pos = 0
     while True:
         start = head.find(b"<", pos)
@@ -730,15 +758,28 @@ def _prolog_state(head: bytes) -> str | None:
                 return None
             pos = end + 3
         elif head.startswith(b"<!", start):
-            return "dtd"
+            return -1
         else:
-            return "ok"
+            return start
 
 
-# A start tag named row or c (any prefix); quoted attribute values may hold ">" but never "<".
-_TAG = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>""")
-_R_ATTR = re.compile(rb"""(?:^|\s)(?:[A-Za-z_][\w.\-]*:)?r\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
-_CELL_REF = re.compile(rb"\$?([A-Za-z]{1,10})\$?([0-9]{1,15})")
+_ROOT_NAME = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)(?=[\s/>])")
+
+
+def _prolog(head: bytes) -> tuple[str | None, bytes]:
+    """('dtd', b"") if a DOCTYPE/ENTITY stands before the root element, ('ok', root local name) once the
+    root's name is complete, (None, b"") while more bytes are needed."""
+    head = _as_utf8(head)
+    upper = head.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        return "dtd", b""
+    start = _root_start(head)
+    if start is None:
+        return None, b""
+    if start < 0:
+        return "dtd", b""
+    name = _ROOT_NAME.match(head, start)
+    return ("ok", name.group(2)) if name else (None, b"")
 
 
 def _sheet_extent(open_chunks: Callable[[], Iterator[bytes]]) -> tuple[int, int]:
@@ -748,12 +789,13 @@ def _sheet_extent(open_chunks: Callable[[], Iterator[bytes]]) -> tuple[int, int]
     written as `<c r=".." s=".."/>`, empty rows and `<dimension ref>` are ignored: calamine stores
     nothing for them (measured with 0.9.1: a styled empty cell or a dimension of A1:XFD1048576 reads
     fine; one cell with a value at XFD1048576 makes it allocate 512 GiB and abort the process).
-    Comments and CDATA are not told apart from markup: a cell mentioned there only makes us stricter.
 
     Fast path: while every cell tag is plain (`<c r="B7" s="1" t="s">`, double-quoted attributes,
-    one `r`), regular expressions do the work in C. Anything else rescans the sheet tag by tag.
+    one `r`), a few regular expressions do the work in C. Anything else is rescanned tag by tag.
+    Comments, CDATA and processing instructions after the prolog are refused (no office suite
+    writes them in a worksheet, and they could hide markup from one reader but not another).
     """
-    extent = _fast_extent(open_chunks())
+    extent = _fast_extent(_tag_bodies(open_chunks()))
     if extent is not None:
         return extent
     scan = _ExtentScan()
@@ -762,39 +804,90 @@ def _sheet_extent(open_chunks: Callable[[], Iterator[bytes]]) -> tuple[int, int]
     return scan.max_row, scan.max_col
 
 
-def _tag_bodies(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """The chunks cut so that no tag straddles two of them."""
-    tail = b""
+def _utf8_chunks(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The member's chunks, transcoded to UTF-8 when the part is UTF-16."""
+    first = next(chunks, b"")
+    if not (first.startswith((b"\xff\xfe", b"\xfe\xff")) or first[:1] == b"\x00" or first[1:2] == b"\x00"):
+        yield first
+        yield from chunks
+        return
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-16-be" if first[:1] == b"\x00" else "utf-16-le"
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    yield decoder.decode(first).encode("utf-8")
     for chunk in chunks:
+        yield decoder.decode(chunk).encode("utf-8")
+    yield decoder.decode(b"", final=True).encode("utf-8")
+
+
+def _tag_bodies(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The sheet after its prolog, in pieces cut so that no tag straddles two of them."""
+    tail, in_prolog = b"", True
+    for chunk in _utf8_chunks(chunks):
         buffer = tail + chunk
+        if in_prolog:
+            start = _root_start(buffer)
+            if start is None or start < 0:
+                if start is not None or len(buffer) > _PROLOG_MAX:
+                    raise _Damaged("XML_DTD", MSG_DTD)
+                tail = buffer
+                continue
+            buffer, in_prolog = buffer[start:], False
         cut = buffer.rfind(b"<")
         if cut < 0:
             cut = len(buffer)
-        yield buffer[:cut]
-        tail = buffer[cut:]
+        body, tail = buffer[:cut], buffer[cut:]
         if len(tail) > _MAX_TAG:
             raise _Damaged("FILE_CORRUPT", MSG_CORRUPT.format(what="trang tính có thẻ XML quá dài"))
-    yield tail
+        yield _markup_only(body)
+    yield _markup_only(tail)
 
 
-_OTHER_ATTR = rb'\s+(?!(?:[\w.\-]+:)?r\s*=)[\w:.\-]+="[^"<>]*"'
-_PLAIN_OPEN = re.compile(rb"<c(?:" + _OTHER_ATTR + rb')*\s+r="([A-Z]{1,3})([0-9]{1,7})"(?:' + _OTHER_ATTR + rb")*\s*>")
-_PLAIN_EMPTY = re.compile(rb"<c(?:" + _OTHER_ATTR + rb')*\s+r="[A-Z]{1,3}[0-9]{1,7}"(?:' + _OTHER_ATTR + rb")*\s*/>")
-_PREFIXED_C = re.compile(rb"<[A-Za-z_][\w.\-]*:c[\s/>]")
-_C_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+def _markup_only(body: bytes) -> bytes:
+    if b"<!" in body or b"<?" in body:
+        raise _Damaged("FILE_CORRUPT", MSG_CORRUPT.format(what="trang tính chứa chú thích hay CDATA trong XML"))
+    return body
 
 
-def _fast_extent(chunks: Iterator[bytes]) -> tuple[int, int] | None:
+# Fast path. Every "<c" start must be a plain cell tag whose first attribute is r="LETTERS DIGITS":
+# valued cells end with ">" after attributes without "/" (checked, deduplicated, for quoting tricks and
+# a second r), empty ones with "/>" after well-quoted attributes (so a quoted "/>" cannot fake one).
+# Counting the "<c " starts proves no cell tag escaped both patterns.
+_VALUED = re.compile(rb'<c r="([A-Z]++)([0-9]++)"([^<>/]*+)>')
+_EMPTY = re.compile(rb'<c r="[A-Z]++[0-9]++"(?:\s++[\w:.\-]++="[^"<>]*+")*+\s*+/>')
+_ODD_C = re.compile(rb"<c[>/\t\r\n]")  # two patterns: each keeps its literal prefix, hence fast
+_PREFIXED_C = re.compile(rb":c[\s>/]")
+_PLAIN_ATTRS = re.compile(rb'(?:\s+(?!(?:[\w.\-]+:)?r\s*=)[\w:.\-]+="[^"<>]*")*\s*')
+
+
+def _fast_extent(bodies: Iterator[bytes]) -> tuple[int, int] | None:
     max_row, max_col = 0, (0, b"")
-    for body in _tag_bodies(chunks):
-        valued = _PLAIN_OPEN.findall(body)
-        plain = len(valued) + len(_PLAIN_EMPTY.findall(body))
-        if plain != sum(body.count(start) for start in _C_STARTS) or _PREFIXED_C.search(body):
+    checked: set[bytes] = set()
+    for body in bodies:
+        valued = _VALUED.findall(body)
+        if len(valued) + len(_EMPTY.findall(body)) != body.count(b"<c "):
             return None
-        if valued:
-            max_row = max(max_row, max(int(row) for _, row in valued))
-            max_col = max(max_col, max((len(letters), letters) for letters, _ in valued))
+        if _ODD_C.search(body) or _PREFIXED_C.search(body):
+            return None
+        if not valued:
+            continue
+        letters, rows, attrs = zip(*valued, strict=True)
+        for tail in set(attrs) - checked:
+            if not _PLAIN_ATTRS.fullmatch(tail):
+                return None
+            checked.add(tail)
+        max_row = max(max_row, max(map(int, rows)))
+        max_col = max(max_col, max((len(name), name) for name in set(letters)))
     return max_row, column_number(max_col[1].decode())
+
+
+# Slow path: every start tag named row or c (any prefix), quoted values may hold ">" but never "<".
+_TAG = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>""")
+_TAG_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:row|c)(?=[\s/>])")
+_R_ATTR = re.compile(rb"""(?:^|\s)(?:[A-Za-z_][\w.\-]*:)?r\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
+_CELL_REF = re.compile(rb"\$?([A-Za-z]{1,10})\$?([0-9]{1,15})")
 
 
 class _ExtentScan:
@@ -802,22 +895,27 @@ class _ExtentScan:
         self.row = self.col = self.max_row = self.max_col = 0
 
     def feed(self, body: bytes) -> None:
+        matched = 0
         for match in _TAG.finditer(body):
+            matched += 1
             attrs = match.group(2)
-            ref = _R_ATTR.search(attrs)
-            value = (ref.group(1) if ref.group(1) is not None else ref.group(2)).strip() if ref else b""
+            refs = [(double or single).strip() for double, single in _R_ATTR.findall(attrs)]
             if match.group(1) == b"row":
-                self.row = int(value) if value.isdigit() else self.row + 1
+                numbers = [int(ref) for ref in refs if ref.isdigit()]
+                self.row = max(numbers) if numbers else self.row + 1
                 self.col = 0
                 continue
-            parsed = _CELL_REF.fullmatch(value)
+            parsed = [m for m in map(_CELL_REF.fullmatch, refs) if m]
             if parsed:
-                self.col, self.row = column_number(parsed.group(1).decode()), int(parsed.group(2))
+                self.col = max(column_number(m.group(1).decode()) for m in parsed)
+                self.row = max(int(m.group(2)) for m in parsed)
             else:
                 self.col += 1
             if not attrs.rstrip().endswith(b"/"):
                 self.max_row = max(self.max_row, self.row)
                 self.max_col = max(self.max_col, self.col)
+        if matched != len(_TAG_START.findall(body)):
+            raise _Damaged("FILE_CORRUPT", MSG_CORRUPT.format(what="trang tính có thẻ XML không hợp lệ"))
 
 
 def column_number(letters: str) -> int:
@@ -837,40 +935,42 @@ def column_letters(number: int) -> str:
 
 # ----------------------------------------------------------------------------- OLE (compound file)
 
-_FREE, _END, _FAT_SECT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+_MAXREGSECT = 0xFFFFFFFA  # larger sector numbers are markers: end of chain, free, FAT, DIFAT
 _FILEPASS = 0x002F
 
 
-def _inspect_ole(fp: BinaryIO, size: int, kind: FileKind, found: _Findings) -> tuple[FileKind, bool]:
+def _inspect_ole(fp: BinaryIO, size: int, found: _Findings) -> tuple[FileKind, bool, bool]:
+    """(kind, has_macros, kind confirmed by the directory rather than guessed from raw bytes)."""
     try:
         compound = _Compound(fp, size)
         names = compound.names()
     except _Damaged:
+        # A directory we cannot walk: calamine cannot either. Still tell an encrypted package apart.
         fp.seek(0)
         data = fp.read()
         if _U16["EncryptedPackage"] in data:
             found.error("FILE_ENCRYPTED", MSG_ENCRYPTED)
-            return FileKind.ENCRYPTED_OLE, False
+            return FileKind.ENCRYPTED_OLE, False, False
         found.error("FILE_TRUNCATED", MSG_TRUNCATED)
         is_xls = _U16["Workbook"] in data or _U16["Book"] in data
-        return FileKind.XLS if is_xls else FileKind.OLE_OTHER, False
+        return FileKind.XLS if is_xls else FileKind.OLE_OTHER, False, False
     if "encryptedpackage" in names and "encryptioninfo" in names:
         found.error("FILE_ENCRYPTED", MSG_ENCRYPTED)
-        return FileKind.ENCRYPTED_OLE, False
+        return FileKind.ENCRYPTED_OLE, False, True
     stream = names.get("workbook") or names.get("book")
     if stream is None:
         other = next((key for key in NOT_A_WORKBOOK_OLE if key and key in names), "")
         found.error("NOT_A_WORKBOOK", NOT_A_WORKBOOK_OLE[other])
-        return FileKind.OLE_OTHER, False
+        return FileKind.OLE_OTHER, False, True
     macros = "_vba_project_cur" in names or "_vba_project" in names
     try:
         start = compound.stream_head(stream, 256)
     except _Damaged:
         found.error("FILE_TRUNCATED", MSG_TRUNCATED)
-        return FileKind.XLS, macros
+        return FileKind.XLS, macros, True
     if _biff_encrypted(start):
         found.error("FILE_ENCRYPTED", MSG_ENCRYPTED)
-    return FileKind.XLS, macros
+    return FileKind.XLS, macros, True
 
 
 def _biff_encrypted(data: bytes) -> bool:
@@ -910,21 +1010,21 @@ class _Compound:
         difat = int.from_bytes(header[68:72], "little")
         per_difat = self.sector_size // 4 - 1
         for _ in range(self.sector_count):
-            if difat >= _FAT_SECT:
+            if difat > _MAXREGSECT:
                 break
             block = self._sector(difat)
             fat_sectors += [int.from_bytes(block[4 * i : 4 * i + 4], "little") for i in range(per_difat)]
             difat = int.from_bytes(block[-4:], "little")
         self.fat: list[int] = []
         for sector in fat_sectors:
-            if sector < _FAT_SECT:
+            if sector <= _MAXREGSECT:
                 block = self._sector(sector)
                 self.fat += [int.from_bytes(block[i : i + 4], "little") for i in range(0, len(block), 4)]
         self.entries = self._directory()
 
     def _sector(self, number: int) -> bytes:
         offset = (number + 1) * self.sector_size
-        if number >= _FAT_SECT or offset >= self.size:
+        if number > _MAXREGSECT or offset >= self.size:
             raise _Damaged("FILE_TRUNCATED", MSG_TRUNCATED)
         self.fp.seek(offset)
         block = self.fp.read(self.sector_size)
@@ -934,7 +1034,7 @@ class _Compound:
 
     def _chain(self, start: int, fat: list[int]) -> Iterator[int]:
         sector, seen = start, 0
-        while sector < _FAT_SECT:
+        while sector <= _MAXREGSECT:
             if sector >= len(fat) or seen > len(fat):
                 raise _Damaged("FILE_TRUNCATED", MSG_TRUNCATED)
             yield sector
@@ -974,7 +1074,7 @@ class _Compound:
         # Small stream: it lives in the mini stream, itself the root entry's regular chain.
         root_start = self.entries[0][2]
         minifat: list[int] = []
-        if self.first_minifat < _FAT_SECT:
+        if self.first_minifat <= _MAXREGSECT:
             for sector in self._chain(self.first_minifat, self.fat):
                 block = self._sector(sector)
                 minifat += [int.from_bytes(block[i : i + 4], "little") for i in range(0, len(block), 4)]
@@ -1018,7 +1118,8 @@ def main():
                 return ["timedelta", v.total_seconds()]
             return v
 
-        workbook = CalamineWorkbook.from_path(path)
+        with open(path, "rb") as handle:  # from_filelike tells the format from the bytes, from_path from the name
+            workbook = CalamineWorkbook.from_filelike(handle)
         sheets = {}
         for meta in workbook.sheets_metadata:
             if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
@@ -1026,9 +1127,18 @@ def main():
             rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
             visible = str(meta.visible).rsplit(".", 1)[-1].lower()
             sheets[meta.name] = {"visible": visible, "rows": [[cell(v) for v in row] for row in rows]}
-        out = {"ok": True, "sheets": sheets}
+        out = {"ok": True, "sheets": sheets, "defined_names": {}}
     except BaseException as exc:  # pyo3's PanicException derives from BaseException
         out = {"ok": False, "error": type(exc).__name__, "detail": str(exc)[:1000]}
+    if out["ok"]:
+        try:  # python-calamine has no defined-names API; fastexcel (calamine too) has one
+            import fastexcel
+
+            with open(path, "rb") as handle:
+                names = fastexcel.read_excel(handle.read()).defined_names()
+            out["defined_names"] = {name.name: name.formula for name in names}
+        except Exception as exc:
+            out["names_error"] = f"{type(exc).__name__}: {exc}"[:1000]
     sys.stdout.write(json.dumps(out))
 
 main()
@@ -1047,15 +1157,20 @@ def read_isolated(
 ) -> dict:
     """Read every worksheet with python-calamine in a child process capped in memory and time.
 
-    Returns {"sheets": {name: {"visible": "visible"|"hidden"|"veryhidden", "rows": [[value, ...], ...]}}},
-    rows as calamine's `to_python(skip_empty_area=False)` (grid[0][0] is A1). Raises GuardError with
+    Returns {"sheets": {name: {"visible": "visible"|"hidden"|"veryhidden", "rows": [[value, ...], ...]}},
+    "defined_names": {name: formula}}: rows as calamine's `to_python(skip_empty_area=False)` (grid[0][0]
+    is A1; worksheets only); defined names as fastexcel gives them, Excel style ('Sheet'!$A$1) or ODF
+    style ($'Sheet'.$A$1), without their scope (a sheet-local name may shadow a workbook one; {} if
+    fastexcel cannot read them, the sheets still come back). The file's format is told from its
+    bytes, not its extension. Raises GuardError with
     PARSER_CRASHED (the child died: a Rust abort, the memory cap), PARSER_TIMEOUT, PARSER_FAILED
     (calamine refused the file) or FILE_ENCRYPTED (calamine reports a password). The memory cap
     (RLIMIT_AS) applies where the `resource` module exists (Linux, macOS); on Windows only the timeout.
     """
     path = Path(path)
     name = display_name or path.name
-    command = [sys.executable, "-I", "-c", _CHILD, str(path), str(int(memory_bytes))]
+    # -P: the working directory (a campaign folder) is not put on sys.path; PYTHONPATH still applies.
+    command = [sys.executable, "-P", "-c", _CHILD, str(path), str(int(memory_bytes))]
     env = {**os.environ, "RUST_BACKTRACE": "0"}
     flags = getattr(subprocess, "CREATE_NO_WINDOW", 0) if sys.platform == "win32" else 0
     try:
@@ -1084,4 +1199,4 @@ def read_isolated(
             for index, value in enumerate(row):
                 if isinstance(value, list):
                     row[index] = _DECODE[value[0]](value[1])
-    return {"sheets": out["sheets"]}
+    return {"sheets": out["sheets"], "defined_names": out.get("defined_names", {})}

@@ -19,14 +19,11 @@ from addin.config import CampaignConfig, Section
 from addin.guard import FileKind, read_isolated
 from addin.templates import META_SHEET, field_name
 
-MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _REFERENCE = re.compile(
     r"^\$?(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^!']+?))[!.]"
     r"\$?(?P<col1>[A-Z]{1,3})\$?(?P<row1>\d+)(?::\.?\$?(?P<col2>[A-Z]{1,3})\$?(?P<row2>\d+))?$"
 )
-_CELL_WITH_BODY = re.compile(r'<c r="([A-Z]{1,3}\d+)"[^>]*(?<!/)>(.*?)</c>', re.S)
+_CELL_START = re.compile(r'<c r="([A-Z]{1,3}\d+)"')
 
 
 @dataclass(frozen=True)
@@ -56,12 +53,10 @@ class Cell:
 
 @dataclass
 class TableRow:
+    """A table row holding something (blank rows of growing tables are not kept)."""
+
     number: int
     cells: dict[str, Cell]
-
-    @property
-    def is_blank(self) -> bool:
-        return all(cell.is_blank for cell in self.cells.values())
 
 
 @dataclass
@@ -103,6 +98,26 @@ class _Sheets:
         self.names = names
         self.blank_formulas = blank_formulas
 
+    def filled_offsets(self, areas: list[Area]) -> set[int]:
+        """Row offsets (0-based) within the areas where any of them holds something; no Cell is built."""
+        offsets = set()
+        for area in areas:
+            grid = self.grids.get(area.sheet, [])
+            column = area.first_column - 1
+            for row in range(area.first_row - 1, min(area.last_row, len(grid))):
+                values = grid[row]
+                if column < len(values):
+                    value = values[column]
+                    if value is not None and value != "" and not (isinstance(value, str) and value.isspace()):
+                        offsets.add(row - area.first_row + 1)
+            letter = get_column_letter(area.first_column)
+            for address in self.blank_formulas.get(area.sheet, ()):
+                if address.startswith(letter) and address[len(letter) :].isdigit():
+                    row = int(address[len(letter) :])
+                    if area.first_row <= row <= area.last_row:
+                        offsets.add(row - area.first_row)
+        return offsets
+
     def cell(self, sheet: str, row: int, column: int) -> Cell:
         grid = self.grids.get(sheet, [])
         value = grid[row - 1][column - 1] if row - 1 < len(grid) and column - 1 < len(grid[row - 1]) else None
@@ -112,38 +127,59 @@ class _Sheets:
         return Cell(value, sheet, address, pending)
 
 
+def workbook_layout(read_part) -> tuple[dict[str, str], dict[str, str]]:
+    """(sheet name → its XML part, workbook-level defined name → its reference) of an xlsx/xlsm package."""
+    workbook = ElementTree.fromstring(read_part("xl/workbook.xml"))
+    relations = ElementTree.fromstring(read_part("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target") or "" for rel in _elements(relations, "Relationship")}
+    parts = {}
+    for sheet in _elements(workbook, "sheet"):
+        target = targets.get(_relation_id(sheet), "").lstrip("/")
+        parts[sheet.get("name")] = target if target.startswith("xl/") else f"xl/{target}"
+    names = {
+        item.get("name"): item.text or ""
+        for item in _elements(workbook, "definedName")
+        if item.get("localSheetId") is None
+    }
+    return parts, names
+
+
 def _open_ooxml(path: Path, wanted: set[str]) -> tuple[list[str], _Sheets]:
     with zipfile.ZipFile(path) as archive:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {rel.get("Id"): rel.get("Target") for rel in relations.iter(f"{PACKAGE_REL_NS}Relationship")}
-        sheets = [(sheet.get("name"), sheet.get(f"{REL_NS}id")) for sheet in workbook.iter(f"{MAIN_NS}sheet")]
-        names = {
-            item.get("name"): item.text or ""
-            for item in workbook.iter(f"{MAIN_NS}definedName")
-            if item.get("localSheetId") is None
+        parts, names = workbook_layout(archive.read)
+        needed = _sheets_needed(names, wanted) & set(parts)
+        blank_formulas = {
+            name: _formulas_without_value(archive.read(parts[name]).decode("utf-8", "replace")) for name in needed
         }
-        sheet_names = [name for name, _ in sheets]
-        needed = _sheets_needed(names, wanted) & set(sheet_names)
-        blank_formulas = {}
-        for name, relation in sheets:
-            if name in needed and relation in targets:
-                part = targets[relation].lstrip("/")
-                part = part if part.startswith("xl/") else f"xl/{part}"
-                blank_formulas[name] = _formulas_without_value(archive.read(part).decode("utf-8", "replace"))
+        sheet_names = list(parts)
     reader = CalamineWorkbook.from_path(str(path))
     grids = {name: reader.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in needed}
     return sheet_names, _Sheets(grids, names, blank_formulas)
 
 
+def _elements(root, local_name: str):
+    """Elements by local name, whichever namespace (transitional or Strict Open XML) the file uses."""
+    return (element for element in root.iter() if element.tag.rsplit("}", 1)[-1] == local_name)
+
+
+def _relation_id(element) -> str | None:
+    return next((value for key, value in element.attrib.items() if key.endswith("}id")), None)
+
+
 def _formulas_without_value(xml: str) -> set[str]:
-    if "<f" not in xml:
-        return set()
-    return {
-        match.group(1)
-        for match in _CELL_WITH_BODY.finditer(xml)
-        if "<f" in match.group(2) and ("<v>" not in match.group(2) or "<v></v>" in match.group(2))
-    }
+    """Addresses of formula cells saved without a result (a program that does not calculate wrote them)."""
+    found = set()
+    start, end = xml.find("<sheetData"), xml.find("</sheetData>")
+    at = xml.find("<f", start)
+    while 0 <= at < end:
+        cell_end = xml.find("</c>", at)
+        body = xml[at:cell_end]
+        if "<v>" not in body or "<v></v>" in body:
+            match = _CELL_START.match(xml, xml.rfind("<c ", 0, at))
+            if match:
+                found.add(match.group(1))
+        at = xml.find("<f", cell_end)
+    return found
 
 
 def _open_isolated(path: Path, wanted: set[str]) -> tuple[list[str], _Sheets]:
@@ -214,8 +250,10 @@ def _read_table(section: Section, sheets: _Sheets, contents: WorkbookContents) -
     if not columns:
         return
     height = max(area.last_row - area.first_row + 1 for area in columns.values())
+    inputs = [columns[form_field.name] for form_field in section.input_fields if form_field.name in columns]
+    offsets = range(height) if section.rows_from else sorted(sheets.filled_offsets(inputs))
     rows = []
-    for offset in range(height):
+    for offset in offsets:
         cells = {
             name: sheets.cell(area.sheet, area.first_row + offset, area.first_column)
             for name, area in columns.items()

@@ -16,11 +16,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from defusedxml import ElementTree
-
 from addin.config import CampaignConfig, FormField, Section, UnitEntry
 from addin.expressions import parse_expression
-from addin.reading import MAIN_NS, PACKAGE_REL_NS, REL_NS, parse_reference
+from addin.reading import parse_reference, workbook_layout
 from addin.template_checks import excel_serial
 from addin.templates import MasterPackage, field_name
 from addin.vietnamese import unicode_to_legacy
@@ -196,18 +194,8 @@ class TemplateFiller:
     def __init__(self, template: bytes):
         with zipfile.ZipFile(io.BytesIO(template)) as archive:
             self.parts = {info.filename: archive.read(info) for info in archive.infolist()}
-        workbook = ElementTree.fromstring(self.parts["xl/workbook.xml"])
-        relations = ElementTree.fromstring(self.parts["xl/_rels/workbook.xml.rels"])
-        targets = {rel.get("Id"): rel.get("Target") for rel in relations.iter(f"{PACKAGE_REL_NS}Relationship")}
-        self.sheet_parts = {
-            sheet.get("name"): "xl/" + targets[sheet.get(f"{REL_NS}id")].removeprefix("/xl/").removeprefix("xl/")
-            for sheet in workbook.iter(f"{MAIN_NS}sheet")
-        }
-        self.names = {
-            item.get("name"): parse_reference(item.text or "")
-            for item in workbook.iter(f"{MAIN_NS}definedName")
-            if item.get("localSheetId") is None
-        }
+        self.sheet_parts, names = workbook_layout(self.parts.__getitem__)
+        self.names = {name: parse_reference(reference) for name, reference in names.items()}
 
     def fill(self, config: CampaignConfig, sample: SampleReturn) -> bytes:
         edits: dict[str, dict[str, object]] = {}

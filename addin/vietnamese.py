@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 LegacyEncoding = Literal["TCVN3", "VNI"]
@@ -302,6 +303,7 @@ _CONNECTORS = re.compile(r"\s*[&+/\-–—]\s*")  # "GD&ĐT", "GDNN - GDTX", "Gi
 _NEW_STYLE_TONE = re.compile(f"([ou])([{_TONES}])((?<=o.)[ae]|(?<=u.)y)(?![\u0300-\u036f])")
 
 
+@lru_cache(maxsize=8192)
 def fold_name(text: str) -> str:
     """A key to compare unit names: case, spacing, punctuation, tone placement and abbreviations ignored."""
     text = nfc(text).casefold().replace("ð", "đ").replace("ɖ", "đ")  # Icelandic/African D typed for Đ

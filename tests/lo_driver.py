@@ -7,6 +7,7 @@ Actions: ["unprotect"], ["insert_rows", sheet, before_row_1_based, count],
 FILTER: "Calc MS Excel 2007 XML" (.xlsx), "MS Excel 97" (.xls) or "calc8" (.ods).
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -75,9 +76,16 @@ def main():
     pipe = f"baocao_{uuid.uuid4().hex}"
     profile = tempfile.mkdtemp(prefix="lo_driver_")
     office = subprocess.Popen(
-        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible", "--norestore",
-         f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--invisible",
+            "--norestore",
+            f"--accept=pipe,name={pipe};urp;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         desktop = connect(pipe)
@@ -88,10 +96,8 @@ def main():
         document.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)), properties(FilterName=filter_name))
         document.close(True)
     finally:
-        try:
+        with contextlib.suppress(Exception):
             desktop.terminate()
-        except Exception:
-            pass
         office.wait(timeout=30) if office.poll() is None else None
         if office.poll() is None:
             office.kill()

@@ -89,7 +89,7 @@ def test_text_numbers_dates_and_legacy_text_are_read_with_warnings(folder):
     send(folder, [sample])
     collect(folder)
     check_campaign(folder)
-    unit_status, found = findings_of(folder, unit.code)
+    _, found = findings_of(folder, unit.code)
     codes = sorted(code for _, code, _, _ in found)
     assert "NUMBER_AS_TEXT" in codes and "DATE_AS_TEXT" in codes and "LEGACY_ENCODING" in codes
     assert all(severity == "warning" or code == "TONG_BANG_NAM_CONG_NU" for severity, code, _, _ in found)

@@ -112,7 +112,9 @@ def main() -> None:
     def missing_position(sample):
         sample.fields["chuc_vu"] = None
 
-    through_libreoffice(filled(config, master, units["PGD084"], missing_position), HERE / "03_luu_dang_xls.xls", XLS, [])
+    through_libreoffice(
+        filled(config, master, units["PGD084"], missing_position), HERE / "03_luu_dang_xls.xls", XLS, []
+    )
     through_libreoffice(filled(config, master, units["PGD085"]), HERE / "04_luu_dang_ods.ods", ODS, [])
     through_libreoffice(
         filled(config, master, units["PGD082"]),
@@ -143,7 +145,9 @@ def main() -> None:
 
     write("08_bang_ma_cu.xlsx", filled(config, master, units["PGD087"], legacy))
 
-    formula = patch_part(filled(config, master, units["PGD088"]), "xl/worksheets/sheet4.xml", b"<v>120</v>", b"<f>H7+I7</f>")
+    formula = patch_part(
+        filled(config, master, units["PGD088"]), "xl/worksheets/sheet4.xml", b"<v>120</v>", b"<f>H7+I7</f>"
+    )
     write("09_cong_thuc_chua_tinh.xlsx", formula)
 
     old_version = patch_part(

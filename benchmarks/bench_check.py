@@ -1,0 +1,147 @@
+"""Benchmark: `collect` + `check` of N returns against the naive way, in the same run.
+
+    python benchmarks/bench_check.py [--returns 1000] [--naive-sample 200] [--mistakes 0.2]
+
+The naive way is a loop of `pandas.read_excel(path, sheet_name=None)` over the same files: it
+reads everything and checks nothing. baocao archives each file, records it in the ledger, reads
+it by its defined names, applies every rule and stores the findings. Writing the findings
+workbook and the annotated copies is timed separately. Peak memory is measured in a fresh
+process for two sizes to show whether it grows with the number of returns. Results are
+printed and written to benchmarks/out/check.json, never asserted.
+"""
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pandas
+import yaml
+
+from addin.campaign import init_campaign
+from addin.checking import campaign_status, check_campaign
+from addin.intake import collect
+from addin.reports import write_feedback_copies, write_findings_workbook
+from addin.samples import MISTAKES, SampleMaker, write_samples
+from addin.templates import build_master
+
+OUT = Path(__file__).parent / "out"
+
+
+def campaign_with_units(root: Path, count: int):
+    folder = init_campaign(root)
+    data = yaml.safe_load(folder.config_path.read_text(encoding="utf-8"))
+    model = data["unit_groups"][0]["units"][0]
+    units = [
+        {
+            **model,
+            "code": f"DV{index:04d}",
+            "name": f"Đơn vị thử số {index}",
+            "short": f"Đơn vị {index}",
+            "email": f"dv{index:04d}@laocai.example",
+        }
+        for index in range(count)
+    ]
+    data["unit_groups"] = [{**data["unit_groups"][0], "units": units}]
+    folder.config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def make_returns(folder, count: int, mistake_rate: float, seed: int = 1) -> list[Path]:
+    config = folder.load_config()
+    maker, chooser = SampleMaker(config, seed), random.Random(seed)
+    samples = []
+    for unit in config.units[:count]:
+        mistakes = [chooser.choice(MISTAKES)] if chooser.random() < mistake_rate else []
+        samples.append(maker.make(unit, mistakes, late=chooser.random() < 0.1))
+    return write_samples(config, build_master(config), samples, folder.inbox)
+
+
+def peak_memory_mb(count: int, mistake_rate: float) -> float:
+    """Peak RSS of a fresh process that collects and checks `count` returns."""
+    script = f"""
+import resource, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from bench_check import campaign_with_units, make_returns
+from addin.intake import collect
+from addin.checking import check_campaign
+root = Path(tempfile.mkdtemp()) / "dot"
+folder = campaign_with_units(root, {count})
+make_returns(folder, {count}, {mistake_rate})
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+collect(folder)
+check_campaign(folder)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, before / 1024)
+"""
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    return float(output.split()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--returns", type=int, default=1000)
+    parser.add_argument("--naive-sample", type=int, default=200)
+    parser.add_argument("--mistakes", type=float, default=0.2)
+    arguments = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench_check_"))
+    try:
+        folder = campaign_with_units(work / "dot", arguments.returns)
+        paths = make_returns(folder, arguments.returns, arguments.mistakes)
+
+        start = time.perf_counter()
+        collect(folder)
+        collect_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        checked = check_campaign(folder)
+        check_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        status = campaign_status(folder)
+        write_findings_workbook(folder, status)
+        workbook_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        copies = write_feedback_copies(folder, status)
+        copies_seconds = time.perf_counter() - start
+
+        sample = paths[: arguments.naive_sample]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            for path in sample:
+                pandas.read_excel(path, sheet_name=None)
+            naive_per_file = (time.perf_counter() - start) / len(sample)
+
+        ours_per_file = (collect_seconds + check_seconds) / arguments.returns
+        results = {
+            "returns": arguments.returns,
+            "with_mistakes": sum(1 for result in checked if result.findings),
+            "collect_ms_per_file": round(collect_seconds / arguments.returns * 1000, 2),
+            "check_ms_per_file": round(check_seconds / arguments.returns * 1000, 2),
+            "collect_plus_check_ms_per_file": round(ours_per_file * 1000, 2),
+            "naive_pandas_read_excel_ms_per_file": round(naive_per_file * 1000, 1),
+            "naive_sample_size": len(sample),
+            "speedup_vs_naive": round(naive_per_file / ours_per_file, 1),
+            "findings_workbook_seconds": round(workbook_seconds, 2),
+            "annotated_copies": len(copies),
+            "annotated_copy_ms_each": round(copies_seconds / max(1, len(copies)) * 1000, 1),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    small = max(50, arguments.returns // 4)
+    results[f"peak_rss_mb_{small}_returns"] = round(peak_memory_mb(small, arguments.mistakes), 1)
+    peak = peak_memory_mb(arguments.returns, arguments.mistakes)
+    results[f"peak_rss_mb_{arguments.returns}_returns"] = round(peak, 1)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "check.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    for key, value in results.items():
+        print(f"{key:45} {value}")
+
+
+if __name__ == "__main__":
+    main()
