@@ -671,7 +671,10 @@ class _Package:
             parts.setdefault(name, name.rsplit("/", 1)[-1])
         if strict:
             found.warning("STRICT_OOXML", MSG_STRICT)
+        screen = _far_reference_screen(self.limits)
         for part, sheet in parts.items():
+            if _plainly_near(_tag_bodies(self.chunks(part)), screen):
+                continue
             max_row, max_col = _sheet_extent(lambda part=part: self.chunks(part))
             if max_row > self.limits.max_rows or max_col > self.limits.max_columns:
                 found.error(
@@ -860,6 +863,28 @@ _EMPTY = re.compile(rb'<c r="[A-Z]++[0-9]++"(?:\s++[\w:.\-]++="[^"<>]*+")*+\s*+/
 _ODD_C = re.compile(rb"<c[>/\t\r\n]")  # two patterns: each keeps its literal prefix, hence fast
 _PREFIXED_C = re.compile(rb":c[\s>/]")
 _PLAIN_ATTRS = re.compile(rb'(?:\s+(?!(?:[\w.\-]+:)?r\s*=)[\w:.\-]+="[^"<>]*")*\s*')
+
+
+def _far_reference_screen(limits: Limits) -> re.Pattern:
+    """A cell reference with as many column letters or row digits as the limits: possibly too far."""
+    letters, digits = len(column_letters(limits.max_columns)), len(str(limits.max_rows))
+    return re.compile(rb'<c r="(?:[A-Za-z]{%d}|[A-Za-z]{1,%d}[0-9]{%d})' % (letters, letters - 1 or 1, digits))
+
+
+def _plainly_near(bodies: Iterator[bytes], screen: re.Pattern) -> bool:
+    """True when every cell tag is a plain `<c r="..."` and none could be beyond the limits.
+
+    Only counts and literal-prefixed searches (C speed), so a normal sheet costs little more than
+    inflating it; anything unusual (a cell without `r`, another `r` attribute, a far reference)
+    returns False and the exact scan below decides.
+    """
+    for body in bodies:
+        cells = body.count(b"<c ")
+        if cells != body.count(b'<c r="') or _ODD_C.search(body) or _PREFIXED_C.search(body):
+            return False
+        if body.count(b' r="') != cells + body.count(b'<row r="') or screen.search(body):
+            return False
+    return True
 
 
 def _fast_extent(bodies: Iterator[bytes]) -> tuple[int, int] | None:

@@ -4,7 +4,6 @@ This module is the only writer of `baocao.sqlite`. Writes are short transactions
 mode, so a run killed half way leaves the ledger as it was after its last finished file.
 """
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,10 +123,6 @@ class Ledger:
 
     # ------------------------------------------------------------ returns
 
-    def has_return(self, sha256: str) -> bool:
-        row = self.connection.execute("SELECT 1 FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
-        return row is not None
-
     def record_return(self, record: ReturnRecord) -> bool:
         """Record a return; False when the same bytes were already recorded (only the sighting is added)."""
         now = datetime.now().isoformat(timespec="seconds")
@@ -206,12 +201,6 @@ class Ledger:
             (sha256,),
         ).fetchall()
         return [Finding(**dict(row)) for row in rows]
-
-    def dump(self) -> str:
-        """Everything in the ledger as JSON (for tests and support)."""
-        tables = ("returns", "sightings", "checks", "findings")
-        data = {table: [dict(row) for row in self.connection.execute(f"SELECT * FROM {table}")] for table in tables}
-        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 def _return_from(row: sqlite3.Row) -> ReturnRecord:

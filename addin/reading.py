@@ -9,6 +9,7 @@ process with python-calamine after the guard has bounded them; other formats (.x
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from defusedxml import ElementTree
@@ -23,7 +24,7 @@ _REFERENCE = re.compile(
     r"^\$?(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^!']+?))[!.]"
     r"\$?(?P<col1>[A-Z]{1,3})\$?(?P<row1>\d+)(?::\.?\$?(?P<col2>[A-Z]{1,3})\$?(?P<row2>\d+))?$"
 )
-_CELL_START = re.compile(r'<c r="([A-Z]{1,3}\d+)"')
+_FORMULA_WITHOUT_VALUE = re.compile(r'<c r="([A-Z]{1,3}\d+)"[^>]*(?<!/)><f[^>]*(?:/>|>[^<]*</f>)(?:<v></v>|<v/>)?</c>')
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class WorkbookContents:
     missing_names: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
 def parse_reference(text: str) -> Area | None:
     """A defined name's target, written the Excel way ('Sheet'!$A$1:$B$2) or the ODF way ($'Sheet'.$A$1:.$B$2)."""
     match = _REFERENCE.match(text.strip().lstrip("="))
@@ -97,25 +99,34 @@ class _Sheets:
         self.grids = grids
         self.names = names
         self.blank_formulas = blank_formulas
+        self.blank_formula_rows: dict[tuple[str, str], set[int]] = {}
+        for sheet, addresses in blank_formulas.items():
+            for address in addresses:
+                letters = address.rstrip("0123456789")
+                self.blank_formula_rows.setdefault((sheet, letters), set()).add(int(address[len(letters) :]))
 
     def filled_offsets(self, areas: list[Area]) -> set[int]:
-        """Row offsets (0-based) within the areas where any of them holds something; no Cell is built."""
+        """Row offsets (0-based) within the areas where any of them holds something; no Cell is built.
+
+        Rows are compared as slices against an all-empty slice, which runs in C: a 200-row table
+        costs a few microseconds. Whitespace-only cells pass here and are treated as blank later.
+        """
         offsets = set()
+        for sheet in {area.sheet for area in areas}:
+            on_sheet = [area for area in areas if area.sheet == sheet]
+            grid = self.grids.get(sheet, [])
+            first = min(area.first_column for area in on_sheet) - 1
+            last = max(area.first_column for area in on_sheet)
+            top = min(area.first_row for area in on_sheet)
+            empty = [""] * (last - first)
+            for row in range(top - 1, min(max(area.last_row for area in on_sheet), len(grid))):
+                values = grid[row][first:last]
+                if values != empty[: len(values)] and any(v not in ("", None) for v in values):
+                    offsets.add(row - top + 1)
         for area in areas:
-            grid = self.grids.get(area.sheet, [])
-            column = area.first_column - 1
-            for row in range(area.first_row - 1, min(area.last_row, len(grid))):
-                values = grid[row]
-                if column < len(values):
-                    value = values[column]
-                    if value is not None and value != "" and not (isinstance(value, str) and value.isspace()):
-                        offsets.add(row - area.first_row + 1)
-            letter = get_column_letter(area.first_column)
-            for address in self.blank_formulas.get(area.sheet, ()):
-                if address.startswith(letter) and address[len(letter) :].isdigit():
-                    row = int(address[len(letter) :])
-                    if area.first_row <= row <= area.last_row:
-                        offsets.add(row - area.first_row)
+            for row in self.blank_formula_rows.get((area.sheet, get_column_letter(area.first_column)), ()):
+                if area.first_row <= row <= area.last_row:
+                    offsets.add(row - area.first_row)
         return offsets
 
     def cell(self, sheet: str, row: int, column: int) -> Cell:
@@ -168,18 +179,7 @@ def _relation_id(element) -> str | None:
 
 def _formulas_without_value(xml: str) -> set[str]:
     """Addresses of formula cells saved without a result (a program that does not calculate wrote them)."""
-    found = set()
-    start, end = xml.find("<sheetData"), xml.find("</sheetData>")
-    at = xml.find("<f", start)
-    while 0 <= at < end:
-        cell_end = xml.find("</c>", at)
-        body = xml[at:cell_end]
-        if "<v>" not in body or "<v></v>" in body:
-            match = _CELL_START.match(xml, xml.rfind("<c ", 0, at))
-            if match:
-                found.add(match.group(1))
-        at = xml.find("<f", cell_end)
-    return found
+    return set(_FORMULA_WITHOUT_VALUE.findall(xml))
 
 
 def _open_isolated(path: Path, wanted: set[str]) -> tuple[list[str], _Sheets]:

@@ -11,16 +11,19 @@ import os
 import random
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from simpleeval import simple_eval
+
 from addin.config import CampaignConfig, FormField, Section, UnitEntry
 from addin.expressions import parse_expression
 from addin.reading import parse_reference, workbook_layout
 from addin.template_checks import excel_serial
-from addin.templates import MasterPackage, field_name
+from addin.templates import MasterPackage, field_name, unit_file_name
 from addin.vietnamese import unicode_to_legacy
 
 MISTAKES = (
@@ -127,7 +130,7 @@ class SampleMaker:
             if len(left.names) != 1 or left.names[0] not in values:
                 continue
             names = {name: values.get(name) or 0 for name in parse_expression(rule.right).names}
-            values[left.names[0]] = _arithmetic(rule.right, names)
+            values[left.names[0]] = simple_eval(rule.right, names=names)
 
     def _arrival(self, late: bool) -> datetime:
         deadline, end = self.config.campaign.deadline, self.config.campaign.period.end
@@ -177,12 +180,6 @@ class SampleMaker:
             "legacy_text": lambda: unicode_to_legacy(str(current), "TCVN3"),
         }[mistake]()
         return True
-
-
-def _arithmetic(expression: str, names: dict) -> int | float:
-    from simpleeval import simple_eval
-
-    return simple_eval(expression, names=names)
 
 
 # ---------------------------------------------------------------- writing into a template
@@ -254,11 +251,13 @@ def _write_cells(xml: str, cells: dict[str, object]) -> str:
 
 
 def write_samples(
-    config: CampaignConfig, master: bytes, samples: list[SampleReturn], out_dir: Path, file_name=None
+    config: CampaignConfig,
+    master: bytes,
+    samples: list[SampleReturn],
+    out_dir: Path,
+    file_name: Callable[[SampleReturn], str] | None = None,
 ) -> list[Path]:
     """Stamp each unit's template, fill it with its sample, and save it as the unit would send it."""
-    from addin.templates import unit_file_name
-
     package = MasterPackage(master, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

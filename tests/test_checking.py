@@ -197,3 +197,40 @@ def test_ledger_is_a_real_sqlite_file(folder):
     with Ledger(folder.ledger_path) as ledger:
         [record] = ledger.returns()
     assert record.detected_format == "xlsx" and record.size > 0
+
+
+def test_hostile_and_broken_files_each_get_their_finding_and_the_batch_goes_on(folder):
+    from tests.test_guard import compound_file, repack
+
+    config = folder.load_config()
+    [good] = send(folder, [SampleMaker(config).make(config.units[0])])
+    inbox = folder.inbox
+    (inbox / "rong.xlsx").write_bytes(b"")
+    (inbox / "~$PGD082_Phong_GD_DT_Bat_Xat.xlsx").write_bytes(b"\x0bNguyen Hoa" + bytes(150))
+    (inbox / "PGD083_bao_cao.xlsx").write_text("<html><body><table><tr><td>1</td></tr></table></body></html>")
+    (inbox / "PGD084_tai_do.xlsx").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    encrypted = compound_file({"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"\x10" * 64})
+    (inbox / "PGD085_co_mat_khau.xlsx").write_bytes(encrypted)
+
+    def far_cell(name, data):
+        if name == "xl/worksheets/sheet4.xml":
+            return data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+        return data
+
+    repack(good, inbox / "PGD086_o_xa.xlsx", far_cell)
+    collect(folder)
+    results = {result.record.original_name: result for result in check_campaign(folder)}
+    codes = {name: [(f.severity, f.code) for f in result.findings] for name, result in results.items()}
+    assert codes["rong.xlsx"] == [("error", "FILE_EMPTY")]
+    assert codes["~$PGD082_Phong_GD_DT_Bat_Xat.xlsx"] == [("error", "LOCK_FILE")]
+    assert codes["PGD083_bao_cao.xlsx"] == [("error", "FORMAT_HTML")]
+    assert codes["PGD084_tai_do.xlsx"] == [("error", "FILE_TRUNCATED")]
+    assert codes["PGD085_co_mat_khau.xlsx"] == [("error", "FILE_ENCRYPTED")]
+    assert codes["PGD086_o_xa.xlsx"] == [("error", "SHEET_TOO_LARGE")]
+    assert results[good.name].check.status == "accepted"
+    assert {name: result.check.status for name, result in results.items() if name != good.name} == dict.fromkeys(
+        codes.keys() - {good.name}, "rejected"
+    )
+    assert results["PGD083_bao_cao.xlsx"].check.unit_code == "PGD083", "a broken file is still traced to its unit"
+    status = campaign_status(folder)
+    assert [s.state for s in status.units[2:6]] == ["rejected"] * 4
