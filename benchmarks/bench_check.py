@@ -64,7 +64,7 @@ def make_returns(folder, count: int, mistake_rate: float, seed: int = 1) -> list
 
 
 def peak_memory_mb(count: int, mistake_rate: float) -> float:
-    """Peak RSS of a fresh process that collects and checks `count` returns."""
+    """Peak RSS of a fresh process that collects and checks `count` returns it finds on disk."""
     script = f"""
 import resource, sys, tempfile
 from pathlib import Path
@@ -75,12 +75,23 @@ from addin.checking import check_campaign
 root = Path(tempfile.mkdtemp()) / "dot"
 folder = campaign_with_units(root, {count})
 make_returns(folder, {count}, {mistake_rate})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(root)
+"""
+    root = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+    measure = f"""
+import resource
+from pathlib import Path
+from addin.campaign import CampaignFolder
+from addin.intake import collect
+from addin.checking import check_campaign
+folder = CampaignFolder(Path({root!r}))
 collect(folder)
 check_campaign(folder)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, before / 1024)
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children) / 1024)
 """
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run([sys.executable, "-c", measure], capture_output=True, text=True, check=True).stdout
+    shutil.rmtree(Path(root).parent, ignore_errors=True)
     return float(output.split()[0])
 
 

@@ -11,7 +11,7 @@ import pytest
 from addin.config import load_config
 from tests.conftest import SECOND_CONFIG
 
-COMMANDS = ["init", "templates", "demo"]
+COMMANDS = ["init", "templates", "demo", "collect", "check", "status"]
 
 
 def baocao(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -117,3 +117,45 @@ def test_unexpected_error_goes_to_a_log_not_the_screen(tmp_path):
     assert done.returncode == 3
     assert "Lỗi bất ngờ" in done.stderr and "Traceback" not in done.stderr
     assert "Traceback" in (tmp_path / "baocao-loi.log").read_text(encoding="utf-8")
+
+
+def test_collect_check_status_from_the_command_line(tmp_path):
+    from addin.campaign import open_campaign
+    from addin.samples import SampleMaker, write_samples
+    from addin.templates import build_master
+
+    folder_path = tmp_path / "dot"
+    assert baocao("init", str(folder_path)).returncode == 0
+    folder = open_campaign(folder_path)
+    config = folder.load_config()
+    maker = SampleMaker(config)
+    samples = [
+        maker.make(config.units[0]),
+        maker.make(config.units[1], ["wrong_total"]),
+        maker.make(config.units[2], late=True),
+    ]
+    write_samples(config, build_master(config), samples, tmp_path / "thu_ve")
+
+    collected = baocao("collect", str(folder_path), "--from", str(tmp_path / "thu_ve"))
+    assert collected.returncode == 0, collected.stderr
+    assert "Đã nhận 3 tệp mới" in collected.stdout
+    again = baocao("collect", str(folder_path), "--from", str(tmp_path / "thu_ve"), "--json")
+    assert [len(json.loads(again.stdout)[key]) for key in ("new", "already_recorded")] == [0, 3]
+
+    checked = baocao("check", str(folder_path))
+    assert checked.returncode == 0, checked.stderr
+    assert "Đã kiểm tra 3 tệp; 1 tệp có lỗi" in checked.stdout
+    assert (folder_path / "3_ket_qua" / "ket_qua_kiem_tra.xlsx").exists()
+
+    shown = baocao("status", str(folder_path))
+    lines = shown.stdout
+    assert "Đạt (đúng hạn)" in lines and "Có lỗi, cần sửa (đúng hạn)" in lines and "Đạt (nộp muộn)" in lines
+    assert f"chưa nhận {len(config.units) - 3}" in lines
+    units = json.loads(baocao("status", str(folder_path), "--json").stdout)["units"]
+    assert [(u["unit_code"], u["status"], u["late"]) for u in units[:4]] == [
+        ("PGD080", "accepted", False),
+        ("PGD082", "has_errors", False),
+        ("PGD083", "accepted", True),
+        ("PGD084", "not_received", None),
+    ]
+    assert units[1]["errors"] == 1

@@ -119,3 +119,31 @@ def test_second_campaign_panel_counts_its_own_rules(second_campaign, tmp_path):
     recalculated = libreoffice_convert(filled, "xlsx", tmp_path / "lo")
     counts = read_named_values(recalculated, ["bc_check_errors", "bc_check_warnings"])
     assert (counts["bc_check_errors"], counts["bc_check_warnings"]) == (1, 1), "so_ban < 1, and the borrowing warning"
+
+
+def test_findings_workbook_and_feedback_copy_open_in_libreoffice(tmp_path):
+    from addin.campaign import init_campaign
+    from addin.checking import campaign_status, check_campaign
+    from addin.intake import collect
+    from addin.reports import write_feedback_copies, write_findings_workbook
+    from addin.samples import SampleMaker, write_samples
+    from addin.templates import build_master
+
+    folder = init_campaign(tmp_path / "dot")
+    config = folder.load_config()
+    sample = SampleMaker(config, seed=4).make(config.units[1], ["wrong_total", "legacy_text"])
+    sample.fields["chuc_vu"] = '=HYPERLINK("http://x","bấm")'
+    write_samples(config, build_master(config), [sample], folder.inbox)
+    collect(folder)
+    check_campaign(folder)
+    status = campaign_status(folder)
+    findings = write_findings_workbook(folder, status)
+    [feedback] = write_feedback_copies(folder, status)
+    for path in (findings, feedback):
+        pdf = libreoffice_convert(path, "pdf", tmp_path / "pdf")
+        assert pdf.read_bytes().startswith(b"%PDF")
+    resaved = libreoffice_convert(feedback, "xlsx", tmp_path / "lo")
+    listing = calamine_grid(resaved, "Cần sửa")
+    assert any("Tổng số người tham gia phải bằng" in str(row[1]) for row in listing)
+    values = read_named_values(resaved, ["bc_chuc_vu"])
+    assert values["bc_chuc_vu"] == '=HYPERLINK("http://x","bấm")', "text from a return never becomes a formula"
