@@ -114,11 +114,53 @@ def write_findings_workbook(folder: CampaignFolder, status: CampaignStatus) -> P
                 details.cell(row=row, column=4).fill = BAD_FILL
             _link(details.cell(row=row, column=11), folder, result, finding.sheet, finding.cell)
             row += 1
+    _history_sheet(workbook.create_sheet("Lịch sử nhận"), folder, status, names)
     target = folder.results / FINDINGS_WORKBOOK
     buffer = io.BytesIO()
     workbook.save(buffer)
     write_bytes_atomically(target, buffer.getvalue())
     return target
+
+
+def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStatus, names: dict[str, str]) -> None:
+    """Every file ever received, newest use marked: a resubmission supersedes, nothing disappears."""
+    _header(
+        sheet,
+        [
+            ("Mã", 12),
+            ("Đơn vị", 28),
+            ("Tệp", 30),
+            ("Ngày nhận", 16),
+            ("Lấy từ", 40),
+            ("Kết quả", 16),
+            ("Lỗi", 6),
+            ("Cảnh báo", 9),
+            ("Xác định đơn vị", 40),
+            ("Sử dụng", 14),
+            ("Mở tệp", 10),
+        ],
+    )
+    labels = {"accepted": "Đạt", "has_errors": "Có lỗi", "rejected": "Không dùng được"}
+    for row, result in enumerate(status.files, start=2):
+        check, record = result.check, result.record
+        in_use = "Đang dùng" if any(result is s.latest for s in status.units) else "Đã thay thế"
+        if check.unit_code not in names:
+            in_use = "Chưa rõ đơn vị"
+        values = [
+            check.unit_code or "",
+            names.get(check.unit_code or "", ""),
+            record.original_name,
+            f"{record.received_at:%d/%m/%Y %H:%M}",
+            record.source,
+            labels.get(check.status, check.status),
+            check.errors,
+            check.warnings,
+            check.identification,
+            in_use,
+        ]
+        for column, value in enumerate(values, start=1):
+            put_text(sheet, row, column, value)
+        _link(sheet.cell(row=row, column=11), folder, result, None, None)
 
 
 def _summary_row(sheet, row: int, index: int, unit_status: UnitStatus) -> None:

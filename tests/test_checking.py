@@ -138,6 +138,13 @@ def test_resubmission_supersedes_and_history_is_kept(folder):
     unit_status = campaign_status(folder).units[0]
     assert unit_status.state == "accepted"
     assert [r.record.original_name for r in unit_status.history] == ["lan1.xlsx", "lan2.xlsx"]
+    from addin.reports import write_findings_workbook
+
+    history = calamine_grid(write_findings_workbook(folder, campaign_status(folder)), "Lịch sử nhận")
+    assert [(row[2], row[5], row[9]) for row in history[1:]] == [
+        ("lan1.xlsx", "Có lỗi", "Đã thay thế"),
+        ("lan2.xlsx", "Đạt", "Đang dùng"),
+    ]
 
 
 def test_config_change_rechecks_everything(folder):
