@@ -228,25 +228,26 @@ def _read_meta(sheets: _Sheets) -> dict[str, str]:
     return {str(row[0]).strip(): str(row[1]).strip() for row in grid if len(row) >= 2 and row[0] not in ("", None)}
 
 
-def _read_fields(section: Section, sheets: _Sheets, contents: WorkbookContents) -> None:
+def _locate(section: Section, sheets: _Sheets, contents: WorkbookContents) -> dict[str, Area]:
+    """Each field's area through its defined name; names that do not resolve are noted as missing."""
+    areas = {}
     for form_field in section.fields:
         name = field_name(section, form_field.name)
         area = parse_reference(sheets.names.get(name, ""))
         if area is None or area.sheet not in sheets.grids:
             contents.missing_names.append(name)
-            continue
-        contents.fields[form_field.name] = sheets.cell(area.sheet, area.first_row, area.first_column)
+        else:
+            areas[form_field.name] = area
+    return areas
+
+
+def _read_fields(section: Section, sheets: _Sheets, contents: WorkbookContents) -> None:
+    for name, area in _locate(section, sheets, contents).items():
+        contents.fields[name] = sheets.cell(area.sheet, area.first_row, area.first_column)
 
 
 def _read_table(section: Section, sheets: _Sheets, contents: WorkbookContents) -> None:
-    columns = {}
-    for form_field in section.fields:
-        name = field_name(section, form_field.name)
-        area = parse_reference(sheets.names.get(name, ""))
-        if area is None or area.sheet not in sheets.grids:
-            contents.missing_names.append(name)
-            continue
-        columns[form_field.name] = area
+    columns = _locate(section, sheets, contents)
     if not columns:
         return
     height = max(area.last_row - area.first_row + 1 for area in columns.values())

@@ -6,24 +6,20 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
 from addin.campaign import CampaignFolder
 from addin.checking import NOT_RECEIVED, CampaignStatus, FileResult, UnitStatus
 from addin.excel_limits import cell_text, safe_file_stem
 from addin.findings import SEVERITY_LABELS
+from addin.styles import BOX, FONT, HEADER_FILL, WRAP
 from addin.templates import write_bytes_atomically
 
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"
-FONT = "Times New Roman"
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def put_text(sheet, row: int, column: int, value) -> None:

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
@@ -34,6 +34,7 @@ from addin.config import NAME_PREFIX, CampaignConfig, FormField, Section, UnitEn
 from addin.errors import BaocaoError
 from addin.excel_limits import cell_text, safe_file_stem
 from addin.progress import NullReporter, Reporter
+from addin.styles import BOX, CENTER, FONT, HEADER_FILL, WRAP
 from addin.template_checks import ERROR, FormChecks
 
 MASTER_NAME = "bieu_mau_don_vi.xlsx"
@@ -46,15 +47,9 @@ CHECK_WARNINGS_NAME = f"{NAME_PREFIX}check_warnings"
 META_NAME = f"{NAME_PREFIX}meta"
 PLACEHOLDERS = ("unit_code", "unit_name", "unit_short", "unit_parent", "unit_name_upper", "group_name")
 
-FONT = "Times New Roman"
 INPUT_FILL = PatternFill("solid", fgColor="FFF9E1")
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 PROBLEM_FILL = PatternFill("solid", fgColor="F8CBAD")
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 UNLOCKED = Protection(locked=False)
-WRAP = Alignment(wrap_text=True, vertical="top")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 DEFAULT_WIDTHS = {"date": 13, "integer": 10, "decimal": 12, "select_one": 22, "email": 26, "phone": 16, "text": 30}
 NUMBER_FORMATS = {"date": "dd/mm/yyyy", "integer": "#,##0", "decimal": "#,##0.##"}
 
