@@ -14,7 +14,7 @@ from addin.checking import NOT_RECEIVED, CampaignStatus, FileResult, UnitStatus
 from addin.excel_limits import cell_text, safe_file_stem
 from addin.findings import SEVERITY_LABELS
 from addin.styles import BOX, FONT, HEADER_FILL, WRAP
-from addin.templates import write_bytes_atomically
+from addin.templates import fit_row_height, write_bytes_atomically
 
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"
@@ -106,6 +106,7 @@ def write_findings_workbook(folder: CampaignFolder, status: CampaignStatus) -> P
             ]
             for column, value in enumerate(values, start=1):
                 put_text(details, row, column, value)
+            fit_row_height(details, row, finding.message, 70, minimum=15)
             if finding.severity == "error":
                 details.cell(row=row, column=4).fill = BAD_FILL
             _link(details.cell(row=row, column=11), folder, result, finding.sheet, finding.cell)
@@ -156,6 +157,7 @@ def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStatus, names:
         ]
         for column, value in enumerate(values, start=1):
             put_text(sheet, row, column, value)
+        fit_row_height(sheet, row, f"{record.source}\n{check.identification}", 40, minimum=15)
         _link(sheet.cell(row=row, column=11), folder, result, None, None)
 
 
@@ -226,6 +228,7 @@ def annotated_copy(source: Path, result: FileResult) -> bytes:
             [SEVERITY_LABELS[finding.severity], finding.message, finding.sheet or "", finding.cell or ""], start=1
         ):
             put_text(listing, row, column, value)
+        fit_row_height(listing, row, finding.message, 90, minimum=15)
     workbook.active = 0
     buffer = io.BytesIO()
     workbook.save(buffer)
