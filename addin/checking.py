@@ -120,7 +120,7 @@ def check_campaign(
                 identification=checked.identification,
                 checked_at=datetime.now().replace(microsecond=0),
             )
-            ledger.record_check(check, checked.findings)
+            ledger.record_check(check, checked.findings, {"fields": checked.fields, "tables": checked.tables})
             done.append(FileResult(record, check, checked.findings))
             unit = units.get(checked.unit_code or "")
             reporter.advance(unit.short if unit else record.original_name)

@@ -215,6 +215,40 @@ class TemplateOptions(_Model):
     protection_password: OptionalText = ""
 
 
+class SummaryColumn(_Model):
+    """One figure per unit in the by-unit annex: rows counted in a table, or a column summed."""
+
+    label: Text
+    group: OptionalText = ""
+    count_rows: Identifier | None = None
+    sum: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")] | None = None
+
+
+class Annex(_Model):
+    """One printed annex (a sheet) of the summary workbook."""
+
+    kind: Literal["by_unit", "listing", "matrix", "submission", "charts"]
+    sheet: Text
+    title: Text
+    columns: list[SummaryColumn] = []
+    table: Identifier | None = None
+    key: Identifier | None = None
+    value: Identifier | None = None
+    count_choice: Identifier | None = None
+    series: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]] = []
+
+
+class SummaryOptions(_Model):
+    title: Text = "BÁO CÁO TỔNG HỢP"
+    document_number: OptionalText = ""
+    annex_caption: OptionalText = ""
+    place_date: OptionalText = ""
+    signer_title: OptionalText = ""
+    signer_name: OptionalText = ""
+    recipients: list[Text] = []
+    annexes: list[Annex] = []
+
+
 @dataclass(frozen=True)
 class UnitEntry:
     """A unit with its group resolved, in official order."""
@@ -238,6 +272,7 @@ class CampaignConfig(_Model):
     form: Form
     rules: list[Rule] = []
     template: TemplateOptions = TemplateOptions()
+    summary: SummaryOptions = SummaryOptions()
 
     @cached_property
     def units(self) -> list[UnitEntry]:
@@ -266,12 +301,12 @@ class CampaignConfig(_Model):
     @cached_property
     def check_fingerprint(self) -> str:
         """Changes whenever anything that decides a check's outcome changes: returns are then checked again."""
-        return _digest(self.model_dump(mode="json"))
+        return _digest(self.model_dump(mode="json", exclude={"summary"}))
 
     @cached_property
     def master_fingerprint(self) -> str:
         """Changes whenever anything drawn on the master template changes (all but the units)."""
-        return _digest(self.model_dump(mode="json", exclude={"unit_groups"}))
+        return _digest(self.model_dump(mode="json", exclude={"unit_groups", "summary"}))
 
 
 def _digest(data: dict) -> str:
@@ -422,6 +457,7 @@ def _semantic_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
     yield from _unit_problems(config)
     yield from _form_problems(config)
     yield from _rule_problems(config)
+    yield from _summary_problems(config)
 
 
 def _date_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
@@ -618,3 +654,40 @@ def _rule_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
                     )
                 elif known[name].type not in (*NUMERIC_TYPES, "date"):
                     yield (*where, side), f"trường «{name}» không phải số hay ngày nên không tính toán được."
+
+
+def _summary_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
+    tables = {section.name: section for section in config.form.sections if section.kind == "table"}
+    sheets: set[str] = set()
+    for a, annex in enumerate(config.summary.annexes):
+        where = ("summary", "annexes", a)
+        problem = sheet_name_problem(annex.sheet)
+        if problem:
+            yield (*where, "sheet"), problem + "."
+        if annex.sheet.casefold() in sheets:
+            yield (*where, "sheet"), f"tên trang «{annex.sheet}» bị trùng."
+        sheets.add(annex.sheet.casefold())
+        references = [(("table",), annex.table)] if annex.table else []
+        references += [
+            (("columns", c, "count_rows"), column.count_rows)
+            for c, column in enumerate(annex.columns)
+            if column.count_rows
+        ]
+        for path, name in references:
+            if name not in tables:
+                yield (*where, *path), f"không có bảng «{name}» trong form; các bảng có: {', '.join(tables)}."
+        sums = [(("columns", c, "sum"), col.sum) for c, col in enumerate(annex.columns) if col.sum]
+        sums += [(("series", s), item) for s, item in enumerate(annex.series)]
+        for path, dotted in sums:
+            table, column = dotted.split(".")
+            if table not in tables or column not in {f.name for f in tables[table].fields}:
+                yield (*where, *path), f"không có cột «{dotted}» (dạng bảng.cột) trong form."
+            elif tables[table].field(column).type not in NUMERIC_TYPES:
+                yield (*where, *path), f"cột «{dotted}» không phải cột số nên không cộng được."
+        if annex.kind in ("listing", "matrix") and annex.table is None:
+            yield where, f"phụ lục dạng {annex.kind} cần ghi bảng nguồn (table)."
+        if annex.kind == "matrix" and annex.table in tables:
+            names = {f.name for f in tables[annex.table].fields}
+            for key in ("key", "value"):
+                if getattr(annex, key) not in names:
+                    yield (*where, key), f"phụ lục dạng matrix cần cột «{key}» có trong bảng «{annex.table}»."

@@ -4,6 +4,7 @@ This module is the only writer of `baocao.sqlite`. Writes are short transactions
 mode, so a run killed half way leaves the ledger as it was after its last finished file.
 """
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +44,8 @@ CREATE TABLE IF NOT EXISTS checks (
     warnings INTEGER NOT NULL,
     late INTEGER NOT NULL,
     identification TEXT NOT NULL,
-    checked_at TEXT NOT NULL
+    checked_at TEXT NOT NULL,
+    data TEXT
 );
 CREATE TABLE IF NOT EXISTS findings (
     sha256 TEXT NOT NULL REFERENCES returns(sha256),
@@ -58,6 +60,15 @@ CREATE TABLE IF NOT EXISTS findings (
     PRIMARY KEY (sha256, seq)
 );
 CREATE INDEX IF NOT EXISTS checks_by_unit ON checks(unit_code);
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit_code TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES returns(sha256),
+    decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
+    note TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
 """
 
 
@@ -72,6 +83,16 @@ class ReturnRecord:
     archive_path: str
     sender: str | None = None
     message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    unit_code: str
+    sha256: str
+    decision: str
+    note: str
+    decided_by: str
+    decided_at: datetime
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,9 @@ class Ledger:
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=NORMAL")
             self.connection.executescript(SCHEMA)
+            columns = {row["name"] for row in self.connection.execute("PRAGMA table_info(checks)")}
+            if "data" not in columns:
+                self.connection.execute("ALTER TABLE checks ADD COLUMN data TEXT")
         except sqlite3.DatabaseError as error:
             raise BaocaoError(
                 f"Không mở được sổ theo dõi {path} ({error}). Tệp có thể đang được chương trình khác dùng "
@@ -162,11 +186,12 @@ class Ledger:
         ).fetchall()
         return [_return_from(row) for row in rows]
 
-    def record_check(self, check: CheckRecord, findings: list[Finding]) -> None:
+    def record_check(self, check: CheckRecord, findings: list[Finding], data: dict | None = None) -> None:
+        """Store a check's outcome, its findings and the typed values it read (for merging later)."""
         with self.transaction() as db:
             db.execute("DELETE FROM findings WHERE sha256 = ?", (check.sha256,))
             db.execute(
-                "INSERT OR REPLACE INTO checks VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO checks VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     check.sha256,
                     check.config_fingerprint,
@@ -177,6 +202,7 @@ class Ledger:
                     int(check.late),
                     check.identification,
                     check.checked_at.isoformat(timespec="seconds"),
+                    json.dumps(data, ensure_ascii=False, default=str) if data is not None else None,
                 ),
             )
             db.executemany(
@@ -194,6 +220,40 @@ class Ledger:
             "ORDER BY r.received_at, r.recorded_at, r.sha256"
         ).fetchall()
         return [(_return_from(row), _check_from(row)) for row in rows]
+
+    def check_data(self, sha256: str) -> dict | None:
+        row = self.connection.execute("SELECT data FROM checks WHERE sha256 = ?", (sha256,)).fetchone()
+        return json.loads(row["data"]) if row and row["data"] else None
+
+    def record_decision(self, decision: Decision) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO decisions (unit_code, sha256, decision, note, decided_by, decided_at) "
+                "VALUES (?,?,?,?,?,?)",
+                (
+                    decision.unit_code,
+                    decision.sha256,
+                    decision.decision,
+                    decision.note,
+                    decision.decided_by,
+                    decision.decided_at.isoformat(timespec="seconds"),
+                ),
+            )
+
+    def decisions(self) -> dict[str, Decision]:
+        """The latest staff decision on each return, by its sha256."""
+        rows = self.connection.execute("SELECT * FROM decisions ORDER BY id").fetchall()
+        latest = {}
+        for row in rows:
+            latest[row["sha256"]] = Decision(
+                row["unit_code"],
+                row["sha256"],
+                row["decision"],
+                row["note"],
+                row["decided_by"],
+                datetime.fromisoformat(row["decided_at"]),
+            )
+        return latest
 
     def findings(self, sha256: str) -> list[Finding]:
         rows = self.connection.execute(
