@@ -229,3 +229,23 @@ def test_missing_file_is_a_clear_message(tmp_path):
 
     with pytest.raises(BaocaoError, match="Không tìm thấy tệp cấu hình"):
         load_config(tmp_path / "khong_co.yaml")
+
+
+def test_summary_annex_naming_an_unknown_table(tmp_path):
+    path, line = variant(
+        tmp_path,
+        "        - {label: Số văn bản chỉ đạo, count_rows: van_ban}",
+        "        - {label: Số văn bản chỉ đạo, count_rows: van_ban_sai}",
+    )
+    assert problems_of(path) == [
+        f"dòng {line} (summary.annexes[0].columns[0].count_rows): không có bảng «van_ban_sai» trong form; "
+        "các bảng có: van_ban, hoat_dong, nhiem_vu."
+    ]
+
+
+def test_summary_sum_of_a_text_column(tmp_path):
+    path, line = variant(tmp_path, "sum: hoat_dong.tong}", "sum: hoat_dong.dia_diem}")
+    assert problems_of(path) == [
+        f"dòng {line} (summary.annexes[0].columns[2].sum): "
+        "cột «hoat_dong.dia_diem» không phải cột số nên không cộng được."
+    ]
