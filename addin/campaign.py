@@ -93,11 +93,15 @@ def init_campaign(directory: Path | str, config_file: Path | str | None = None) 
 
 
 def _copy_shipped_layouts(config: CampaignConfig, folder: CampaignFolder) -> None:
+    """Copy the shipped layouts that were built for this very config (others are built on first use)."""
+    from addin.summary import SUMMARY_LAYOUT, layout_fingerprint
     from addin.templates import MASTER_NAME, read_master_meta
 
-    for layout in sorted(SHIPPED_LAYOUTS.glob("*.xlsx")):
-        if layout.name == MASTER_NAME:
-            meta = read_master_meta(layout)
-            if meta.get("master_fingerprint") != config.master_fingerprint:
-                continue
-        shutil.copyfile(layout, folder.layouts / layout.name)
+    wanted = {
+        MASTER_NAME: ("master_fingerprint", config.master_fingerprint),
+        SUMMARY_LAYOUT: ("summary_fingerprint", layout_fingerprint(config) if config.summary.annexes else None),
+    }
+    for name, (key, fingerprint) in wanted.items():
+        layout = SHIPPED_LAYOUTS / name
+        if layout.exists() and read_master_meta(layout).get(key) == fingerprint:
+            shutil.copyfile(layout, folder.layouts / name)

@@ -5,6 +5,7 @@ import sys
 import tempfile
 import traceback
 from collections import Counter
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -19,9 +20,12 @@ from addin import __version__
 from addin.campaign import RESULTS_DIR, CampaignFolder, init_campaign, open_campaign
 from addin.checking import campaign_status, check_campaign, file_result_json
 from addin.cli_text import usage_error_text
+from addin.demo import run_demo
 from addin.errors import BaocaoError
 from addin.intake import collect as collect_returns
+from addin.merge import decide
 from addin.reports import write_feedback_copies, write_findings_workbook
+from addin.summarising import summarise
 from addin.templates import TemplatesResult, build_templates
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
@@ -121,21 +125,6 @@ def templates(
 
 
 @app.command()
-def demo(
-    directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục cho đợt mẫu.")] = Path(
-        "dot_bao_cao_mau"
-    ),
-    as_json: JsonOption = False,
-) -> None:
-    """Chạy thử trên đợt báo cáo mẫu (năm 2019): tạo thư mục đợt và biểu mẫu cho mọi đơn vị."""
-    folder = CampaignFolder(directory.resolve())
-    if not folder.config_path.exists():
-        folder = init_campaign(directory)
-    result = _make_templates(folder, None, as_json)
-    _report_templates(folder, result, as_json)
-
-
-@app.command()
 def collect(
     directory: DirArgument = Path("."),
     source: Annotated[
@@ -196,6 +185,84 @@ def status(directory: DirArgument = Path("."), as_json: JsonOption = False) -> N
         )
         return
     _echo_status(current)
+
+
+@app.command()
+def accept(
+    directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục đợt báo cáo.")],
+    unit: Annotated[str, typer.Argument(metavar="MÃ_ĐƠN_VỊ", help="Mã đơn vị (xem «baocao status»).")],
+    note: Annotated[str, typer.Option("--note", metavar="GHI_CHÚ", help="Lý do chấp nhận (được ghi lại).")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Chấp nhận báo cáo mới nhất của một đơn vị dù còn lỗi (ghi lại ai, lúc nào, vì sao)."""
+    _echo_decision("chấp nhận", decide(open_campaign(directory), unit, "accept", note), as_json)
+
+
+@app.command()
+def reject(
+    directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục đợt báo cáo.")],
+    unit: Annotated[str, typer.Argument(metavar="MÃ_ĐƠN_VỊ", help="Mã đơn vị (xem «baocao status»).")],
+    note: Annotated[str, typer.Option("--note", metavar="GHI_CHÚ", help="Lý do không nhận (bắt buộc, được ghi lại).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Không nhận báo cáo mới nhất của một đơn vị: số liệu của nó không vào bảng tổng hợp."""
+    _echo_decision("không nhận", decide(open_campaign(directory), unit, "reject", note), as_json)
+
+
+@app.command()
+def summary(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
+    """Tổng hợp báo cáo đạt (hoặc đã chấp nhận) của các đơn vị: bảng tổng hợp theo mẫu và dữ liệu thô."""
+    folder = open_campaign(directory)
+    result = summarise(folder)
+    if as_json:
+        _print_json(result.as_json())
+        return
+    _echo_summary(result)
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục cho đợt mẫu.")] = Path(
+        "dot_bao_cao_mau"
+    ),
+    as_json: JsonOption = False,
+) -> None:
+    """Chạy thử toàn bộ quy trình trên đợt mẫu 2019: biểu mẫu, báo cáo giả lập, nhận, kiểm tra, tổng hợp."""
+    run = run_demo(directory, ProgressBar(enabled=not as_json))
+    result = summarise(run.folder)
+    if as_json:
+        _print_json({"campaign_dir": str(run.folder.root), "returns_made": run.returns_made, **result.as_json()})
+        return
+    typer.echo(f"Thư mục đợt báo cáo mẫu: {run.folder.root}")
+    typer.echo(f"Biểu mẫu đơn vị: {run.folder.outgoing}")
+    typer.echo(f"Báo cáo giả lập đã «nhận»: {run.folder.inbox}")
+    _echo_summary(result)
+
+
+def _echo_decision(verb: str, decision, as_json: bool) -> None:
+    if as_json:
+        _print_json({**asdict(decision), "decided_at": decision.decided_at.isoformat()})
+        return
+    when = f"{decision.decided_at:%d/%m/%Y %H:%M}"
+    typer.echo(f"Đã ghi: {verb} báo cáo mới nhất của {decision.unit_code} ({decision.decided_by}, {when}).")
+    typer.echo("Chạy «baocao summary» để lập lại bảng tổng hợp.")
+
+
+def _echo_summary(result) -> None:
+    counts = result.counts
+    typer.echo(
+        f"Đơn vị: {counts['expected']}; đạt {counts['accepted']} (nộp muộn {counts['late']}), "
+        f"chấp nhận dù còn lỗi {counts['accepted_with_errors']}, còn lỗi {counts['has_errors']}, "
+        f"không dùng được {counts['rejected']}, chưa nộp {counts['not_received']}."
+    )
+    if result.missing:
+        typer.echo(f"Chưa nộp: {', '.join(result.missing)}")
+    if result.summary_workbook:
+        typer.echo(f"Bảng tổng hợp theo mẫu: {result.summary_workbook}")
+    else:
+        typer.echo("Cấu hình chưa khai phụ lục nào (summary.annexes) nên chưa lập bảng tổng hợp theo mẫu.")
+    typer.echo(f"Dữ liệu thô (Excel, CSV): {result.tidy_workbook}, {result.csv_dir}")
+    typer.echo(f"Kết quả kiểm tra: {result.findings_workbook}")
 
 
 def _echo_status(current) -> None:

@@ -5,11 +5,14 @@ Run `python -m addin.layouts` after changing `config.yaml`; a test fails while t
 
 from addin.campaign import SHIPPED_LAYOUTS
 from addin.config import load_config
+from addin.summary import SUMMARY_LAYOUT, build_layout
 from addin.templates import MASTER_NAME, build_master, write_bytes_atomically
 
 
 def rebuild_shipped_layouts() -> None:
-    write_bytes_atomically(SHIPPED_LAYOUTS / MASTER_NAME, build_master(load_config()))
+    config = load_config()
+    write_bytes_atomically(SHIPPED_LAYOUTS / MASTER_NAME, build_master(config))
+    write_bytes_atomically(SHIPPED_LAYOUTS / SUMMARY_LAYOUT, build_layout(config))
 
 
 if __name__ == "__main__":

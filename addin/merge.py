@@ -8,7 +8,6 @@ thousand returns reads no workbook at all. Units without usable data are kept, n
 
 import getpass
 import io
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from addin.checking import ACCEPTED, NOT_RECEIVED, REJECTED, FileResult, campaig
 from addin.config import CampaignConfig, Section
 from addin.errors import BaocaoError
 from addin.ledger import Decision, Ledger
+from addin.summary import MergedCampaign
 from addin.templates import write_bytes_atomically
 
 ACCEPTED_WITH_ERRORS = "accepted_with_errors"
@@ -26,12 +26,6 @@ INCLUDED = (ACCEPTED, ACCEPTED_WITH_ERRORS)
 TIDY_WORKBOOK = "du_lieu_tong_hop.xlsx"
 CSV_DIR = "du_lieu_csv"
 UNITS_TABLE = "00_don_vi"  # starts with a digit, so no form section (a lowercase identifier) can take it
-
-
-@dataclass
-class MergedCampaign:
-    units: pandas.DataFrame
-    sections: dict[str, pandas.DataFrame]
 
 
 def merge_campaign(folder: CampaignFolder, config: CampaignConfig | None = None) -> MergedCampaign:
@@ -46,6 +40,7 @@ def merge_campaign(folder: CampaignFolder, config: CampaignConfig | None = None)
         unit = unit_status.unit
         state, used = chosen[unit.code]
         decision = decisions.get(used.record.sha256) if used else None
+        arrived = used or unit_status.latest
         unit_rows.append(
             {
                 "order": unit.order,
@@ -56,8 +51,8 @@ def merge_campaign(folder: CampaignFolder, config: CampaignConfig | None = None)
                 "group_name": unit.group_name,
                 "state": state or (unit_status.state if unit_status.latest else NOT_RECEIVED),
                 "included": bool(used),
-                "received_at": used.record.received_at if used else None,
-                "late": used.check.late if used else None,
+                "received_at": arrived.record.received_at if arrived else None,
+                "late": arrived.check.late if arrived else None,
                 "file": used.record.original_name if used else None,
                 "sha256": used.record.sha256 if used else None,
                 "errors": used.check.errors if used else None,

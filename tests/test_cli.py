@@ -11,7 +11,7 @@ import pytest
 from addin.config import load_config
 from tests.conftest import SECOND_CONFIG
 
-COMMANDS = ["init", "templates", "demo", "collect", "check", "status"]
+COMMANDS = ["init", "templates", "demo", "collect", "check", "status", "summary", "accept", "reject"]
 
 
 def baocao(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -52,14 +52,6 @@ def test_templates_defaults_to_the_current_folder_and_only_some_units(tmp_path):
         "PGD082_Phong_GD_DT_Bat_Xat.xlsx",
         "THPT-CHUYEN_THPT_chuyen_Lao_Cai.xlsx",
     ]
-
-
-def test_demo_makes_the_shipped_campaign(tmp_path):
-    done = baocao("demo", str(tmp_path / "mau"))
-    assert done.returncode == 0, done.stderr
-    assert f"Đã tạo {len(load_config().units)} biểu mẫu đơn vị" in done.stdout
-    again = baocao("demo", str(tmp_path / "mau"))
-    assert again.returncode == 0 and "đã có, giữ nguyên định dạng" in again.stdout
 
 
 def test_shipped_layout_is_copied_into_a_new_campaign(tmp_path):
@@ -159,3 +151,34 @@ def test_collect_check_status_from_the_command_line(tmp_path):
         ("PGD084", "not_received", None),
     ]
     assert units[1]["errors"] == 1
+
+
+def test_demo_runs_the_whole_pipeline(tmp_path):
+    done = baocao("demo", str(tmp_path / "mau"), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    counts = report["counts"]
+    assert counts["expected"] == len(load_config().units)
+    assert counts["not_received"] > 0 and counts["late"] > 0 and counts["accepted_with_errors"] == 1
+    assert (
+        counts["accepted"]
+        + counts["accepted_with_errors"]
+        + counts["has_errors"]
+        + counts["rejected"]
+        + counts["not_received"]
+        == counts["expected"]
+    )
+    assert len(report["missing"]) == counts["not_received"]
+    for key in ("summary_workbook", "tidy_workbook"):
+        assert Path(report[key]).exists()
+    text = baocao("demo", str(tmp_path / "mau"))
+    assert text.returncode == 0 and "Bảng tổng hợp theo mẫu:" in text.stdout, "a second run reuses the folder"
+
+
+def test_summary_of_a_campaign_without_annexes_still_writes_the_tidy_data(tmp_path):
+    assert baocao("init", str(tmp_path / "tv"), "--config", str(SECOND_CONFIG)).returncode == 0
+    done = baocao("summary", str(tmp_path / "tv"), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["summary_workbook"] is None and Path(report["tidy_workbook"]).exists()
+    assert report["counts"]["not_received"] == 3

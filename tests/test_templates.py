@@ -254,6 +254,20 @@ def test_shipped_master_layout_is_what_the_code_builds(shipped_config):
     )
 
 
+def test_shipped_summary_layout_is_what_the_code_builds(shipped_config, tmp_path):
+    from addin.campaign import SHIPPED_LAYOUTS
+    from addin.summary import SUMMARY_LAYOUT, layout_fingerprint
+    from addin.templates import read_master_meta
+
+    assert read_master_meta(SHIPPED_LAYOUTS / SUMMARY_LAYOUT)["summary_fingerprint"] == layout_fingerprint(
+        shipped_config
+    )
+    folder = init_campaign(tmp_path / "dot")
+    assert (folder.layouts / SUMMARY_LAYOUT).read_bytes() == (SHIPPED_LAYOUTS / SUMMARY_LAYOUT).read_bytes()
+    other = init_campaign(tmp_path / "khac", SECOND_CONFIG)
+    assert not (other.layouts / SUMMARY_LAYOUT).exists(), "a layout made for another config is not copied"
+
+
 def test_excel_limits_are_checked_before_writing():
     assert sheet_name_problem("Hoạt động") is None
     assert "tối đa 31" in sheet_name_problem("Danh sách các hoạt động đã tổ chức năm 2019")
