@@ -162,11 +162,16 @@ def _check_in_worker(record: ReturnRecord) -> CheckedReturn:
     return check_one(_worker["folder"], _worker["checker"], record)
 
 
-def campaign_status(folder: CampaignFolder, config: CampaignConfig | None = None) -> CampaignStatus:
+def campaign_status(
+    folder: CampaignFolder, config: CampaignConfig | None = None, with_findings: bool = True
+) -> CampaignStatus:
     """Per unit in config order: its latest return (a newer one supersedes older ones) and its state."""
     config = config or folder.load_config()
     with Ledger(folder.ledger_path) as ledger:
-        files = [FileResult(record, check, ledger.findings(record.sha256)) for record, check in ledger.checks()]
+        files = [
+            FileResult(record, check, ledger.findings(record.sha256) if with_findings else [])
+            for record, check in ledger.checks()
+        ]
     by_unit: dict[str, list[FileResult]] = {}
     unassigned = []
     for result in files:

@@ -45,7 +45,7 @@ class SummaryResult:
 def summarise(folder: CampaignFolder) -> SummaryResult:
     config = folder.load_config()
     merged = merge_campaign(folder, config)
-    tidy, csv_dir = write_tidy(folder, merged)
+    tidy, csv_dir = write_tidy(folder, config, merged)
     official = None
     if config.summary.annexes:
         target = folder.results / summary_file_name(config)

@@ -104,7 +104,7 @@ def test_tidy_workbook_and_csv_keep_hostile_text_as_text(folder):
     sample.tables["hoat_dong"][0]["noi_dung"] = '=HYPERLINK("http://x","click")'
     sample.tables["hoat_dong"][0]["dia_diem"] = "@SUM(1)"
     deliver(folder, [sample])
-    workbook, csv_dir = write_tidy(folder, merge_campaign(folder, config))
+    workbook, csv_dir = write_tidy(folder, config, merge_campaign(folder, config))
     grid = calamine_grid(workbook, "hoat_dong")
     header = grid[0]
     assert grid[1][header.index("noi_dung")] == '=HYPERLINK("http://x","click")'
