@@ -11,7 +11,6 @@ printed and written to benchmarks/out/check.json, never asserted.
 """
 
 import argparse
-import json
 import random
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pandas
 import yaml
+from report import report
 
 from addin.campaign import init_campaign
 from addin.checking import campaign_status, check_campaign
@@ -30,8 +30,6 @@ from addin.intake import collect
 from addin.reports import write_feedback_copies, write_findings_workbook
 from addin.samples import MISTAKES, SampleMaker, write_samples
 from addin.templates import build_master
-
-OUT = Path(__file__).parent / "out"
 
 
 def campaign_with_units(root: Path, count: int):
@@ -148,10 +146,7 @@ def main() -> None:
     results[f"peak_rss_mb_{small}_returns"] = round(peak_memory_mb(small, arguments.mistakes), 1)
     peak = peak_memory_mb(arguments.returns, arguments.mistakes)
     results[f"peak_rss_mb_{arguments.returns}_returns"] = round(peak, 1)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "check.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    for key, value in results.items():
-        print(f"{key:45} {value}")
+    report("check", results)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ written to benchmarks/out/summary.json, never asserted. Goal: ≤ 3 s for 1,000 
 """
 
 import argparse
-import json
 import resource
 import shutil
 import sys
@@ -18,12 +17,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_check import campaign_with_units, make_returns
+from report import report
 
 from addin.checking import check_campaign
 from addin.intake import collect
 from addin.summarising import summarise
-
-OUT = Path(__file__).parent / "out"
 
 
 def main() -> None:
@@ -52,10 +50,7 @@ def main() -> None:
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "summary.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    for key, value in results.items():
-        print(f"{key:30} {value}")
+    report("summary", results)
 
 
 if __name__ == "__main__":

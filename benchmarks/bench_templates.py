@@ -8,7 +8,6 @@ sample). Results are printed and written to benchmarks/out/, never asserted.
 """
 
 import argparse
-import json
 import resource
 import shutil
 import tempfile
@@ -16,12 +15,11 @@ import time
 from pathlib import Path
 
 import openpyxl
+from report import report
 
 from addin.campaign import init_campaign
 from addin.config import CampaignConfig, UnitEntry
 from addin.templates import MASTER_NAME, build_templates, unit_file_name, unit_values
-
-OUT = Path(__file__).parent / "out"
 
 
 def many_units(config: CampaignConfig, count: int) -> list[UnitEntry]:
@@ -98,10 +96,7 @@ def main() -> None:
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "templates.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    for key, value in results.items():
-        print(f"{key:50} {value}")
+    report("templates", results)
 
 
 if __name__ == "__main__":
