@@ -188,21 +188,20 @@ def _excel_bytes(frames: dict[str, pandas.DataFrame]) -> bytes:
     for name, frame in frames.items():
         sheet = workbook.add_worksheet(name[:31])
         sheet.write_row(0, 0, list(frame.columns), bold)
-        for number, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-            sheet.write_row(number, 0, [_cell_value(value) for value in row])
+        columns = [_plain_values(frame[name]) for name in frame.columns]
+        for number, row in enumerate(zip(*columns, strict=True), start=1):
+            sheet.write_row(number, 0, row)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
     workbook.close()
     return buffer.getvalue()
 
 
-def _cell_value(value):
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if value is pandas.NaT:
-        return None
-    if isinstance(value, pandas.Timestamp):
-        return value.to_pydatetime()
-    if hasattr(value, "item") and not isinstance(value, str):
-        return value.item()
-    return value
+def _plain_values(column: pandas.Series) -> list:
+    """A column as plain Python values XlsxWriter understands, blanks as None."""
+    if pandas.api.types.is_datetime64_any_dtype(column):
+        return [None if value is pandas.NaT else value.to_pydatetime() for value in column]
+    values = column.tolist()
+    if pandas.api.types.is_integer_dtype(column) or pandas.api.types.is_bool_dtype(column):
+        return values
+    return [None if value is None or value != value else value for value in values]
