@@ -75,18 +75,23 @@ class ProgressBar:
         self.progress.stop()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"baocao {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     debug: Annotated[
         bool, typer.Option("--debug", help="Khi có lỗi bất ngờ, in chi tiết kỹ thuật (cho người hỗ trợ).")
     ] = False,
-    version: Annotated[bool, typer.Option("--version", help="In phiên bản rồi thoát.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="In phiên bản rồi thoát.", is_eager=True, callback=_print_version)
+    ] = False,
 ) -> None:
     """baocao: tạo biểu mẫu, nhận, kiểm tra và tổng hợp báo cáo của các đơn vị."""
     _options["debug"] = debug
-    if version:
-        typer.echo(f"baocao {__version__}")
-        raise typer.Exit()
 
 
 @app.command()

@@ -182,3 +182,8 @@ def test_summary_of_a_campaign_without_annexes_still_writes_the_tidy_data(tmp_pa
     report = json.loads(done.stdout)
     assert report["summary_workbook"] is None and Path(report["tidy_workbook"]).exists()
     assert report["counts"]["not_received"] == 3
+
+
+def test_version():
+    done = baocao("--version")
+    assert (done.returncode, done.stdout.strip()) == (0, "baocao 0.1.0")
