@@ -243,9 +243,7 @@ class ReturnChecker:
             value, findings = self.read_value(form_field, cell, place)
             result.findings += findings
             if value is None and form_field.required and not findings:
-                result.findings.append(
-                    place.finding(ERROR, "REQUIRED_MISSING", f"chưa nhập «{form_field.label}».", form_field)
-                )
+                result.findings.append(place.finding(ERROR, "REQUIRED_MISSING", _missing(form_field), form_field))
             values[form_field.name] = value
             result.fields[form_field.name] = value
         cells = {name: cell for name, cell in contents.fields.items()}
@@ -272,8 +270,7 @@ class ReturnChecker:
                 value, findings = self.read_value(form_field, cell, place)
                 result.findings += findings
                 if value is None and form_field.required and not findings:
-                    message = f"chưa nhập «{form_field.label}»."
-                    result.findings.append(place.finding(ERROR, "REQUIRED_MISSING", message, form_field))
+                    result.findings.append(place.finding(ERROR, "REQUIRED_MISSING", _missing(form_field), form_field))
                 values[form_field.name] = value
             self._apply_rules(section, values, row.cells, row.number, result)
             self._note_duplicate(section, row, values, seen, result)
@@ -504,6 +501,10 @@ class ReturnChecker:
             else:
                 field_obj = section.field(first_name)
                 result.findings.append(Place(cell, row_number).finding(severity, rule.name.upper(), message, field_obj))
+
+
+def _missing(form_field: FormField) -> str:
+    return f"chưa nhập «{form_field.label}» (bắt buộc). Hãy điền vào ô này rồi gửi lại."
 
 
 class _CompiledRule:
