@@ -95,7 +95,7 @@ def init_campaign(directory: Path | str, config_file: Path | str | None = None) 
 def _copy_shipped_layouts(config: CampaignConfig, folder: CampaignFolder) -> None:
     """Copy the shipped layouts that were built for this very config (others are built on first use)."""
     from addin.summary import SUMMARY_LAYOUT, layout_fingerprint
-    from addin.templates import MASTER_NAME, read_master_meta
+    from addin.templates import MASTER_NAME, read_layout_meta
 
     wanted = {
         MASTER_NAME: ("master_fingerprint", config.master_fingerprint),
@@ -103,5 +103,5 @@ def _copy_shipped_layouts(config: CampaignConfig, folder: CampaignFolder) -> Non
     }
     for name, (key, fingerprint) in wanted.items():
         layout = SHIPPED_LAYOUTS / name
-        if layout.exists() and read_master_meta(layout).get(key) == fingerprint:
+        if layout.exists() and read_layout_meta(layout).get(key) == fingerprint:
             shutil.copyfile(layout, folder.layouts / name)

@@ -614,8 +614,8 @@ def unit_file_name(unit: UnitEntry) -> str:
     return f"{unit.code}_{safe_file_stem(unit.short)}.xlsx"
 
 
-def read_master_meta(path: Path) -> dict[str, str]:
-    """The key/value rows of a master's `_meta` sheet; empty when unreadable."""
+def read_layout_meta(path: Path) -> dict[str, str]:
+    """The key/value rows of a layout's `_meta` sheet (unit master or summary); empty when unreadable."""
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(META_SHEET)
         return {str(row[0]): str(row[1]) for row in sheet.to_python() if len(row) >= 2 and row[0]}
@@ -653,7 +653,7 @@ def ensure_master(config: CampaignConfig, folder: CampaignFolder) -> tuple[Path,
     master = folder.layouts / MASTER_NAME
     backup = None
     if master.exists():
-        meta = read_master_meta(master)
+        meta = read_layout_meta(master)
         if meta.get("master_fingerprint") == config.master_fingerprint:
             return master, False, None
         backup = master.with_name(f"{master.stem}.cu_{meta.get('master_fingerprint', 'khong_doc_duoc')}{master.suffix}")

@@ -257,9 +257,9 @@ def test_shipped_master_layout_is_what_the_code_builds(shipped_config):
 def test_shipped_summary_layout_is_what_the_code_builds(shipped_config, tmp_path):
     from addin.campaign import SHIPPED_LAYOUTS
     from addin.summary import SUMMARY_LAYOUT, layout_fingerprint
-    from addin.templates import read_master_meta
+    from addin.templates import read_layout_meta
 
-    assert read_master_meta(SHIPPED_LAYOUTS / SUMMARY_LAYOUT)["summary_fingerprint"] == layout_fingerprint(
+    assert read_layout_meta(SHIPPED_LAYOUTS / SUMMARY_LAYOUT)["summary_fingerprint"] == layout_fingerprint(
         shipped_config
     )
     folder = init_campaign(tmp_path / "dot")
