@@ -3,16 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# LibreOffice headless is the second real client of every workbook baocao writes.
-if ! command -v soffice >/dev/null 2>&1; then
+# LibreOffice headless is the second real client of every workbook baocao writes; poppler-utils
+# (pdfinfo, pdftotext) reads the PDFs it prints.
+missing=""
+command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-calc-nogui libreoffice-script-provider-python"
+command -v pdfinfo >/dev/null 2>&1 || missing="$missing poppler-utils"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then
     as_root=""; [ "$(id -u)" = 0 ] || as_root="sudo -n"
     export DEBIAN_FRONTEND=noninteractive
     $as_root apt-get update -qq
-    $as_root apt-get install -y -qq --no-install-recommends \
-      libreoffice-calc-nogui libreoffice-script-provider-python >/dev/null
+    # shellcheck disable=SC2086
+    $as_root apt-get install -y -qq --no-install-recommends $missing >/dev/null
   else
-    echo "Chưa có LibreOffice và không có quyền cài: các bài kiểm tra cần LibreOffice sẽ bị bỏ qua." >&2
+    echo "Thiếu$missing và không có quyền cài: các bài kiểm tra cần chúng sẽ bị bỏ qua." >&2
   fi
 fi
 
