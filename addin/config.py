@@ -8,6 +8,7 @@ Every problem is reported in Vietnamese with the key path and the line in the fi
 import hashlib
 import json
 import re
+import string
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -249,6 +250,92 @@ class SummaryOptions(_Model):
     annexes: list[Annex] = []
 
 
+MAIL_PLACEHOLDERS = {
+    "unit_name": "tên đầy đủ của đơn vị",
+    "unit_short": "tên ngắn của đơn vị",
+    "unit_code": "mã đơn vị",
+    "campaign_name": "tên đợt báo cáo",
+    "dispatch_number": "số công văn",
+    "deadline": "hạn nộp (ngày/tháng/năm)",
+    "issuer_name": "tên cơ quan gửi",
+    "issuer_email": "địa chỉ thư nhận báo cáo",
+    "tag": "mã thư (để ghép thư trả lời với đơn vị)",
+    "file_name": "tên tệp đính kèm",
+    "problems": "danh sách lỗi cần sửa (chỉ thư phản hồi)",
+}
+
+
+class MailServer(_Model):
+    host: OptionalText = ""
+    port: Annotated[int, Field(gt=0, lt=65_536)] | None = None
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    user: OptionalText = ""
+    password_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+
+
+class SmtpServer(MailServer):
+    security: Literal["ssl", "starttls", "plain"] = "starttls"
+    password_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = "BAOCAO_SMTP_PASSWORD"
+
+
+class ImapServer(MailServer):
+    password_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = "BAOCAO_IMAP_PASSWORD"
+    folder: Text = "INBOX"
+
+
+class MailText(_Model):
+    subject: Text
+    body: Text
+
+
+DEFAULT_SEND = MailText(
+    subject="[{tag}] {dispatch_number}: biểu mẫu báo cáo của {unit_short}",
+    body=(
+        "Kính gửi: {unit_name}\n\n"
+        "Thực hiện công văn số {dispatch_number} về {campaign_name}, {issuer_name} gửi kèm biểu mẫu báo cáo "
+        "dành riêng cho đơn vị (tệp {file_name}).\n\n"
+        "Đề nghị đơn vị điền đầy đủ biểu mẫu, kiểm tra trang «Kiểm tra» không còn lỗi, và gửi lại tệp Excel "
+        "trước ngày {deadline} bằng cách trả lời thư này (giữ nguyên tiêu đề, đính kèm tệp đã điền) "
+        "hoặc gửi tới {issuer_email}.\n\n"
+        "Trân trọng."
+    ),
+)
+DEFAULT_REMIND = MailText(
+    subject="[{tag}] Nhắc nộp báo cáo: {unit_short}",
+    body=(
+        "Kính gửi: {unit_name}\n\n"
+        "Đến nay {issuer_name} chưa nhận được báo cáo của đơn vị theo công văn số {dispatch_number} "
+        "(hạn nộp: {deadline}). Biểu mẫu của đơn vị được gửi kèm lại thư này (tệp {file_name}).\n\n"
+        "Đề nghị đơn vị điền và gửi lại bằng cách trả lời thư này (giữ nguyên tiêu đề) hoặc gửi tới "
+        "{issuer_email}.\n\n"
+        "Trân trọng."
+    ),
+)
+DEFAULT_FEEDBACK = MailText(
+    subject="[{tag}] Báo cáo cần sửa: {unit_short}",
+    body=(
+        "Kính gửi: {unit_name}\n\n"
+        "{issuer_name} đã nhận báo cáo của đơn vị nhưng báo cáo còn lỗi:\n\n"
+        "{problems}\n\n"
+        "Tệp đính kèm ({file_name}) là báo cáo của đơn vị, các ô cần sửa được tô màu và có ghi chú. "
+        "Đề nghị đơn vị sửa và gửi lại trước ngày {deadline} bằng cách trả lời thư này (giữ nguyên tiêu đề) "
+        "hoặc gửi tới {issuer_email}.\n\n"
+        "Trân trọng."
+    ),
+)
+
+
+class MailOptions(_Model):
+    sender: OptionalText = ""
+    sender_name: OptionalText = ""
+    pause_seconds: Annotated[float, Field(ge=0, le=600)] = 1.0
+    smtp: SmtpServer = SmtpServer()
+    imap: ImapServer = ImapServer()
+    send: MailText = DEFAULT_SEND
+    remind: MailText = DEFAULT_REMIND
+    feedback: MailText = DEFAULT_FEEDBACK
+
+
 @dataclass(frozen=True)
 class UnitEntry:
     """A unit with its group resolved, in official order."""
@@ -273,6 +360,7 @@ class CampaignConfig(_Model):
     rules: list[Rule] = []
     template: TemplateOptions = TemplateOptions()
     summary: SummaryOptions = SummaryOptions()
+    mail: MailOptions = MailOptions()
 
     @cached_property
     def units(self) -> list[UnitEntry]:
@@ -301,12 +389,12 @@ class CampaignConfig(_Model):
     @cached_property
     def check_fingerprint(self) -> str:
         """Changes whenever anything that decides a check's outcome changes: returns are then checked again."""
-        return _digest(self.model_dump(mode="json", exclude={"summary"}))
+        return _digest(self.model_dump(mode="json", exclude={"summary", "mail"}))
 
     @cached_property
     def master_fingerprint(self) -> str:
         """Changes whenever anything drawn on the master template changes (all but the units)."""
-        return _digest(self.model_dump(mode="json", exclude={"unit_groups", "summary"}))
+        return _digest(self.model_dump(mode="json", exclude={"unit_groups", "summary", "mail"}))
 
 
 def _digest(data: dict) -> str:
@@ -458,6 +546,7 @@ def _semantic_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
     yield from _form_problems(config)
     yield from _rule_problems(config)
     yield from _summary_problems(config)
+    yield from _mail_problems(config)
 
 
 def _date_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
@@ -494,13 +583,17 @@ def _unit_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
                     )
                 else:
                     first_seen[key][folded] = where
-            if "@" not in unit.email:
+            if not _looks_like_email(unit.email):
                 yield ("unit_groups", g, "units", u, "email"), f"địa chỉ thư «{unit.email}» không hợp lệ."
             if not (unit.parent or group.parent):
                 yield (
                     ("unit_groups", g, "units", u),
                     ("chưa có cơ quan chủ quản (parent) cho quốc hiệu bên trái: ghi parent ở đơn vị hoặc ở nhóm."),
                 )
+
+
+def _looks_like_email(address: str) -> bool:
+    return re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+", address) is not None
 
 
 def _form_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
@@ -691,3 +784,23 @@ def _summary_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
             for key in ("key", "value"):
                 if getattr(annex, key) not in names:
                     yield (*where, key), f"phụ lục dạng matrix cần cột «{key}» có trong bảng «{annex.table}»."
+
+
+def _mail_problems(config: CampaignConfig) -> Iterator[tuple[Path_, str]]:
+    known = ", ".join("{" + name + "}" for name in MAIL_PLACEHOLDERS)
+    for kind in ("send", "remind", "feedback"):
+        for part in ("subject", "body"):
+            text = getattr(getattr(config.mail, kind), part)
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+            except ValueError:
+                yield ("mail", kind, part), "dấu ngoặc nhọn { } không khớp; muốn viết chính dấu { thì gõ {{."
+                continue
+            for name in sorted(names - MAIL_PLACEHOLDERS.keys()):
+                yield ("mail", kind, part), f"không có chỗ điền «{{{name}}}». Các chỗ điền dùng được: {known}."
+    for kind in ("smtp", "imap"):
+        server = getattr(config.mail, kind)
+        if server.host and not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\]", server.host):
+            yield ("mail", kind, "host"), f"tên máy chủ thư «{server.host}» không hợp lệ."
+    if config.mail.sender and not _looks_like_email(config.mail.sender):
+        yield ("mail", "sender"), f"địa chỉ thư «{config.mail.sender}» không hợp lệ."
