@@ -1,0 +1,89 @@
+"""What the control workbook shows: its buttons, the live panel and the log, as plain data.
+
+Both the builder (`workbook.py`, no Excel needed) and the Excel buttons (`buttons.py`) take
+their words and numbers from here, so the panel looks the same when built and when refreshed.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, CampaignStatus
+from addin.config import CampaignConfig
+
+PANEL_SHEET = "Bảng điều khiển"
+LOG_SHEET = "Nhật ký"
+CONF_SHEET = "xlwings.conf"  # the name xlwings' VBA looks for
+INFO_SHEET = "_baocao"
+COUNTS_NAME = "bc_panel_counts"  # defined names the buttons write through (staff may move things)
+UNITS_NAME = "bc_panel_units"
+UPDATED_NAME = "bc_panel_updated"
+LOG_HEADERS = ("Thời gian", "Thao tác", "Kết quả", "Người thực hiện")
+UNIT_HEADERS = ("TT", "Mã", "Đơn vị", "Tình trạng", "Tệp mới nhất", "Ngày nhận", "Số lỗi", "Cảnh báo")
+
+
+@dataclass(frozen=True)
+class Button:
+    macro: str  # a public parameterless Sub of macros/BaoCao.bas
+    action: str  # the function of addin.buttons that Sub runs
+    caption: str
+    hint: str
+
+
+BUTTONS = (
+    Button("BaoCao_TaoBieuMau", "make_templates", "1. Tạo biểu mẫu", "Tạo biểu mẫu riêng của từng đơn vị (1_bieu_mau_gui)."),
+    Button("BaoCao_GuiBieuMau", "send_templates", "2. Gửi biểu mẫu", "Gửi thư kèm biểu mẫu tới từng đơn vị."),
+    Button("BaoCao_NhanBaoCao", "collect_returns", "3. Nhận báo cáo", "Lấy các tệp trong 2_bao_cao_nhan và hộp thư."),
+    Button("BaoCao_KiemTra", "check_returns", "4. Kiểm tra", "Kiểm tra mọi báo cáo đã nhận; mở bảng kết quả."),
+    Button("BaoCao_NhacNop", "send_reminders", "5. Nhắc nộp, trả lỗi", "Nhắc đơn vị chưa nộp; gửi lại bản đánh dấu lỗi."),
+    Button("BaoCao_TongHop", "make_summary", "6. Tổng hợp", "Tổng hợp báo cáo đạt; mở bảng tổng hợp."),
+    Button("BaoCao_MoKetQua", "open_results", "Mở thư mục kết quả", "Mở thư mục 3_ket_qua."),
+    Button("BaoCao_CapNhat", "refresh_panel", "Cập nhật bảng", "Đọc lại sổ theo dõi, cập nhật bảng bên phải."),
+    Button("BaoCao_KiemTraCaiDat", "check_installation", "Kiểm tra cài đặt", "Kiểm tra Python, xlwings, đường dẫn."),
+)
+
+
+@dataclass(frozen=True)
+class Panel:
+    counts: list[tuple[str, int]]
+    unit_rows: list[list[str | int]]
+    updated: str
+
+
+def panel_for(config: CampaignConfig, status: CampaignStatus, now: datetime | None) -> Panel:
+    """The panel's numbers; `now` None when building the workbook (whose bytes must not depend on the clock)."""
+    states = Counter(unit_status.state for unit_status in status.units)
+    received = [s for s in status.units if s.state != NOT_RECEIVED]
+    late = sum(1 for s in received if s.late)
+    counts = [
+        ("Số đơn vị phải nộp", len(status.units)),
+        ("Đã nhận", len(received)),
+        ("Nộp đúng hạn", len(received) - late),
+        ("Nộp muộn", late),
+        ("Đạt", states[ACCEPTED]),
+        ("Có lỗi, cần sửa", states[HAS_ERRORS]),
+        ("Không dùng được", states[REJECTED]),
+        ("Chưa nộp", states[NOT_RECEIVED]),
+        ("Tệp chưa rõ đơn vị", len(status.unassigned)),
+    ]
+    rows = []
+    for index, unit_status in enumerate(status.units, start=1):
+        latest = unit_status.latest
+        rows.append(
+            [
+                index,
+                unit_status.unit.code,
+                unit_status.unit.short,
+                unit_status.label,
+                latest.record.original_name if latest else "",
+                latest.record.received_at.strftime("%d/%m/%Y %H:%M") if latest else "",
+                latest.check.errors if latest else "",
+                latest.check.warnings if latest else "",
+            ]
+        )
+    when = f"Số liệu lúc {now:%H:%M ngày %d/%m/%Y}" if now else "Số liệu lúc tạo tệp"
+    return Panel(counts, rows, f"{when}. Bấm «Cập nhật bảng» để đọc lại sổ theo dõi.")
+
+
+def log_row(now: datetime, action: str, outcome: str, user: str) -> list[str]:
+    return [now.strftime("%d/%m/%Y %H:%M:%S"), action, outcome, user]

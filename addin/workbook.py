@@ -1,0 +1,325 @@
+"""`baocao workbook`: build the control workbook `BaoCao.xlsm` from `macros/*.bas`, without Excel.
+
+Three tools, each for what it does best:
+1. openpyxl lays out the sheets (panel, log, xlwings.conf, build info) as a plain package;
+2. pyOpenVBA adds the Forms buttons and the VBA project (our modules and xlwings' own);
+3. a last pass here fixes what those leave for Excel to complain about (below) and writes
+   every part with fixed timestamps, so the same inputs give the same bytes.
+
+openpyxl never opens the result: it would drop the buttons.
+"""
+
+import io
+import re
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import xlwings
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.worksheet import Worksheet
+from pyopenvba import ExcelFile
+from pyopenvba.apps.excel import ExcelApplication
+
+import addin
+from addin import __version__
+from addin.campaign import CampaignFolder
+from addin.checking import campaign_status
+from addin.config import CampaignConfig
+from addin.control_panel import (
+    BUTTONS,
+    CONF_SHEET,
+    COUNTS_NAME,
+    INFO_SHEET,
+    LOG_HEADERS,
+    LOG_SHEET,
+    PANEL_SHEET,
+    UNIT_HEADERS,
+    UNITS_NAME,
+    UPDATED_NAME,
+    panel_for,
+)
+from addin.errors import BaocaoError
+from addin.templates import write_bytes_atomically
+
+CONTROL_WORKBOOK = "BaoCao.xlsm"
+MACROS_DIR = Path(__file__).resolve().parent.parent / "macros"
+XLWINGS_MODULE = Path(xlwings.__file__).parent / "xlwings.bas"
+FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+FIXED_DOC_TIME = datetime(2020, 1, 1)
+
+BUTTON_COLUMN_LEFT_PT, BUTTON_WIDTH_PT, BUTTON_HEIGHT_PT = 10.0, 150.0, 26.0
+FIRST_BUTTON_ROW, ROWS_PER_BUTTON, ROW_HEIGHT_PT = 5, 2, 17.0
+COUNTS_TOP, UNITS_TOP = 5, 17
+FONT = "Times New Roman"
+MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+PLAIN_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+@dataclass(frozen=True)
+class ControlWorkbook:
+    path: Path
+    modules: dict[str, str]  # module name -> VBA source, as embedded
+    interpreter: str
+    python_path: str
+    warnings: list[str]
+
+
+def macro_sources(macros_dir: Path = MACROS_DIR) -> dict[str, str]:
+    """Our VBA modules (ASCII only, named by their `Attribute VB_Name`) plus xlwings' standalone module."""
+    sources = {}
+    for path in sorted(macros_dir.glob("*.bas")):
+        text = path.read_bytes()
+        try:
+            source = text.decode("ascii")
+        except UnicodeDecodeError:
+            raise BaocaoError(
+                f"Tệp macro {path.name} có chữ không phải ASCII (ví dụ chữ có dấu). VBA làm hỏng các chữ này; "
+                "mọi chữ tiếng Việt phải nằm trong addin/buttons.py."
+            ) from None
+        sources[_module_name(source, path)] = source
+    sources["xlwings"] = XLWINGS_MODULE.read_text(encoding="ascii")
+    return sources
+
+
+def _module_name(source: str, path: Path) -> str:
+    match = re.search(r'^Attribute VB_Name = "([A-Za-z][A-Za-z0-9_]*)"', source, re.MULTILINE)
+    return match.group(1) if match else path.stem
+
+
+def xlwings_settings(interpreter: str, python_path: str, temp_dir: str) -> list[tuple[str, str]]:
+    """The xlwings.conf sheet, read top-down by xlwings' VBA until the first empty cell."""
+    return [
+        ("Interpreter_Win", interpreter),
+        ("PYTHONPATH", python_path),
+        ("ADD_WORKBOOK_TO_PYTHONPATH", "False"),  # the workbook's folder may be a OneDrive URL
+        ("Use UDF Server", "False"),
+        ("Show Console", "False"),
+        ("TEMP DIR", temp_dir),  # xlwings' ANSI-only calls break on a Vietnamese user name in %TEMP%
+    ]
+
+
+def build_control_workbook(
+    folder: CampaignFolder,
+    config: CampaignConfig | None = None,
+    *,
+    interpreter: str | None = None,
+    python_path: str | None = None,
+    macros_dir: Path = MACROS_DIR,
+) -> ControlWorkbook:
+    config = config or folder.load_config()
+    interpreter = interpreter or sys.executable
+    python_path = python_path or str(Path(addin.__file__).resolve().parent.parent)
+    temp_dir = str(Path(python_path) / "tmp")
+    modules = macro_sources(macros_dir)
+    status = campaign_status(folder, config, with_findings=False)
+    info = {
+        "baocao_version": __version__,
+        "xlwings_version": xlwings.__version__,
+        "campaign_dir": str(folder.root),
+        "campaign_id": config.campaign.id,
+        "interpreter": interpreter,
+    }
+    layout = _layout_workbook(config, status, xlwings_settings(interpreter, python_path, temp_dir), info)
+    with tempfile.TemporaryDirectory(prefix="baocao_xlsm_") as scratch:
+        package = _with_buttons_and_macros(layout, Path(scratch), modules)
+    target = folder.root / CONTROL_WORKBOOK
+    write_bytes_atomically(target, _finished_package(package))
+    Path(temp_dir).mkdir(exist_ok=True)
+    warnings = _path_warnings(
+        {"Python": interpreter, "Thư mục cài baocao": python_path, "Thư mục đợt báo cáo": str(folder.root)}
+    )
+    return ControlWorkbook(target, modules, interpreter, python_path, warnings)
+
+
+def _path_warnings(paths: dict[str, str]) -> list[str]:
+    return [
+        f"{label} nằm ở đường dẫn có chữ có dấu hoặc ký tự đặc biệt ({path}); nút bấm của Excel (xlwings) "
+        "có thể không chạy. Hãy chuyển sang đường dẫn chỉ có chữ không dấu, ví dụ C:\\BaoCao."
+        for label, path in paths.items()
+        if not path.isascii()
+    ]
+
+
+# ---------------------------------------------------------------- 1. the sheets (openpyxl)
+
+
+def _layout_workbook(
+    config: CampaignConfig, status, settings: list[tuple[str, str]], info: dict[str, str]
+) -> bytes:
+    book = openpyxl.Workbook()
+    panel = book.active
+    panel.title = PANEL_SHEET
+    _draw_panel(book, panel, config, status)
+    _draw_log(book.create_sheet(LOG_SHEET))
+    _draw_key_values(book.create_sheet(CONF_SHEET), settings, "hidden")
+    _draw_key_values(book.create_sheet(INFO_SHEET), list(info.items()), "veryHidden")
+    book.properties.creator = book.properties.lastModifiedBy = "baocao"
+    book.properties.created = book.properties.modified = FIXED_DOC_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _draw_panel(book, sheet: Worksheet, config: CampaignConfig, status) -> None:
+    panel = panel_for(config, status, None)
+    bold, title = Font(name=FONT, bold=True, size=12), Font(name=FONT, bold=True, size=15)
+    normal, small = Font(name=FONT, size=12), Font(name=FONT, size=11, italic=True)
+    sheet["B1"] = f"BẢNG ĐIỀU KHIỂN: {config.campaign.name}".upper()
+    sheet["B1"].font = title
+    sheet["B2"] = f"{config.issuer.short_name} · hạn nộp báo cáo {config.campaign.deadline:%d/%m/%Y}"
+    sheet["B2"].font = normal
+    sheet["B3"] = panel.updated
+    sheet["B3"].font = small
+    for column, width in zip("ABCDEFGHIJKL", (2, 24, 40, 2, 5, 12, 34, 26, 30, 17, 8, 9), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet["B4"], sheet["G4"] = "THAO TÁC (bấm lần lượt)", "TÌNH HÌNH NỘP"
+    for button_index, button in enumerate(BUTTONS):
+        row = FIRST_BUTTON_ROW + button_index * ROWS_PER_BUTTON
+        for offset in range(ROWS_PER_BUTTON):
+            sheet.row_dimensions[row + offset].height = ROW_HEIGHT_PT
+        cell = sheet.cell(row, 3, button.hint)
+        cell.font, cell.alignment = Font(name=FONT, size=11), Alignment(wrap_text=True, vertical="center")
+        sheet.merge_cells(start_row=row, start_column=3, end_row=row + ROWS_PER_BUTTON - 1, end_column=3)
+    for offset, (label, value) in enumerate(panel.counts):
+        sheet.cell(COUNTS_TOP + offset, 7, label).font = normal
+        sheet.cell(COUNTS_TOP + offset, 8, value).font = bold
+    sheet.cell(UNITS_TOP - 2, 5, "TỪNG ĐƠN VỊ").font = bold
+    thin = Side(style="thin", color="999999")
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    for column, header in enumerate(UNIT_HEADERS, start=5):
+        cell = sheet.cell(UNITS_TOP - 1, column, header)
+        cell.font, cell.fill = bold, header_fill
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for row_offset, values in enumerate(panel.unit_rows):
+        for column, value in enumerate(values, start=5):
+            sheet.cell(UNITS_TOP + row_offset, column, value).font = normal
+    for cell in ("B4", "G4"):
+        sheet[cell].font = bold
+    last_unit_row = UNITS_TOP + max(len(panel.unit_rows), 1) - 1
+    _name(book, COUNTS_NAME, f"$G${COUNTS_TOP}:$H${COUNTS_TOP + len(panel.counts) - 1}")
+    _name(book, UNITS_NAME, f"$E${UNITS_TOP}:$L${last_unit_row}")
+    _name(book, UPDATED_NAME, "$B$3")
+    _colour_states(sheet, f"H{UNITS_TOP}:H{last_unit_row}")
+    sheet.freeze_panes = None
+    sheet.sheet_view.showGridLines = False
+    sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{UNITS_TOP - 1}:{UNITS_TOP - 1}"
+
+
+def _name(book, name: str, reference: str) -> None:
+    book.defined_names[name] = DefinedName(name, attr_text=f"'{PANEL_SHEET}'!{reference}")
+
+
+def _colour_states(sheet: Worksheet, cells: str) -> None:
+    first = cells.split(":")[0]
+    for word, colour in (("Chưa", "F8CBAD"), ("lỗi", "FFE699"), ("Không dùng", "F4B084"), ("Đạt", "C6EFCE")):
+        rule = FormulaRule(formula=[f'ISNUMBER(SEARCH("{word}",{first}))'], fill=PatternFill(bgColor=colour))
+        sheet.conditional_formatting.add(cells, rule)
+
+
+def _draw_log(sheet: Worksheet) -> None:
+    for column, (header, width) in enumerate(zip(LOG_HEADERS, (20, 22, 90, 18), strict=True), start=1):
+        cell = sheet.cell(1, column, header)
+        cell.font = Font(name=FONT, bold=True, size=12)
+        sheet.column_dimensions[cell.column_letter].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _draw_key_values(sheet: Worksheet, rows: list[tuple[str, str]], state: str) -> None:
+    for row, (key, value) in enumerate(rows, start=1):
+        sheet.cell(row, 1, key)
+        sheet.cell(row, 2, value).data_type = "s"
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 30, 80
+    sheet.sheet_state = state
+
+
+# ---------------------------------------------------------------- 2. buttons and VBA (pyOpenVBA)
+
+
+def _with_buttons_and_macros(layout: bytes, scratch: Path, modules: dict[str, str]) -> bytes:
+    plain, with_buttons = scratch / "layout.xlsm", scratch / "buttons.xlsm"
+    plain.write_bytes(layout)
+    app = ExcelApplication.open(plain, with_vba=False)
+    sheet = app.sheet(PANEL_SHEET)
+    for index, button in enumerate(BUTTONS):
+        top = (FIRST_BUTTON_ROW - 1) * 15.0 + index * ROWS_PER_BUTTON * ROW_HEIGHT_PT + 4
+        sheet.add_button(
+            name=f"btn_{button.macro}",
+            left=BUTTON_COLUMN_LEFT_PT + 6,
+            top=top,
+            width=BUTTON_WIDTH_PT,
+            height=BUTTON_HEIGHT_PT,
+            text=button.caption,
+            macro=button.macro,
+        )
+    app.save(with_buttons)
+    _declare_relationships_namespace(with_buttons)
+    final = scratch / CONTROL_WORKBOOK
+    with ExcelFile(with_buttons) as workbook:
+        project = workbook.add_vba_project()
+        for name, source in modules.items():
+            project.add_module(name, source)
+        workbook.save(final)
+    return final.read_bytes()
+
+
+def _declare_relationships_namespace(path: Path) -> None:
+    """pyOpenVBA writes `r:id` into a sheet whose root (written by openpyxl) does not declare `r`."""
+    path.write_bytes(_rewrite_parts(path.read_bytes(), {r"xl/worksheets/sheet\d+\.xml": _with_r_namespace}))
+
+
+# ---------------------------------------------------------------- 3. the finishing pass
+
+
+def _finished_package(package: bytes) -> bytes:
+    return _rewrite_parts(
+        package,
+        {
+            r"\[Content_Types\]\.xml": lambda xml: xml.replace(PLAIN_CONTENT_TYPE, MACRO_CONTENT_TYPE),
+            r"xl/drawings/vmlDrawing\d+\.vml": _captions_with_font,
+        },
+    )
+
+
+def _with_r_namespace(xml: str) -> str:
+    root_end = xml.index(">", xml.index("<worksheet"))
+    if "r:id=" in xml and "xmlns:r=" not in xml[:root_end]:
+        xml = xml.replace("<worksheet ", f'<worksheet xmlns:r="{RELATIONSHIPS_NS}" ', 1)
+    return xml
+
+
+def _captions_with_font(vml: str) -> str:
+    """Wrap each button caption in the <font> Excel writes: without it LibreOffice shows a blank button."""
+    return re.sub(
+        r"(<div style='text-align:center'>)(?!<font)(.*?)(</div>)",
+        r'\1<font face="Calibri" size="220" color="#000000">\2</font>\3',
+        vml,
+        flags=re.DOTALL,
+    )
+
+
+def _rewrite_parts(package: bytes, edits: dict[str, object]) -> bytes:
+    """Copy a zip package, applying text edits to the parts whose names match a pattern; fixed timestamps."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(output, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            for pattern, edit in edits.items():
+                if re.fullmatch(pattern, item.filename):
+                    data = edit(data.decode("utf-8")).encode("utf-8")
+            info = zipfile.ZipInfo(item.filename, FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            target.writestr(info, data)
+    return output.getvalue()

@@ -1,0 +1,74 @@
+"""Open a workbook in a real LibreOffice (Python-UNO) and report its macros and its buttons, as JSON.
+
+Run with Debian's /usr/bin/python3 (which has `uno`), not the venv:
+    /usr/bin/python3 tests/lo_macros.py WORKBOOK
+Prints {"libraries": {library: {module: source}}, "buttons": [{sheet, name, label, events: [script URL]}]}.
+"""
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+
+import uno
+from lo_driver import connect, properties
+
+ALWAYS_EXECUTE_NO_WARN = 4
+
+
+def basic_libraries(document):
+    libraries = {}
+    container = document.BasicLibraries
+    for name in container.ElementNames:
+        container.loadLibrary(name)
+        library = container.getByName(name)
+        libraries[name] = {module: library.getByName(module) for module in library.ElementNames}
+    return libraries
+
+
+def buttons(document):
+    found = []
+    for index in range(document.Sheets.Count):
+        sheet = document.Sheets.getByIndex(index)
+        forms = sheet.DrawPage.Forms
+        for form_index in range(forms.Count):
+            form = forms.getByIndex(form_index)
+            for control_index in range(form.Count):
+                control = form.getByIndex(control_index)
+                events = [event.ScriptCode for event in form.getScriptEvents(control_index)]
+                label = control.Label if hasattr(control, "Label") else ""
+                found.append({"sheet": sheet.Name, "name": control.Name, "label": label, "events": events})
+    return found
+
+
+def main():
+    source = sys.argv[1]
+    pipe = f"baocao_{uuid.uuid4().hex}"
+    profile = tempfile.mkdtemp(prefix="lo_macros_")
+    office = subprocess.Popen(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible", "--norestore",
+         f"--accept=pipe,name={pipe};urp;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        desktop = connect(pipe)
+        url = uno.systemPathToFileUrl(os.path.abspath(source))
+        options = properties(Hidden=True, MacroExecutionMode=ALWAYS_EXECUTE_NO_WARN)
+        document = desktop.loadComponentFromURL(url, "_blank", 0, options)
+        report = {"libraries": basic_libraries(document), "buttons": buttons(document)}
+        document.close(True)
+        print(json.dumps(report, ensure_ascii=False))
+    finally:
+        with contextlib.suppress(Exception):
+            desktop.terminate()
+        office.wait(timeout=30) if office.poll() is None else None
+        if office.poll() is None:
+            office.kill()
+
+
+if __name__ == "__main__":
+    main()
