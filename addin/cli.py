@@ -2,11 +2,8 @@
 
 import json
 import sys
-import tempfile
-import traceback
 from collections import Counter
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -21,15 +18,15 @@ from addin.campaign import RESULTS_DIR, CampaignFolder, init_campaign, open_camp
 from addin.checking import campaign_status, check_campaign, file_result_json
 from addin.cli_text import usage_error_text
 from addin.demo import run_demo
-from addin.errors import BaocaoError
+from addin.errors import BaocaoError, write_error_log
 from addin.intake import collect as collect_returns
 from addin.merge import decide
 from addin.reports import write_feedback_copies, write_findings_workbook
 from addin.summarising import summarise
 from addin.templates import TemplatesResult, build_templates
+from addin.workbook import build_control_workbook
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
-ERROR_LOG = "baocao-loi.log"
 
 app = typer.Typer(
     name="baocao",
@@ -226,6 +223,41 @@ def summary(directory: DirArgument = Path("."), as_json: JsonOption = False) -> 
 
 
 @app.command()
+def workbook(
+    directory: DirArgument = Path("."),
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python", metavar="ĐƯỜNG_DẪN", help="Python mà các nút bấm sẽ chạy (mặc định: Python đang chạy lệnh này)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Tạo tệp điều khiển BaoCao.xlsm (các nút bấm cho mọi bước) trong thư mục đợt báo cáo; không cần Excel."""
+    folder = open_campaign(directory)
+    built = build_control_workbook(folder, interpreter=python)
+    if as_json:
+        _print_json(
+            {
+                "workbook": str(built.path),
+                "modules": sorted(built.modules),
+                "interpreter": built.interpreter,
+                "python_path": built.python_path,
+                "warnings": built.warnings,
+            }
+        )
+        return
+    typer.echo(f"Đã tạo tệp điều khiển: {built.path}")
+    typer.echo(f"Các nút bấm sẽ chạy Python: {built.interpreter}")
+    for warning in built.warnings:
+        errors.print(f"[bold yellow]Lưu ý:[/] {warning}", highlight=False, markup=True)
+    typer.echo(
+        "Mở tệp bằng Excel trên Windows. Nếu Excel chặn macro (tệp nhận qua thư hoặc tải về): "
+        "bấm chuột phải vào tệp > Properties > chọn Unblock > OK, rồi mở lại."
+    )
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục cho đợt mẫu.")] = Path(
         "dot_bao_cao_mau"
@@ -236,11 +268,19 @@ def demo(
     run = run_demo(directory, ProgressBar(enabled=not as_json))
     result = summarise(run.folder)
     if as_json:
-        _print_json({"campaign_dir": str(run.folder.root), "returns_made": run.returns_made, **result.as_json()})
+        _print_json(
+            {
+                "campaign_dir": str(run.folder.root),
+                "returns_made": run.returns_made,
+                "control_workbook": str(run.control_workbook),
+                **result.as_json(),
+            }
+        )
         return
     typer.echo(f"Thư mục đợt báo cáo mẫu: {run.folder.root}")
     typer.echo(f"Biểu mẫu đơn vị: {run.folder.outgoing}")
     typer.echo(f"Báo cáo giả lập đã «nhận»: {run.folder.inbox}")
+    typer.echo(f"Tệp điều khiển (nút bấm trong Excel): {run.control_workbook}")
     _echo_summary(result)
 
 
@@ -366,17 +406,7 @@ def _print_json(data: object) -> None:
 
 
 def _log_unexpected(error: BaseException) -> Path:
-    log = Path.cwd() / ERROR_LOG
-    text = f"--- {datetime.now():%Y-%m-%d %H:%M:%S} baocao {__version__}: {' '.join(sys.argv)}\n"
-    text += "".join(traceback.format_exception(error))
-    try:
-        with log.open("a", encoding="utf-8") as stream:
-            stream.write(text)
-    except OSError:
-        log = Path(tempfile.gettempdir()) / ERROR_LOG
-        with log.open("a", encoding="utf-8") as stream:
-            stream.write(text)
-    return log
+    return write_error_log(Path.cwd(), error, " ".join(sys.argv))
 
 
 def run(arguments: list[str] | None = None) -> int:

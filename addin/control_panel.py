@@ -31,11 +31,11 @@ class Button:
 
 
 BUTTONS = (
-    Button("BaoCao_TaoBieuMau", "make_templates", "1. Tạo biểu mẫu", "Tạo biểu mẫu riêng của từng đơn vị (1_bieu_mau_gui)."),
+    Button("BaoCao_TaoBieuMau", "make_templates", "1. Tạo biểu mẫu", "Tạo biểu mẫu riêng của từng đơn vị."),
     Button("BaoCao_GuiBieuMau", "send_templates", "2. Gửi biểu mẫu", "Gửi thư kèm biểu mẫu tới từng đơn vị."),
     Button("BaoCao_NhanBaoCao", "collect_returns", "3. Nhận báo cáo", "Lấy các tệp trong 2_bao_cao_nhan và hộp thư."),
     Button("BaoCao_KiemTra", "check_returns", "4. Kiểm tra", "Kiểm tra mọi báo cáo đã nhận; mở bảng kết quả."),
-    Button("BaoCao_NhacNop", "send_reminders", "5. Nhắc nộp, trả lỗi", "Nhắc đơn vị chưa nộp; gửi lại bản đánh dấu lỗi."),
+    Button("BaoCao_NhacNop", "send_reminders", "5. Nhắc nộp, trả lỗi", "Nhắc đơn vị chưa nộp; trả lại báo cáo có lỗi."),
     Button("BaoCao_TongHop", "make_summary", "6. Tổng hợp", "Tổng hợp báo cáo đạt; mở bảng tổng hợp."),
     Button("BaoCao_MoKetQua", "open_results", "Mở thư mục kết quả", "Mở thư mục 3_ket_qua."),
     Button("BaoCao_CapNhat", "refresh_panel", "Cập nhật bảng", "Đọc lại sổ theo dõi, cập nhật bảng bên phải."),

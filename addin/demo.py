@@ -12,6 +12,7 @@ from addin.progress import NullReporter, Reporter
 from addin.reports import write_feedback_copies, write_findings_workbook
 from addin.samples import MISTAKES, SampleMaker, write_samples
 from addin.templates import MASTER_NAME, build_templates
+from addin.workbook import build_control_workbook
 
 MISSING_SHARE, LATE_SHARE, MISTAKE_SHARE = 0.08, 0.12, 0.2
 
@@ -20,10 +21,12 @@ MISSING_SHARE, LATE_SHARE, MISTAKE_SHARE = 0.08, 0.12, 0.2
 class DemoRun:
     folder: CampaignFolder
     returns_made: int
+    control_workbook: Path
 
 
 def run_demo(directory: Path, reporter: Reporter | None = None, seed: int = 2019) -> DemoRun:
-    """Campaign folder, templates, returns from most units (some late, some wrong, a few missing), checked."""
+    """Campaign folder, templates, returns from most units (some late, some wrong, a few missing), checked;
+    then the control workbook, whose panel shows the result."""
     reporter = reporter or NullReporter()
     folder = CampaignFolder(directory.resolve())
     if not folder.config_path.exists():
@@ -49,4 +52,4 @@ def run_demo(directory: Path, reporter: Reporter | None = None, seed: int = 2019
         status = campaign_status(folder, config)
     write_findings_workbook(folder, status)
     write_feedback_copies(folder, status)
-    return DemoRun(folder, made)
+    return DemoRun(folder, made, build_control_workbook(folder, config).path)

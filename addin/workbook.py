@@ -151,9 +151,7 @@ def _path_warnings(paths: dict[str, str]) -> list[str]:
 # ---------------------------------------------------------------- 1. the sheets (openpyxl)
 
 
-def _layout_workbook(
-    config: CampaignConfig, status, settings: list[tuple[str, str]], info: dict[str, str]
-) -> bytes:
+def _layout_workbook(config: CampaignConfig, status, settings: list[tuple[str, str]], info: dict[str, str]) -> bytes:
     book = openpyxl.Workbook()
     panel = book.active
     panel.title = PANEL_SHEET
@@ -288,6 +286,7 @@ def _finished_package(package: bytes) -> bytes:
         {
             r"\[Content_Types\]\.xml": lambda xml: xml.replace(PLAIN_CONTENT_TYPE, MACRO_CONTENT_TYPE),
             r"xl/drawings/vmlDrawing\d+\.vml": _captions_with_font,
+            r"docProps/core\.xml": _fixed_document_times,
         },
     )
 
@@ -297,6 +296,12 @@ def _with_r_namespace(xml: str) -> str:
     if "r:id=" in xml and "xmlns:r=" not in xml[:root_end]:
         xml = xml.replace("<worksheet ", f'<worksheet xmlns:r="{RELATIONSHIPS_NS}" ', 1)
     return xml
+
+
+def _fixed_document_times(xml: str) -> str:
+    """openpyxl stamps the save time into the document properties; the build must not depend on the clock."""
+    stamp = f"{FIXED_DOC_TIME:%Y-%m-%dT%H:%M:%SZ}"
+    return re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rf"\g<1>{stamp}\2", xml)
 
 
 def _captions_with_font(vml: str) -> str:

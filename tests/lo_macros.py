@@ -49,8 +49,14 @@ def main():
     pipe = f"baocao_{uuid.uuid4().hex}"
     profile = tempfile.mkdtemp(prefix="lo_macros_")
     office = subprocess.Popen(
-        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible", "--norestore",
-         f"--accept=pipe,name={pipe};urp;"],
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--invisible",
+            "--norestore",
+            f"--accept=pipe,name={pipe};urp;",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,0 +1,298 @@
+"""What each button of the control workbook runs, through xlwings `RunPython`.
+
+Each public function here is one button (see `control_panel.BUTTONS` and `macros/BaoCao.bas`).
+It finds the campaign folder from the workbook, runs the same stage the CLI runs, shows
+progress in Excel's status bar, refreshes the panel, writes a line in «Nhật ký», ends with a
+short Vietnamese message and opens what it produced.
+
+xlwings' VBA shows a raw traceback whenever Python exits with an error, so nothing may escape
+a button: staff-fixable problems become their message, anything else is written to
+`baocao-loi.log` in the campaign folder and announced in Vietnamese.
+"""
+
+import getpass
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from addin import __version__
+from addin.campaign import CampaignFolder, open_campaign
+from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, campaign_status, check_campaign
+from addin.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
+from addin.errors import BaocaoError, write_error_log
+from addin.excel_ui import ExcelUI
+from addin.intake import collect
+from addin.reports import write_feedback_copies, write_findings_workbook
+from addin.summarising import summarise
+from addin.templates import build_templates
+
+
+@dataclass
+class Outcome:
+    message: str | None  # the closing message box; None for none
+    log: str  # the line written in «Nhật ký»
+    open_workbook: Path | None = None
+    open_folder: Path | None = None
+
+
+class StatusBarReporter:
+    """Progress in Excel's status bar: «Đang kiểm tra 12/60: Phòng GD&ĐT Bát Xát…»."""
+
+    def __init__(self, ui: ExcelUI):
+        self.ui, self.label, self.total, self.done = ui, "", 0, 0
+
+    def start(self, total: int, label: str) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.ui.status(f"{label}…")
+
+    def advance(self, item: str) -> None:
+        self.done += 1
+        self.ui.status(f"{self.label} {self.done}/{self.total}: {item}…")
+
+    def finish(self) -> None:
+        self.ui.status(f"{self.label}: xong {self.done}/{self.total}.")
+
+
+Step = Callable[[CampaignFolder, StatusBarReporter], Outcome]
+
+
+# ---------------------------------------------------------------- the buttons
+
+
+def make_templates(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Tạo biểu mẫu", _make_templates)
+
+
+def collect_returns(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Nhận báo cáo", _collect_returns)
+
+
+def check_returns(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Kiểm tra", _check_returns)
+
+
+def make_summary(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Tổng hợp", _make_summary)
+
+
+def open_results(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Mở thư mục kết quả", _open_results)
+
+
+def refresh_panel(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Cập nhật bảng", _refresh_only)
+
+
+def check_installation(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Kiểm tra cài đặt", _check_installation, check_versions=False)
+
+
+# ---------------------------------------------------------------- what each one does
+
+
+def _make_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
+    result = build_templates(folder, reporter=reporter)
+    count = len(result.unit_files)
+    return Outcome(
+        f"Đã tạo {count} biểu mẫu (mỗi đơn vị một tệp) trong thư mục {folder.outgoing.name}.\n\n"
+        "Bước tiếp theo: bấm «2. Gửi biểu mẫu».",
+        f"Đã tạo {count} biểu mẫu.",
+        open_folder=folder.outgoing,
+    )
+
+
+def _collect_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
+    result = collect(folder, reporter=reporter)
+    new, old = len(result.new), len(result.already_recorded)
+    text = f"Đã nhận {new} tệp mới; {old} tệp đã có từ trước."
+    if result.ignored:
+        text += f" Bỏ qua {len(result.ignored)} tệp không phải báo cáo."
+    next_step = "Bước tiếp theo: bấm «4. Kiểm tra»." if new else f"Chưa có tệp mới trong {folder.inbox.name}."
+    return Outcome(f"{text}\n\n{next_step}", text)
+
+
+def _check_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
+    config = folder.load_config()
+    checked = check_campaign(folder, config, reporter)
+    status = campaign_status(folder, config)
+    reporter.ui.status("Đang ghi bảng kết quả kiểm tra…")
+    workbook = write_findings_workbook(folder, status)
+    feedback = write_feedback_copies(folder, status)
+    states = Counter(unit_status.state for unit_status in status.units)
+    text = (
+        f"Đã kiểm tra {len(checked)} tệp mới. Hiện có: {states[ACCEPTED]} đơn vị đạt, "
+        f"{states[HAS_ERRORS]} có lỗi cần sửa, {states[REJECTED]} không dùng được, "
+        f"{states[NOT_RECEIVED]} chưa nộp."
+    )
+    advice = "Đã mở bảng kết quả kiểm tra."
+    if feedback:
+        advice += f" Bản đánh dấu lỗi của {len(feedback)} đơn vị ở {feedback[0].parent}: bấm «5. Nhắc nộp, trả lỗi»."
+    return Outcome(f"{text}\n\n{advice}", text, open_workbook=workbook)
+
+
+def _make_summary(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
+    reporter.ui.status("Đang tổng hợp báo cáo…")
+    result = summarise(folder)
+    counts = result.counts
+    used = counts["accepted"] + counts["accepted_with_errors"]
+    text = f"Đã tổng hợp báo cáo của {used}/{counts['expected']} đơn vị."
+    if result.missing:
+        text += f" Chưa có số liệu của {len(result.missing)} đơn vị."
+    opened = result.summary_workbook or result.tidy_workbook
+    return Outcome(f"{text}\n\nĐã mở {opened.name} (thư mục {folder.results.name}).", text, open_workbook=opened)
+
+
+def _open_results(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
+    folder.results.mkdir(exist_ok=True)
+    return Outcome(None, f"Mở thư mục {folder.results.name}.", open_folder=folder.results)
+
+
+def _refresh_only(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
+    return Outcome(None, "Cập nhật bảng.")
+
+
+def _check_installation(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
+    problems = installation_problems(folder, reporter.ui)
+    if not problems:
+        text = f"Cài đặt ổn: Python {sys.version.split()[0]}, xlwings {version('xlwings')}, baocao {__version__}."
+        return Outcome(text + "\n\nCác nút đều dùng được.", text)
+    lines = "\n".join(f"- {problem}" for problem in problems)
+    return Outcome(f"Kiểm tra cài đặt thấy {len(problems)} điều cần sửa:\n\n{lines}", f"{len(problems)} điều cần sửa.")
+
+
+def installation_problems(folder: CampaignFolder, ui: ExcelUI) -> list[str]:
+    """What would stop the buttons on this PC, each with what to do (Vietnamese)."""
+    info, problems = ui.build_info(), []
+    rebuild = "Hãy chạy lại lệnh «baocao workbook» để tạo lại BaoCao.xlsm."
+    if info.get("xlwings_version") != version("xlwings"):
+        problems.append(
+            f"Tệp BaoCao.xlsm được tạo với xlwings {info.get('xlwings_version') or '?'}, "
+            f"máy này cài xlwings {version('xlwings')}. {rebuild}"
+        )
+    if info.get("interpreter") and Path(info["interpreter"]) != Path(sys.executable):
+        problems.append(f"Excel đang chạy Python {sys.executable}, khác với Python lúc tạo tệp. {rebuild}")
+    paths = {"Python": sys.executable, "thư mục đợt báo cáo": str(folder.root), "thư mục tạm": tempfile.gettempdir()}
+    for label, path in paths.items():
+        if not path.isascii():
+            problems.append(
+                f"Đường dẫn {label} có chữ có dấu ({path}); xlwings không xử lý được. "
+                "Hãy dùng thư mục chỉ có chữ không dấu, ví dụ C:\\BaoCao."
+            )
+    if "://" in ui.workbook_path():
+        problems.append(
+            "BaoCao.xlsm đang mở từ OneDrive/SharePoint; baocao dùng thư mục đợt báo cáo "
+            f"{folder.root}. Nên mở tệp từ thư mục đó trên máy."
+        )
+    try:
+        folder.load_config()
+        probe = folder.root / ".baocao_ghi_thu"
+        probe.write_text("ok", encoding="utf-8")
+        probe.unlink()
+    except BaocaoError as error:
+        problems.append(error.message)
+    except OSError as error:
+        problems.append(f"Không ghi được vào thư mục {folder.root} ({error.strerror}). Hãy xin quyền ghi.")
+    return problems
+
+
+# ---------------------------------------------------------------- the frame around every button
+
+
+def _press(ui: ExcelUI | None, title: str, step: Step, check_versions: bool = True) -> None:
+    """Run one button's step; whatever happens, Python ends normally and staff see Vietnamese."""
+    folder = None
+    try:
+        ui = ui or _excel()
+        folder = campaign_folder_of(ui)
+        if check_versions:
+            _require_matching_xlwings(ui)
+        outcome = step(folder, StatusBarReporter(ui))
+        _finish(ui, folder, title, outcome)
+    except BaocaoError as error:
+        _announce(ui, folder, title, error.message, f"Lỗi: {error.message}")
+    except Exception as error:
+        log = write_error_log(folder.root if folder else Path(tempfile.gettempdir()), error, f"nút «{title}»")
+        message = (
+            f"Có lỗi không mong đợi khi chạy «{title}». Chi tiết kỹ thuật đã ghi vào tệp {log}.\n\n"
+            "Hãy gửi tệp đó cho người hỗ trợ kỹ thuật. Dữ liệu đã nhận không bị mất; các nút khác vẫn dùng được."
+        )
+        _announce(ui, folder, title, message, f"Lỗi không mong đợi (xem {log.name}).")
+    finally:
+        if ui is not None:
+            with suppress(Exception):
+                ui.status(None)
+
+
+def _excel() -> ExcelUI:
+    from addin.excel_ui import XlwingsUI
+
+    return XlwingsUI()
+
+
+def campaign_folder_of(ui: ExcelUI) -> CampaignFolder:
+    """The folder the workbook sits in, or (synced to OneDrive, moved) the one it was built for."""
+    candidates = []
+    path = ui.workbook_path()
+    if "://" not in path:
+        candidates.append(Path(path).parent)
+    if recorded := ui.build_info().get("campaign_dir"):
+        candidates.append(Path(recorded))
+    for candidate in candidates:
+        if (candidate / "config.yaml").is_file():
+            return open_campaign(candidate)
+    raise BaocaoError(
+        "Không tìm thấy thư mục đợt báo cáo (thư mục có config.yaml) của tệp BaoCao.xlsm này. "
+        "Hãy để BaoCao.xlsm trong thư mục đợt báo cáo, hoặc chạy lại «baocao workbook THƯ_MỤC»."
+    )
+
+
+def _require_matching_xlwings(ui: ExcelUI) -> None:
+    built_with, installed = ui.build_info().get("xlwings_version"), version("xlwings")
+    if built_with != installed:
+        raise BaocaoError(
+            f"Tệp BaoCao.xlsm được tạo với xlwings {built_with or '?'} nhưng máy này cài xlwings {installed}. "
+            "Hãy chạy lại lệnh «baocao workbook» để tạo lại tệp cho khớp."
+        )
+
+
+def _finish(ui: ExcelUI, folder: CampaignFolder, title: str, outcome: Outcome) -> None:
+    _refresh(ui, folder)
+    _log(ui, title, outcome.log)
+    if outcome.message:
+        ui.alert(outcome.message, f"baocao: {title}")
+    if outcome.open_workbook:
+        ui.open_workbook(outcome.open_workbook)
+    if outcome.open_folder:
+        ui.open_folder(outcome.open_folder)
+
+
+def _refresh(ui: ExcelUI, folder: CampaignFolder) -> None:
+    config = folder.load_config()
+    panel = panel_for(config, campaign_status(folder, config, with_findings=False), datetime.now())
+    ui.write_named(COUNTS_NAME, [list(pair) for pair in panel.counts])
+    ui.write_named(UNITS_NAME, panel.unit_rows)
+    ui.write_named(UPDATED_NAME, [[panel.updated]])
+
+
+def _log(ui: ExcelUI, title: str, text: str) -> None:
+    ui.append_log(log_row(datetime.now(), title, text, getpass.getuser()))
+    with suppress(Exception):  # read-only or open elsewhere: the log line stays on screen
+        ui.save()
+
+
+def _announce(ui: ExcelUI | None, folder: CampaignFolder | None, title: str, message: str, log_text: str) -> None:
+    """Tell staff about a failure; if even Excel cannot be reached, the log file is all there is."""
+    if ui is None:
+        return
+    try:
+        ui.status(None)
+        _log(ui, title, log_text)
+        ui.alert(message, f"baocao: {title}", critical=True)
+    except Exception as error:
+        write_error_log(folder.root if folder else Path(tempfile.gettempdir()), error, f"báo lỗi của nút «{title}»")

@@ -1,0 +1,79 @@
+"""The narrow seam between the buttons and Excel: everything `buttons.py` asks of the workbook.
+
+`XlwingsUI` is the real one, driving the Excel that called `RunPython`. Tests use a recording
+implementation of the same protocol (tests/recording_ui.py), since Excel cannot run here.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Protocol
+
+from addin.control_panel import INFO_SHEET, LOG_SHEET
+
+
+class ExcelUI(Protocol):
+    def workbook_path(self) -> str: ...
+
+    def build_info(self) -> dict[str, str]: ...
+
+    def status(self, text: str | None) -> None: ...
+
+    def alert(self, message: str, title: str, critical: bool = False) -> None: ...
+
+    def write_named(self, name: str, rows: list[list]) -> None: ...
+
+    def append_log(self, row: list) -> None: ...
+
+    def open_workbook(self, path: Path) -> None: ...
+
+    def open_folder(self, path: Path) -> None: ...
+
+    def save(self) -> None: ...
+
+
+class XlwingsUI:
+    """The Excel that ran the button (xlwings `Book.caller()`)."""
+
+    def __init__(self, book=None):
+        import xlwings
+
+        self.book = book or xlwings.Book.caller()
+        self.app = self.book.app
+
+    def workbook_path(self) -> str:
+        return self.book.fullname
+
+    def build_info(self) -> dict[str, str]:
+        rows = self.book.sheets[INFO_SHEET].used_range.value or []
+        return {str(key): str(value or "") for key, value in rows if key}
+
+    def status(self, text: str | None) -> None:
+        self.app.status_bar = text if text else False  # False gives the bar back to Excel
+
+    def alert(self, message: str, title: str, critical: bool = False) -> None:
+        self.app.alert(message, title=title, mode="critical" if critical else "info")
+
+    def write_named(self, name: str, rows: list[list]) -> None:
+        target = self.book.names[name].refers_to_range
+        target.clear_contents()
+        if rows:
+            target[0, 0].value = rows
+
+    def append_log(self, row: list) -> None:
+        sheet = self.book.sheets[LOG_SHEET]
+        last = sheet.range((sheet.cells.last_cell.row, 1)).end("up").row
+        sheet.range((last + 1, 1)).value = row
+
+    def open_workbook(self, path: Path) -> None:
+        self.app.books.open(str(path))
+
+    def open_folder(self, path: Path) -> None:
+        if sys.platform == "win32":
+            os.startfile(path)
+        else:
+            subprocess.Popen(["open" if sys.platform == "darwin" else "xdg-open", str(path)])
+
+    def save(self) -> None:
+        self.book.save()

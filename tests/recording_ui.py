@@ -1,0 +1,60 @@
+"""The test side of the Excel seam (`addin.excel_ui.ExcelUI`): records what staff would see.
+
+It reads the build info from the real built workbook, so a test presses the buttons of a
+`BaoCao.xlsm` that `baocao workbook` made, with Excel's part played by lists.
+"""
+
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from addin.control_panel import INFO_SHEET
+
+
+def read_build_info(workbook: Path) -> dict[str, str]:
+    rows = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name(INFO_SHEET).to_python()
+    return {str(row[0]): str(row[1]) for row in rows if row and row[0]}
+
+
+class RecordingUI:
+    def __init__(self, workbook: Path, info: dict[str, str] | None = None):
+        self.path = str(workbook)
+        self.info = read_build_info(workbook) if info is None else info
+        self.statuses: list[str | None] = []
+        self.alerts: list[tuple[str, str, bool]] = []
+        self.named: dict[str, list[list]] = {}
+        self.log: list[list] = []
+        self.opened_workbooks: list[Path] = []
+        self.opened_folders: list[Path] = []
+        self.saves = 0
+
+    def workbook_path(self) -> str:
+        return self.path
+
+    def build_info(self) -> dict[str, str]:
+        return dict(self.info)
+
+    def status(self, text: str | None) -> None:
+        self.statuses.append(text)
+
+    def alert(self, message: str, title: str, critical: bool = False) -> None:
+        self.alerts.append((message, title, critical))
+
+    def write_named(self, name: str, rows: list[list]) -> None:
+        self.named[name] = rows
+
+    def append_log(self, row: list) -> None:
+        self.log.append(row)
+
+    def open_workbook(self, path: Path) -> None:
+        self.opened_workbooks.append(Path(path))
+
+    def open_folder(self, path: Path) -> None:
+        self.opened_folders.append(Path(path))
+
+    def save(self) -> None:
+        self.saves += 1
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {label: value for label, value in self.named["bc_panel_counts"]}

@@ -1,0 +1,228 @@
+"""The control workbook BaoCao.xlsm, checked by clients that did not build it.
+
+Excel cannot run here, so each promise is checked by an independent reader: oletools' olevba
+for the VBA, LibreOffice for modules and button bindings, pyOpenVBA's VBA runtime for clicking
+every button (a wiring test, not Excel's compiler), and plain XML parsers for the package.
+"""
+
+import inspect
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from oletools.olevba import VBA_Parser
+from openpyxl import load_workbook
+from pyopenvba import ExcelFile
+from pyopenvba.apps.excel import ExcelApplication
+from pyopenvba.exceptions import PyOpenVBAError
+
+import addin.buttons
+from addin.campaign import init_campaign
+from addin.cli import run
+from addin.config import load_config
+from addin.control_panel import BUTTONS, CONF_SHEET, INFO_SHEET, PANEL_SHEET, UNITS_NAME
+from addin.errors import BaocaoError
+from addin.workbook import MACROS_DIR, XLWINGS_MODULE, build_control_workbook
+from tests.conftest import soffice_path
+
+TESTS = Path(__file__).parent
+RUN_PYTHON = re.compile(r'^\s*RunPython "import addin\.buttons as b; b\.([a-z_]+)\(\)"\s*$', re.MULTILINE)
+PUBLIC_SUB = re.compile(r"^Public Sub ([A-Za-z_][A-Za-z0-9_]*)\(\)\s*$", re.MULTILINE)
+RECORDING_RUNPYTHON = "\n".join(
+    ["Public Function RunPython(PythonCommand As String)", "    Debug.Print PythonCommand", "End Function", ""]
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = init_campaign(tmp_path_factory.mktemp("control") / "dot")
+    assert run(["workbook", str(folder.root)]) == 0
+    return folder, folder.root / "BaoCao.xlsm"
+
+
+def code_of(source: str) -> str:
+    """VBA source as a reader shows it: no `Attribute` lines, LF line ends, no trailing blanks."""
+    lines = [line.rstrip() for line in source.replace("\r\n", "\n").split("\n")]
+    return "\n".join(line for line in lines if not line.startswith("Attribute ")).strip()
+
+
+def click_every_button(workbook: Path) -> dict[str, str]:
+    """Run each button's OnAction in pyOpenVBA's VBA runtime with RunPython recording its command."""
+    with ExcelFile(workbook) as vba:
+        modules = {name: source for name, source in vba.vba_modules().items() if name in _our_modules(workbook)}
+    app = ExcelApplication.open(workbook, with_vba=False)
+    app.add_module(RECORDING_RUNPYTHON, name="xlwings")
+    for name, source in modules.items():
+        app.add_module(source, name=name)
+    outcome = {}
+    for shape in app.sheet(PANEL_SHEET).shapes():
+        before = len(app.console)
+        try:
+            app.run(shape.macro)
+            outcome[shape.name] = "\n".join(app.console[before:])
+        except PyOpenVBAError as error:
+            outcome[shape.name] = f"LỖI: {error}"
+    return outcome
+
+
+def _our_modules(workbook: Path) -> set[str]:
+    return {path.stem for path in MACROS_DIR.glob("*.bas")} | {"BaoCao"}
+
+
+# ---------------------------------------------------------------- the VBA inside
+
+
+def test_olevba_extracts_exactly_our_module_sources(built):
+    _, workbook = built
+    parser = VBA_Parser(str(workbook))
+    extracted = {Path(vba_name).stem: code for _, _, vba_name, code in parser.extract_macros()}
+    parser.close()
+    assert code_of(extracted["BaoCao"]) == code_of((MACROS_DIR / "BaoCao.bas").read_text(encoding="ascii"))
+    assert code_of(extracted["xlwings"]) == code_of(XLWINGS_MODULE.read_text(encoding="ascii"))
+    assert {name for name, code in extracted.items() if code_of(code)} == {"BaoCao", "xlwings"}
+
+
+def test_every_button_runs_a_public_parameterless_sub_of_our_macros():
+    subs = {name for path in MACROS_DIR.glob("*.bas") for name in PUBLIC_SUB.findall(path.read_text("ascii"))}
+    assert {button.macro for button in BUTTONS} <= subs
+
+
+def test_every_runpython_calls_an_existing_button_function_without_arguments():
+    calls = [name for path in MACROS_DIR.glob("*.bas") for name in RUN_PYTHON.findall(path.read_text("ascii"))]
+    every_runpython = [line for path in MACROS_DIR.glob("*.bas") for line in path.read_text("ascii").splitlines()]
+    assert len(calls) == sum(1 for line in every_runpython if "RunPython" in line) == len(BUTTONS)
+    for name in calls:
+        function = getattr(addin.buttons, name)
+        required = [p for p in inspect.signature(function).parameters.values() if p.default is p.empty]
+        assert callable(function) and not required, name
+    assert sorted(calls) == sorted(button.action for button in BUTTONS)
+
+
+def test_clicking_each_button_runs_its_python_function(built):
+    _, workbook = built
+    clicked = click_every_button(workbook)
+    expected = {f"btn_{b.macro}": f"import addin.buttons as b; b.{b.action}()" for b in BUTTONS}
+    assert clicked == expected
+
+
+def test_a_broken_macro_is_caught_by_the_click_test(tmp_path):
+    macros = tmp_path / "macros"
+    macros.mkdir()
+    source = (MACROS_DIR / "BaoCao.bas").read_text("ascii")
+    source = source.replace('RunPython "import addin.buttons as b; b.check_returns()"', 'RunPythn "b.check_returns()"')
+    source = source.replace("Public Sub BaoCao_TongHop()", "Public Sub BaoCao_TongHopCu()")
+    (macros / "BaoCao.bas").write_text(source, encoding="ascii")
+    folder = init_campaign(tmp_path / "dot")
+    workbook = build_control_workbook(folder, macros_dir=macros).path
+    broken = {name: result for name, result in click_every_button(workbook).items() if result.startswith("LỖI")}
+    assert set(broken) == {"btn_BaoCao_KiemTra", "btn_BaoCao_TongHop"}
+    assert "RunPythn" in broken["btn_BaoCao_KiemTra"] and "BaoCao_TongHop" in broken["btn_BaoCao_TongHop"]
+
+
+def test_vietnamese_in_a_macro_file_is_refused_before_vba_garbles_it(tmp_path):
+    macros = tmp_path / "macros"
+    macros.mkdir()
+    (macros / "BaoCao.bas").write_text('Public Sub X()\n    MsgBox "Đã xong"\nEnd Sub\n', encoding="utf-8")
+    with pytest.raises(BaocaoError, match="không phải ASCII"):
+        build_control_workbook(init_campaign(tmp_path / "dot"), macros_dir=macros)
+
+
+# ---------------------------------------------------------------- LibreOffice as a second client
+
+
+def test_libreoffice_imports_every_module_and_binds_every_button(built):
+    soffice_path()
+    _, workbook = built
+    completed = subprocess.run(
+        ["/usr/bin/python3", str(TESTS / "lo_macros.py"), str(workbook)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=TESTS,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    modules = report["libraries"]["VBAProject"]
+    assert {"BaoCao", "xlwings"} <= set(modules)
+    for button in BUTTONS:
+        assert re.search(rf"^Public Sub {button.macro}\(\)", modules["BaoCao"], re.MULTILINE)
+    bound = {item["name"]: item for item in report["buttons"]}
+    assert set(bound) == {f"btn_{button.macro}" for button in BUTTONS}
+    for button in BUTTONS:
+        item = bound[f"btn_{button.macro}"]
+        assert item["sheet"] == PANEL_SHEET and item["label"] == button.caption
+        assert item["events"] == [
+            f"vnd.sun.star.script:VBAProject.BaoCao.{button.macro}?language=Basic&location=document"
+        ]
+
+
+# ---------------------------------------------------------------- the package and its sheets
+
+
+def test_same_inputs_give_the_same_bytes(built, tmp_path):
+    folder, workbook = built
+    first = workbook.read_bytes()
+    build_control_workbook(folder)
+    assert workbook.read_bytes() == first
+
+
+def test_every_part_is_well_formed_and_the_workbook_is_macro_enabled(built):
+    _, workbook = built
+    with zipfile.ZipFile(workbook) as package:
+        assert package.testzip() is None
+        for name in package.namelist():
+            if name.endswith((".xml", ".rels", ".vml")):
+                ElementTree.fromstring(package.read(name))
+        types = package.read("[Content_Types].xml").decode()
+    assert 'PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"' in types
+    assert "vbaProject" in types
+
+
+def test_xlwings_conf_points_at_this_python_and_this_install(built):
+    _, workbook = built
+    book = load_workbook(workbook, read_only=True)
+    settings = [(row[0], row[1]) for row in book[CONF_SHEET].iter_rows(values_only=True)]
+    assert None not in [key for key, _ in settings], "xlwings reads keys down to the first empty cell"
+    conf = dict(settings)
+    assert conf["Interpreter_Win"] == sys.executable
+    assert Path(conf["PYTHONPATH"]) == Path(addin.__file__).resolve().parent.parent
+    assert conf["ADD_WORKBOOK_TO_PYTHONPATH"] == "False" and conf["Use UDF Server"] == "False"
+    assert conf["Show Console"] == "False" and conf["TEMP DIR"].isascii()
+    assert book[CONF_SHEET].sheet_state == "hidden" and book[INFO_SHEET].sheet_state == "veryHidden"
+    info = {row[0]: row[1] for row in book[INFO_SHEET].iter_rows(values_only=True)}
+    assert info["xlwings_version"] == XLWINGS_MODULE.read_text("ascii").split("'Version: ")[1].split()[0]
+
+
+def test_the_panel_lists_every_unit_in_config_order(built):
+    folder, workbook = built
+    book = load_workbook(workbook)
+    units = load_config(folder.config_path).units
+    ((sheet_name, cells),) = book.defined_names[UNITS_NAME].destinations
+    rows = list(book[sheet_name][cells.replace("$", "")])
+    assert len(rows) == len(units) and len(rows[0]) == 8
+    assert [row[1].value for row in rows] == [unit.code for unit in units]
+    assert {row[3].value for row in rows} == {"Chưa nhận"}
+    assert book[PANEL_SHEET].page_setup.orientation == "landscape"
+
+
+def test_a_vietnamese_folder_name_is_flagged(tmp_path, capsys):
+    folder = init_campaign(tmp_path / "Báo cáo 2019")
+    assert run(["workbook", str(folder.root)]) == 0
+    assert "đường dẫn có chữ có dấu" in capsys.readouterr().err
+
+
+def test_the_demo_builds_the_control_workbook_with_its_results(tmp_path, capsys):
+    assert run(["demo", str(tmp_path / "mau"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    workbook = Path(result["control_workbook"])
+    book = load_workbook(workbook)
+    ((sheet_name, cells),) = book.defined_names[UNITS_NAME].destinations
+    states = [row[3].value for row in book[sheet_name][cells.replace("$", "")]]
+    assert states.count("Chưa nhận") == result["counts"]["not_received"]
+    assert shutil.which("soffice") is None or workbook.exists()
