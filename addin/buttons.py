@@ -142,8 +142,12 @@ def _make_summary(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcom
     counts = result.counts
     used = counts["accepted"] + counts["accepted_with_errors"]
     text = f"Đã tổng hợp báo cáo của {used}/{counts['expected']} đơn vị."
-    if result.missing:
-        text += f" Chưa có số liệu của {len(result.missing)} đơn vị."
+    if used < counts["expected"]:
+        unusable = counts["has_errors"] + counts["rejected"]
+        text += (
+            f" Chưa có số liệu của {counts['expected'] - used} đơn vị ({counts['not_received']} chưa nộp, "
+            f"{unusable} có báo cáo còn lỗi hoặc không dùng được)."
+        )
     opened = result.summary_workbook or result.tidy_workbook
     return Outcome(f"{text}\n\nĐã mở {opened.name} (thư mục {folder.results.name}).", text, open_workbook=opened)
 

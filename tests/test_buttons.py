@@ -1,0 +1,192 @@
+"""Pressing the Excel buttons, end to end, on a real campaign folder.
+
+Excel is played by `RecordingUI` (the one fake, behind `addin.excel_ui.ExcelUI`); everything
+else is real: the built BaoCao.xlsm, templates, returns made from them, the ledger, the results.
+Each test asserts what staff would see: status bar texts, the message, the panel, the log line,
+the file opened.
+"""
+
+import getpass
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import addin.buttons as buttons
+from addin.campaign import init_campaign
+from addin.checking import campaign_status
+from addin.samples import SampleMaker, write_samples
+from addin.templates import build_master
+from addin.workbook import build_control_workbook
+from tests.recording_ui import RecordingUI
+
+EXPECTED_LOG_USER = getpass.getuser()
+
+
+@pytest.fixture
+def office(tmp_path):
+    """A campaign folder with its control workbook, and Excel's part played by a recorder."""
+    folder = init_campaign(tmp_path / "dot")
+    workbook = build_control_workbook(folder).path
+    return folder, RecordingUI(workbook)
+
+
+def send_returns(folder, good: int, wrong: int) -> list[str]:
+    config = folder.load_config()
+    maker, units = SampleMaker(config, seed=5), config.units
+    samples = [maker.make(unit) for unit in units[:good]]
+    samples += [maker.make(unit, ["wrong_total"]) for unit in units[good : good + wrong]]
+    write_samples(config, build_master(config), samples, folder.inbox)
+    return [unit.short for unit in units[: good + wrong]]
+
+
+def test_make_templates_shows_progress_says_what_next_and_opens_the_folder(office):
+    folder, ui = office
+    buttons.make_templates(ui)
+    units = folder.load_config().units
+    assert ui.statuses[0] == "Đang tạo biểu mẫu…"
+    assert f"Đang tạo biểu mẫu 12/52: {units[11].short}…" in ui.statuses
+    assert ui.statuses[-1] is None, "the status bar is given back to Excel"
+    ((message, title, critical),) = ui.alerts
+    assert message.startswith("Đã tạo 52 biểu mẫu") and "bấm «2. Gửi biểu mẫu»" in message
+    assert (title, critical) == ("baocao: Tạo biểu mẫu", False)
+    assert ui.opened_folders == [folder.outgoing] and len(list(folder.outgoing.glob("*.xlsx"))) == 52
+    assert ui.log[-1][1:] == ["Tạo biểu mẫu", "Đã tạo 52 biểu mẫu.", EXPECTED_LOG_USER]
+    assert ui.counts["Số đơn vị phải nộp"] == 52 and ui.counts["Chưa nộp"] == 52
+    assert ui.saves == 1
+
+
+def test_collect_check_and_summary_update_the_panel_and_open_the_results(office):
+    folder, ui = office
+    sent = send_returns(folder, good=5, wrong=2)
+    buttons.collect_returns(ui)
+    assert ui.alerts[-1][0].startswith("Đã nhận 7 tệp mới; 0 tệp đã có từ trước.")
+    assert "bấm «4. Kiểm tra»" in ui.alerts[-1][0]
+
+    buttons.check_returns(ui)
+    progress = [text for text in ui.statuses if text and text.startswith("Đang kiểm tra ")]
+    assert [text.split(":")[0] for text in progress] == [f"Đang kiểm tra {i}/7" for i in range(1, 8)]
+    assert {text.split(": ", 1)[1].removesuffix("…") for text in progress} == set(sent)
+    message = ui.alerts[-1][0]
+    assert message.startswith("Đã kiểm tra 7 tệp mới. Hiện có: 5 đơn vị đạt, 2 có lỗi cần sửa, 0 không dùng được")
+    assert "45 chưa nộp" in message and "bấm «5. Nhắc nộp, trả lỗi»" in message
+    assert ui.opened_workbooks == [folder.results / "ket_qua_kiem_tra.xlsx"]
+    assert ui.counts == {
+        "Số đơn vị phải nộp": 52,
+        "Đã nhận": 7,
+        "Nộp đúng hạn": 7,
+        "Nộp muộn": 0,
+        "Đạt": 5,
+        "Có lỗi, cần sửa": 2,
+        "Không dùng được": 0,
+        "Chưa nộp": 45,
+        "Tệp chưa rõ đơn vị": 0,
+    }
+    rows = ui.named["bc_panel_units"]
+    status = campaign_status(folder)
+    assert [row[1] for row in rows] == [s.unit.code for s in status.units]
+    assert Counter(row[3] for row in rows) == Counter(s.label for s in status.units)
+    assert [row[6] for row in rows[5:7]] == [s.latest.check.errors for s in status.units[5:7]]
+    assert ui.named["bc_panel_updated"][0][0].startswith("Số liệu lúc ")
+
+    buttons.make_summary(ui)
+    assert ui.alerts[-1][0].startswith(
+        "Đã tổng hợp báo cáo của 5/52 đơn vị. Chưa có số liệu của 47 đơn vị (45 chưa nộp, "
+        "2 có báo cáo còn lỗi hoặc không dùng được)."
+    )
+    assert ui.opened_workbooks[-1].parent == folder.results and ui.opened_workbooks[-1].exists()
+    assert [row[1] for row in ui.log] == ["Nhận báo cáo", "Kiểm tra", "Tổng hợp"]
+    assert all(critical is False for _, _, critical in ui.alerts)
+
+
+def test_open_results_and_refresh_show_no_message_box(office):
+    folder, ui = office
+    buttons.open_results(ui)
+    buttons.refresh_panel(ui)
+    assert ui.alerts == []
+    assert ui.opened_folders == [folder.results]
+    assert [row[1] for row in ui.log] == ["Mở thư mục kết quả", "Cập nhật bảng"]
+
+
+def test_a_broken_config_is_explained_where_and_what_to_do(office):
+    folder, ui = office
+    text = folder.config_path.read_text(encoding="utf-8")
+    folder.config_path.write_text(text.replace("deadline: 2019-12-18", "deadline: 2019-11-01"), encoding="utf-8")
+    buttons.check_returns(ui)
+    ((message, title, critical),) = ui.alerts
+    assert critical and title == "baocao: Kiểm tra"
+    assert "config.yaml" in message and "campaign.deadline" in message and "hãy sửa rồi chạy lại" in message
+    assert ui.log[-1][2].startswith("Lỗi: Tệp cấu hình")
+    assert ui.statuses[-1] is None
+
+
+def test_an_unexpected_failure_is_logged_in_the_campaign_folder_not_shown_as_a_traceback(office, monkeypatch):
+    folder, ui = office
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(buttons, "build_templates", broken)
+    buttons.make_templates(ui)
+    ((message, _, critical),) = ui.alerts
+    log = folder.root / "baocao-loi.log"
+    assert critical and f"Chi tiết kỹ thuật đã ghi vào tệp {log}" in message
+    assert "Traceback" not in message and "ZeroDivisionError" not in message
+    assert "ZeroDivisionError: division by zero" in log.read_text(encoding="utf-8")
+    assert ui.log[-1][2] == "Lỗi không mong đợi (xem baocao-loi.log)."
+
+
+def test_a_workbook_away_from_its_campaign_folder_says_how_to_fix_it(office, tmp_path):
+    folder, ui = office
+    ui.path = str(tmp_path / "Downloads" / "BaoCao.xlsm")
+    ui.info["campaign_dir"] = str(tmp_path / "da_xoa")
+    buttons.check_returns(ui)
+    ((message, _, critical),) = ui.alerts
+    assert critical and message.startswith("Không tìm thấy thư mục đợt báo cáo")
+    assert "baocao workbook" in message
+
+
+def test_a_workbook_synced_to_onedrive_uses_the_folder_it_was_built_for(office):
+    folder, ui = office
+    ui.path = "https://d.docs.live.net/abc/BaoCao.xlsm"
+    buttons.open_results(ui)
+    assert ui.opened_folders == [folder.results]
+
+
+def test_a_workbook_built_with_another_xlwings_asks_for_a_rebuild(office):
+    folder, ui = office
+    ui.info["xlwings_version"] = "0.30.0"
+    buttons.check_returns(ui)
+    ((message, _, critical),) = ui.alerts
+    assert critical and "xlwings 0.30.0" in message and "baocao workbook" in message
+    assert not (folder.results / "ket_qua_kiem_tra.xlsx").exists()
+
+
+def test_check_installation_reports_what_to_fix(office):
+    folder, ui = office
+    buttons.check_installation(ui)
+    assert ui.alerts[-1][0].startswith("Cài đặt ổn: Python ")
+    ui.info["xlwings_version"] = "0.30.0"
+    ui.info["interpreter"] = "C:\\Python39\\python.exe"
+    buttons.check_installation(ui)
+    message = ui.alerts[-1][0]
+    assert message.startswith("Kiểm tra cài đặt thấy 2 điều cần sửa:")
+    assert "xlwings 0.30.0" in message and "khác với Python lúc tạo tệp" in message
+
+
+def test_runpython_without_excel_ends_cleanly_with_a_log_not_a_traceback(tmp_path):
+    """What xlwings' VBA runs; a non-zero exit or stderr would pop up as a raw traceback in Excel."""
+    env = {**os.environ, "TMPDIR": str(tmp_path), "TEMP": str(tmp_path)}
+    completed = subprocess.run(
+        [sys.executable, "-c", "import addin.buttons as b; b.check_returns()"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        timeout=120,
+    )
+    assert completed.returncode == 0 and completed.stderr == ""
+    assert "Traceback" in (tmp_path / "baocao-loi.log").read_text(encoding="utf-8")
