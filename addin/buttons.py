@@ -270,10 +270,15 @@ def _finish(ui: ExcelUI, folder: CampaignFolder, title: str, outcome: Outcome) -
     _log(ui, title, outcome.log)
     if outcome.message:
         ui.alert(outcome.message, f"baocao: {title}")
-    if outcome.open_workbook:
-        ui.open_workbook(outcome.open_workbook)
-    if outcome.open_folder:
-        ui.open_folder(outcome.open_folder)
+    target = outcome.open_workbook or outcome.open_folder
+    try:
+        if outcome.open_workbook:
+            ui.open_workbook(outcome.open_workbook)
+        if outcome.open_folder:
+            ui.open_folder(outcome.open_folder)
+    except Exception as error:
+        write_error_log(folder.root, error, f"mở {target}")
+        ui.alert(f"Không tự mở được {target}. Hãy mở bằng tay trong thư mục {target.parent}.", f"baocao: {title}")
 
 
 def _refresh(ui: ExcelUI, folder: CampaignFolder) -> None:

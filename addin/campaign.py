@@ -19,6 +19,7 @@ SHIPPED_LAYOUTS = SHIPPED_CONFIG.parent / LAYOUTS_DIR
 FOLDER_GUIDE = f"""THƯ MỤC ĐỢT BÁO CÁO (do baocao tạo)
 
 {CONFIG_NAME}      cấu hình đợt báo cáo: đơn vị, biểu mẫu, quy tắc kiểm tra, hạn nộp.
+BaoCao.xlsm      bảng điều khiển: mở bằng Excel, bấm nút cho từng bước (lệnh: baocao workbook).
 {LAYOUTS_DIR}/  biểu mẫu gốc; có thể mở bằng Excel để đổi phông chữ, màu, độ rộng cột, thêm logo.
 {OUTGOING_DIR}/     biểu mẫu riêng của từng đơn vị, để gửi đi (lệnh: baocao templates).
 {INBOX_DIR}/    bỏ các tệp báo cáo đơn vị gửi về vào đây (kể cả trong thư mục con).

@@ -140,7 +140,7 @@ def test_an_unexpected_failure_is_logged_in_the_campaign_folder_not_shown_as_a_t
 
 
 def test_a_workbook_away_from_its_campaign_folder_says_how_to_fix_it(office, tmp_path):
-    folder, ui = office
+    _folder, ui = office
     ui.path = str(tmp_path / "Downloads" / "BaoCao.xlsm")
     ui.info["campaign_dir"] = str(tmp_path / "da_xoa")
     buttons.check_returns(ui)
@@ -166,7 +166,7 @@ def test_a_workbook_built_with_another_xlwings_asks_for_a_rebuild(office):
 
 
 def test_check_installation_reports_what_to_fix(office):
-    folder, ui = office
+    _folder, ui = office
     buttons.check_installation(ui)
     assert ui.alerts[-1][0].startswith("Cài đặt ổn: Python ")
     ui.info["xlwings_version"] = "0.30.0"
@@ -190,3 +190,16 @@ def test_runpython_without_excel_ends_cleanly_with_a_log_not_a_traceback(tmp_pat
     )
     assert completed.returncode == 0 and completed.stderr == ""
     assert "Traceback" in (tmp_path / "baocao-loi.log").read_text(encoding="utf-8")
+
+
+def test_a_result_that_cannot_be_opened_says_where_it_is(office, monkeypatch):
+    folder, ui = office
+
+    def refuse(path):
+        raise OSError("no handler for this file type")
+
+    monkeypatch.setattr(ui, "open_folder", refuse)
+    buttons.open_results(ui)
+    ((message, _, critical),) = ui.alerts
+    assert message == f"Không tự mở được {folder.results}. Hãy mở bằng tay trong thư mục {folder.root}."
+    assert not critical and ui.log[-1][2] == "Mở thư mục 3_ket_qua."
