@@ -71,10 +71,11 @@ def apply(document, action):
         raise ValueError(kind)
 
 
-def main():
-    source, target, filter_name, actions = sys.argv[1:5]
+@contextlib.contextmanager
+def office_desktop(prefix):
+    """A private headless LibreOffice (own profile, own pipe); its Desktop, terminated afterwards."""
     pipe = f"baocao_{uuid.uuid4().hex}"
-    profile = tempfile.mkdtemp(prefix="lo_driver_")
+    profile = tempfile.mkdtemp(prefix=prefix)
     office = subprocess.Popen(
         [
             "soffice",
@@ -87,20 +88,27 @@ def main():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    desktop = None
     try:
         desktop = connect(pipe)
-        url = uno.systemPathToFileUrl(os.path.abspath(source))
-        document = desktop.loadComponentFromURL(url, "_blank", 0, properties(Hidden=True))
-        for action in json.loads(actions):
-            apply(document, action)
-        document.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)), properties(FilterName=filter_name))
-        document.close(True)
+        yield desktop
     finally:
         with contextlib.suppress(Exception):
             desktop.terminate()
         office.wait(timeout=30) if office.poll() is None else None
         if office.poll() is None:
             office.kill()
+
+
+def main():
+    source, target, filter_name, actions = sys.argv[1:5]
+    with office_desktop("lo_driver_") as desktop:
+        url = uno.systemPathToFileUrl(os.path.abspath(source))
+        document = desktop.loadComponentFromURL(url, "_blank", 0, properties(Hidden=True))
+        for action in json.loads(actions):
+            apply(document, action)
+        document.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)), properties(FilterName=filter_name))
+        document.close(True)
 
 
 if __name__ == "__main__":

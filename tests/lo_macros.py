@@ -5,16 +5,12 @@ Run with Debian's /usr/bin/python3 (which has `uno`), not the venv:
 Prints {"libraries": {library: {module: source}}, "buttons": [{sheet, name, label, events: [script URL]}]}.
 """
 
-import contextlib
 import json
 import os
-import subprocess
 import sys
-import tempfile
-import uuid
 
 import uno
-from lo_driver import connect, properties
+from lo_driver import office_desktop, properties
 
 ALWAYS_EXECUTE_NO_WARN = 4
 
@@ -46,34 +42,13 @@ def buttons(document):
 
 def main():
     source = sys.argv[1]
-    pipe = f"baocao_{uuid.uuid4().hex}"
-    profile = tempfile.mkdtemp(prefix="lo_macros_")
-    office = subprocess.Popen(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--invisible",
-            "--norestore",
-            f"--accept=pipe,name={pipe};urp;",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        desktop = connect(pipe)
+    with office_desktop("lo_macros_") as desktop:
         url = uno.systemPathToFileUrl(os.path.abspath(source))
         options = properties(Hidden=True, MacroExecutionMode=ALWAYS_EXECUTE_NO_WARN)
         document = desktop.loadComponentFromURL(url, "_blank", 0, options)
         report = {"libraries": basic_libraries(document), "buttons": buttons(document)}
         document.close(True)
-        print(json.dumps(report, ensure_ascii=False))
-    finally:
-        with contextlib.suppress(Exception):
-            desktop.terminate()
-        office.wait(timeout=30) if office.poll() is None else None
-        if office.poll() is None:
-            office.kill()
+    print(json.dumps(report, ensure_ascii=False))
 
 
 if __name__ == "__main__":
