@@ -283,7 +283,7 @@ def _finish(ui: ExcelUI, folder: CampaignFolder, title: str, outcome: Outcome) -
 
 def _refresh(ui: ExcelUI, folder: CampaignFolder) -> None:
     config = folder.load_config()
-    panel = panel_for(config, campaign_status(folder, config, with_findings=False), datetime.now())
+    panel = panel_for(config, folder, datetime.now())
     ui.write_named(COUNTS_NAME, [list(pair) for pair in panel.counts])
     ui.write_named(UNITS_NAME, panel.unit_rows)
     ui.write_named(UPDATED_NAME, [[panel.updated]])

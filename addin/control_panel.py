@@ -8,8 +8,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, CampaignStatus
+from addin.campaign import CampaignFolder
+from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, campaign_status
 from addin.config import CampaignConfig
+from addin.ledger import Ledger
 
 PANEL_SHEET = "Bảng điều khiển"
 LOG_SHEET = "Nhật ký"
@@ -50,8 +52,11 @@ class Panel:
     updated: str
 
 
-def panel_for(config: CampaignConfig, status: CampaignStatus, now: datetime | None) -> Panel:
+def panel_for(config: CampaignConfig, folder: CampaignFolder, now: datetime | None) -> Panel:
     """The panel's numbers; `now` None when building the workbook (whose bytes must not depend on the clock)."""
+    status = campaign_status(folder, config, with_findings=False)
+    with Ledger(folder.ledger_path) as ledger:
+        waiting = len(ledger.returns_to_check(config.check_fingerprint))
     states = Counter(unit_status.state for unit_status in status.units)
     received = [s for s in status.units if s.state != NOT_RECEIVED]
     late = sum(1 for s in received if s.late)
@@ -65,6 +70,7 @@ def panel_for(config: CampaignConfig, status: CampaignStatus, now: datetime | No
         ("Không dùng được", states[REJECTED]),
         ("Chưa nộp", states[NOT_RECEIVED]),
         ("Tệp chưa rõ đơn vị", len(status.unassigned)),
+        ("Tệp chờ kiểm tra", waiting),
     ]
     rows = []
     for index, unit_status in enumerate(status.units, start=1):

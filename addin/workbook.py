@@ -30,7 +30,6 @@ from pyopenvba.apps.excel import ExcelApplication
 import addin
 from addin import __version__
 from addin.campaign import CampaignFolder
-from addin.checking import campaign_status
 from addin.config import CampaignConfig
 from addin.control_panel import (
     BUTTONS,
@@ -43,6 +42,7 @@ from addin.control_panel import (
     UNIT_HEADERS,
     UNITS_NAME,
     UPDATED_NAME,
+    Panel,
     panel_for,
 )
 from addin.errors import BaocaoError
@@ -119,7 +119,6 @@ def build_control_workbook(
     python_path = python_path or str(Path(addin.__file__).resolve().parent.parent)
     temp_dir = str(Path(python_path) / "tmp")
     modules = macro_sources(macros_dir)
-    status = campaign_status(folder, config, with_findings=False)
     info = {
         "baocao_version": __version__,
         "xlwings_version": xlwings.__version__,
@@ -127,7 +126,7 @@ def build_control_workbook(
         "campaign_id": config.campaign.id,
         "interpreter": interpreter,
     }
-    layout = _layout_workbook(config, status, xlwings_settings(interpreter, python_path, temp_dir), info)
+    layout = _layout_workbook(config, folder, xlwings_settings(interpreter, python_path, temp_dir), info)
     with tempfile.TemporaryDirectory(prefix="baocao_xlsm_") as scratch:
         package = _with_buttons_and_macros(layout, Path(scratch), modules)
     target = folder.root / CONTROL_WORKBOOK
@@ -151,11 +150,13 @@ def _path_warnings(paths: dict[str, str]) -> list[str]:
 # ---------------------------------------------------------------- 1. the sheets (openpyxl)
 
 
-def _layout_workbook(config: CampaignConfig, status, settings: list[tuple[str, str]], info: dict[str, str]) -> bytes:
+def _layout_workbook(
+    config: CampaignConfig, folder: CampaignFolder, settings: list[tuple[str, str]], info: dict[str, str]
+) -> bytes:
     book = openpyxl.Workbook()
     panel = book.active
     panel.title = PANEL_SHEET
-    _draw_panel(book, panel, config, status)
+    _draw_panel(book, panel, panel_for(config, folder, None), config)
     _draw_log(book.create_sheet(LOG_SHEET))
     _draw_key_values(book.create_sheet(CONF_SHEET), settings, "hidden")
     _draw_key_values(book.create_sheet(INFO_SHEET), list(info.items()), "veryHidden")
@@ -166,8 +167,7 @@ def _layout_workbook(config: CampaignConfig, status, settings: list[tuple[str, s
     return buffer.getvalue()
 
 
-def _draw_panel(book, sheet: Worksheet, config: CampaignConfig, status) -> None:
-    panel = panel_for(config, status, None)
+def _draw_panel(book, sheet: Worksheet, panel: Panel, config: CampaignConfig) -> None:
     bold, title = Font(name=FONT, bold=True, size=12), Font(name=FONT, bold=True, size=15)
     normal, small = Font(name=FONT, size=12), Font(name=FONT, size=11, italic=True)
     sheet["B1"] = f"BẢNG ĐIỀU KHIỂN: {config.campaign.name}".upper()

@@ -65,6 +65,7 @@ def test_collect_check_and_summary_update_the_panel_and_open_the_results(office)
     buttons.collect_returns(ui)
     assert ui.alerts[-1][0].startswith("Đã nhận 7 tệp mới; 0 tệp đã có từ trước.")
     assert "bấm «4. Kiểm tra»" in ui.alerts[-1][0]
+    assert ui.counts["Tệp chờ kiểm tra"] == 7 and ui.counts["Đã nhận"] == 0
 
     buttons.check_returns(ui)
     progress = [text for text in ui.statuses if text and text.startswith("Đang kiểm tra ")]
@@ -84,6 +85,7 @@ def test_collect_check_and_summary_update_the_panel_and_open_the_results(office)
         "Không dùng được": 0,
         "Chưa nộp": 45,
         "Tệp chưa rõ đơn vị": 0,
+        "Tệp chờ kiểm tra": 0,
     }
     rows = ui.named["bc_panel_units"]
     status = campaign_status(folder)
