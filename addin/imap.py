@@ -93,8 +93,8 @@ class ImapMailbox(MailSource):
         finally:
             _close(connection)
 
-    def _where(self) -> str:
-        return f"máy chủ thư {self.server.host}:{self.server.port}"
+    def _where(self, first: bool = False) -> str:
+        return f"{'Máy' if first else 'máy'} chủ thư {self.server.host}:{self.server.port}"
 
     def _connect(self) -> imaplib.IMAP4:
         host, port, security = self.server.host, self.server.port, self.options.security
@@ -107,14 +107,14 @@ class ImapMailbox(MailSource):
             return connection
         except ConnectionRefusedError as error:
             raise BaocaoError(
-                f"{self._where().capitalize()} từ chối kết nối. Hãy kiểm tra tên máy chủ, cổng "
+                f"{self._where(True)} từ chối kết nối. Hãy kiểm tra tên máy chủ, cổng "
                 "(thường 993 cho ssl, 143 cho starttls) trong mail.imap của config.yaml."
             ) from error
         except socket.gaierror as error:
             raise BaocaoError(f"Không tìm thấy {self._where()}: hãy kiểm tra tên máy chủ và mạng.") from error
         except TimeoutError as error:
             raise BaocaoError(
-                f"{self._where().capitalize()} không trả lời sau {TIMEOUT_SECONDS} giây. "
+                f"{self._where(True)} không trả lời sau {TIMEOUT_SECONDS} giây. "
                 "Hãy kiểm tra mạng, tường lửa và cổng rồi chạy lại."
             ) from error
         except (ssl.SSLError, imaplib.IMAP4.error) as error:
@@ -131,7 +131,7 @@ class ImapMailbox(MailSource):
             connection.login(self.options.user, password)
         except imaplib.IMAP4.error:
             raise BaocaoError(
-                f"{self._where().capitalize()} không chấp nhận tên đăng nhập «{self.options.user}» hoặc mật khẩu. "
+                f"{self._where(True)} không chấp nhận tên đăng nhập «{self.options.user}» hoặc mật khẩu. "
                 f"Hãy kiểm tra mail.imap.user và mật khẩu trong biến môi trường {self.options.password_env} "
                 "(với Gmail/Outlook cần mật khẩu ứng dụng)."
             ) from None  # the server's reply is not shown: nothing of the login may reach a log
@@ -152,7 +152,7 @@ class ImapMailbox(MailSource):
             criteria = ["SINCE", f"{self.since.day:02d}-{_MONTHS[self.since.month - 1]}-{self.since.year}"]
         status, data = connection.uid("SEARCH", *criteria)
         if status != "OK":
-            raise BaocaoError(f"{self._where().capitalize()} không cho tìm thư trong «{self.options.folder}».")
+            raise BaocaoError(f"{self._where(True)} không cho tìm thư trong «{self.options.folder}».")
         return (data[0] or b"").split()
 
     def _fetch(self, connection: imaplib.IMAP4, uid: bytes) -> tuple[bytes, datetime | None] | None:

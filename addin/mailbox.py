@@ -253,3 +253,18 @@ def _local(value) -> datetime | None:
     if value.tzinfo is not None:
         value = value.astimezone().replace(tzinfo=None)
     return value.replace(microsecond=0)
+
+
+OUTCOME_TEXT = {
+    "no_attachment": "không có tệp đính kèm",
+    "no_spreadsheet": "tệp đính kèm không phải bảng tính",
+    "unreadable": "không đọc được thư (tệp thư hỏng hoặc không phải thư)",
+}
+
+
+def why_no_return(outcome: str, not_returns: list[str]) -> str:
+    """Why a mail brought no return, worded for staff."""
+    text = OUTCOME_TEXT.get(outcome, outcome)
+    if outcome == "no_spreadsheet" and not_returns:
+        text += f" ({', '.join(not_returns[:5])}{'…' if len(not_returns) > 5 else ''})"
+    return text
