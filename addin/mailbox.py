@@ -68,9 +68,9 @@ def safe_name(name: str | None, limit: int = NAME_LIMIT) -> str:
     """A file name that is safe on Windows and POSIX: no folders, devices, reserved characters; never empty."""
     text = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
     text = _BAD_CHARS.sub("", "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")))
-    text = text.strip(" .")
+    text = text.rstrip(" .")
     match = _EXTENSION.search(text)
-    extension = match.group(0) if match and match.start() > 0 else ""
+    extension = match.group(0) if match else ""
     stem = text[: len(text) - len(extension)].strip(" .")
     if not stem:
         stem = FALLBACK_NAME
