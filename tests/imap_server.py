@@ -1,7 +1,8 @@
 """A real IMAP server for tests: Debian's dovecot on loopback from a throwaway config (DESIGN §8)."""
 
-import getpass
+import grp
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -54,8 +55,10 @@ def start_dovecot() -> Dovecot:
     root.chmod(0o755)  # the mail user must reach its maildir below
     as_root = os.geteuid() == 0
     # As root dovecot drops to its own users; as anyone else every process runs as that user.
-    mail_user = "dovecot" if as_root else getpass.getuser()
+    mail_user = "dovecot" if as_root else pwd.getpwuid(os.getuid()).pw_name
     login_user = "dovenull" if as_root else mail_user
+    ids = "uid=dovecot gid=dovecot" if as_root else f"uid={os.getuid()} gid={os.getgid()}"
+    group = "dovecot" if as_root else grp.getgrgid(os.getgid()).gr_name
     (root / "mail").mkdir()
     if as_root:
         shutil.chown(root / "mail", "dovecot", "dovecot")
@@ -74,6 +77,7 @@ auth_mechanisms = plain login
 auth_failure_delay = 0
 default_login_user = {login_user}
 default_internal_user = {mail_user}
+default_internal_group = {group}
 first_valid_uid = 1
 mail_location = maildir:{root}/mail/%u
 passdb {{
@@ -82,7 +86,7 @@ passdb {{
 }}
 userdb {{
   driver = static
-  args = uid={mail_user} gid={mail_user if not as_root else "dovecot"} home={root}/mail/%u
+  args = {ids} home={root}/mail/%u
 }}
 service imap-login {{
   inet_listener imap {{
