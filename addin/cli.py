@@ -145,7 +145,9 @@ def collect(
     ] = None,
     imap: Annotated[
         bool,
-        typer.Option("--imap", help="Đọc thư trong hộp thư (máy chủ ở mục mail.imap của config.yaml); chỉ đọc."),
+        typer.Option(
+            "--imap", help="Đọc thêm thư trong hộp thư (máy chủ ở mục mail.imap của config.yaml); chỉ đọc, không xoá."
+        ),
     ] = False,
     server: Annotated[
         str | None,

@@ -80,9 +80,9 @@ def collect(
     reporter: Reporter | None = None,
     mailbox: "MailSource | None" = None,
 ) -> CollectResult:
-    """Bring in files and saved mails from `source` (default: the inbox; none when only a mailbox is read)."""
+    """Bring in files and saved mails from `source` (default: the inbox), then the mails of `mailbox` if given."""
     reporter = reporter or NullReporter()
-    arrivals, ignored = find_arrivals(source or folder.inbox) if source or not mailbox else ([], [])
+    arrivals, ignored = find_arrivals(source or folder.inbox)
     result = CollectResult(ignored=ignored)
     with Ledger(folder.ledger_path) as ledger:
         reporter.start(len(arrivals), "Đang nhận báo cáo")
