@@ -90,6 +90,11 @@ class ImapMailbox(MailSource):
                     yield fetched
                 reporter.advance(f"thư {uid.decode()}")
             reporter.finish()
+        except (imaplib.IMAP4.abort, OSError) as error:
+            raise BaocaoError(
+                f"Mất kết nối với {self._where()} khi đang đọc thư ({type(error).__name__}). Các thư đã đọc được "
+                "đã ghi vào sổ; hãy chạy lại lệnh để đọc tiếp."
+            ) from error
         finally:
             _close(connection)
 

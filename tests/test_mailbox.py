@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from addin import ledger
 from addin.campaign import init_campaign
 from addin.checking import campaign_status, check_campaign
 from addin.intake import collect
@@ -291,3 +292,17 @@ def test_cli_collect_from_saved_mails_lists_mails_without_return(tmp_path):
         timeout=120,
     )
     assert usage.returncode == 1 and "chỉ dùng cùng --imap" in usage.stderr
+
+
+def test_a_ledger_from_before_mail_is_migrated(tmp_path):
+    path = tmp_path / "baocao.sqlite"
+    old = sqlite3.connect(path)
+    before_mail = ledger.SCHEMA.replace("recorded_at TEXT NOT NULL,\n    subject TEXT", "recorded_at TEXT NOT NULL")
+    old.executescript(before_mail)
+    old.execute("DROP TABLE messages")
+    old.execute("INSERT INTO returns VALUES ('ab', 'a.xlsx', 'x', '2019-12-16T10:00', 1, 'xlsx', 'p', NULL, NULL, 'n')")
+    old.commit()
+    old.close()
+    with ledger.Ledger(path) as migrated:
+        assert [(r.sha256, r.subject) for r in migrated.returns()] == [("ab", None)]
+        assert migrated.messages() == [] and not migrated.has_message("<x@y>")
