@@ -13,7 +13,7 @@ from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, UnitEntry
 from addin.findings import ERROR, Finding, count
 from addin.guard import GuardError, inspect
-from addin.ledger import CheckRecord, Ledger, ReturnRecord
+from addin.ledger import CheckRecord, Ledger, MessageRecord, ReturnRecord
 from addin.progress import NullReporter, Reporter
 from addin.reading import read_workbook
 from addin.validation import CheckedReturn, ReturnChecker
@@ -55,6 +55,7 @@ class CampaignStatus:
     units: list[UnitStatus]
     unassigned: list[FileResult]
     files: list[FileResult]
+    unusable_mails: list[MessageRecord] = field(default_factory=list)  # mails that brought no return
 
 
 def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnRecord) -> CheckedReturn:
@@ -74,7 +75,7 @@ def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnReco
             "Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi gửi lại."
         )
         return _unreadable(checker, record, [*guard_findings, Finding(ERROR, "FILE_UNREADABLE", message)])
-    checked = checker.check(contents, record.received_at, record.original_name)
+    checked = checker.check(contents, record.received_at, record.original_name, record.sender, record.subject)
     checked.findings[:0] = guard_findings
     return checked
 
@@ -84,8 +85,11 @@ def _sentence(message: str) -> str:
 
 
 def _unreadable(checker: ReturnChecker, record: ReturnRecord, findings: list[Finding]) -> CheckedReturn:
-    code = checker.code_from_file_name(record.original_name)
+    clues = checker.mail_clues(record.sender, record.subject)
+    code = clues[0].code if clues else checker.code_from_file_name(record.original_name)
     how = f"Theo tên tệp «{record.original_name}»." if code else "Không xác định được."
+    if clues:
+        how = f"{clues[0].basis[0].upper()}{clues[0].basis[1:]}."
     late = record.received_at.date() > checker.config.campaign.deadline
     return CheckedReturn(code, how, findings, late=late, readable=False)
 
@@ -172,6 +176,7 @@ def campaign_status(
             FileResult(record, check, ledger.findings(record.sha256) if with_findings else [])
             for record, check in ledger.checks()
         ]
+        unusable_mails = ledger.messages(without_returns=True)
     by_unit: dict[str, list[FileResult]] = {}
     unassigned = []
     for result in files:
@@ -187,7 +192,7 @@ def campaign_status(
             continue
         latest = history[-1]
         statuses.append(UnitStatus(unit, latest.check.status, latest.check.late, latest, history))
-    return CampaignStatus(statuses, unassigned, files)
+    return CampaignStatus(statuses, unassigned, files, unusable_mails)
 
 
 def file_result_json(result: FileResult) -> dict:

@@ -19,11 +19,14 @@ from addin.checking import campaign_status, check_campaign, file_result_json
 from addin.cli_text import usage_error_text
 from addin.demo import run_demo
 from addin.errors import BaocaoError, write_error_log
+from addin.imap import ImapMailbox
 from addin.intake import collect as collect_returns
+from addin.mailbox import why_no_return
 from addin.merge import decide
 from addin.reports import write_feedback_copies, write_findings_workbook
 from addin.summarising import summarise
 from addin.templates import TemplatesResult, build_templates
+from addin.vietnamese import parse_vn_date
 from addin.workbook import build_control_workbook
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
@@ -131,26 +134,90 @@ def collect(
     directory: DirArgument = Path("."),
     source: Annotated[
         Path | None,
-        typer.Option("--from", metavar="ĐƯỜNG_DẪN", help="Lấy tệp từ thư mục/tệp này thay cho thư mục 2_bao_cao_nhan."),
+        typer.Option(
+            "--from",
+            metavar="ĐƯỜNG_DẪN",
+            help="Lấy tệp và thư đã lưu (.eml, .msg) từ thư mục/tệp này thay cho thư mục 2_bao_cao_nhan.",
+        ),
+    ] = None,
+    imap: Annotated[
+        bool,
+        typer.Option(
+            "--imap", help="Đọc thêm thư trong hộp thư (máy chủ ở mục mail.imap của config.yaml); chỉ đọc, không xoá."
+        ),
+    ] = False,
+    server: Annotated[
+        str | None,
+        typer.Option("--server", metavar="MÁY_CHỦ:CỔNG", help="Cùng --imap: dùng máy chủ này thay cho cấu hình."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="NGÀY/THÁNG/NĂM", help="Cùng --imap: chỉ đọc thư đến từ ngày này."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Nhận các tệp báo cáo đơn vị gửi về: lưu nguyên vẹn vào kho lưu trữ và ghi vào sổ theo dõi."""
+    """Nhận báo cáo đơn vị gửi về (tệp, thư đã lưu, hộp thư): lưu nguyên vẹn vào kho lưu trữ, ghi vào sổ theo dõi."""
     folder = open_campaign(directory)
-    result = collect_returns(folder, source, ProgressBar(enabled=not as_json))
+    mailbox = _mailbox(folder, imap, server, since)
+    result = collect_returns(folder, source, ProgressBar(enabled=not as_json), mailbox)
     if as_json:
         _print_json(
             {
                 "new": [_record_json(record) for record in result.new],
                 "already_recorded": [_record_json(record) for record in result.already_recorded],
                 "ignored": [str(path) for path in result.ignored],
+                "mails": [_mail_json(mail) for mail in result.mails],
+                "mail_duplicates": result.mail_duplicates,
+                "mails_without_returns": [_mail_json(mail) for mail in result.unusable_mails],
             }
         )
         return
     typer.echo(f"Đã nhận {len(result.new)} tệp mới; {len(result.already_recorded)} tệp đã có từ trước (bỏ qua).")
+    if result.mails or result.mail_duplicates:
+        typer.echo(f"Thư: {len(result.mails)} thư mới; {result.mail_duplicates} thư đã nhận từ trước (bỏ qua).")
     if result.ignored:
         typer.echo(f"Bỏ qua {len(result.ignored)} tệp không phải báo cáo: {', '.join(p.name for p in result.ignored)}")
+    _echo_unusable_mails(result.unusable_mails)
     typer.echo(f"Bước tiếp theo: baocao check {directory}")
+
+
+def _mailbox(folder: CampaignFolder, imap: bool, server: str | None, since: str | None):
+    if not imap:
+        if server or since:
+            raise BaocaoError("--server và --since chỉ dùng cùng --imap. Hãy thêm --imap hoặc bỏ hai tuỳ chọn đó.")
+        return None
+    since_date = None
+    if since:
+        since_date = parse_vn_date(since)
+        if since_date is None:
+            raise BaocaoError(f"--since «{since}» không phải ngày hợp lệ. Hãy ghi ngày/tháng/năm, ví dụ 01/12/2019.")
+    return ImapMailbox(folder.load_config().mail.imap, server, since_date)
+
+
+def _echo_unusable_mails(mails) -> None:
+    if not mails:
+        return
+    typer.echo(f"{len(mails)} thư không có báo cáo dùng được (hãy xem và liên hệ đơn vị gửi nếu cần):")
+    for mail in mails:
+        when = f"{mail.date:%d/%m/%Y %H:%M}" if mail.date else "không rõ ngày"
+        typer.echo(
+            f"  - {when}, {mail.sender or 'không rõ người gửi'}: «{mail.subject}»: "
+            f"{why_no_return(mail.outcome, mail.not_returns)} [{mail.source}]"
+        )
+
+
+def _mail_json(mail) -> dict:
+    return {
+        "message_id": mail.message_id,
+        "source": mail.source,
+        "sender": mail.sender,
+        "subject": mail.subject,
+        "date": mail.date.isoformat() if mail.date else None,
+        "attachments": mail.attachments,
+        "returns": mail.returns,
+        "outcome": mail.outcome,
+        "not_returns": mail.not_returns,
+    }
 
 
 @app.command()
@@ -183,10 +250,12 @@ def status(directory: DirArgument = Path("."), as_json: JsonOption = False) -> N
             {
                 "units": [_unit_json(unit_status) for unit_status in current.units],
                 "unassigned": [file_result_json(result) for result in current.unassigned],
+                "mails_without_returns": [_mail_json(mail) for mail in current.unusable_mails],
             }
         )
         return
     _echo_status(current)
+    _echo_unusable_mails(current.unusable_mails)
 
 
 @app.command()
@@ -345,6 +414,8 @@ def _record_json(record) -> dict:
         "detected_format": record.detected_format,
         "received_at": record.received_at.isoformat(),
         "archive_path": record.archive_path,
+        "sender": record.sender,
+        "message_id": record.message_id,
     }
 
 

@@ -6,6 +6,7 @@ is recorded in the ledger only after its copy is complete, so an interrupted run
 """
 
 import hashlib
+import io
 import os
 import secrets
 import stat
@@ -16,7 +17,8 @@ from pathlib import Path
 from addin.campaign import CampaignFolder
 from addin.errors import BaocaoError
 from addin.guard import FileKind, sniff
-from addin.ledger import Ledger, ReturnRecord
+from addin.ledger import Ledger, MessageRecord, ReturnRecord
+from addin.mailbox import MailItem, MailUnreadable, is_mail_file, read_mail_file
 from addin.progress import NullReporter, Reporter
 
 NOT_RETURNS = {"thumbs.db", ".ds_store", "desktop.ini"}
@@ -35,6 +37,12 @@ class CollectResult:
     new: list[ReturnRecord] = field(default_factory=list)
     already_recorded: list[ReturnRecord] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
+    mails: list[MessageRecord] = field(default_factory=list)  # mails recorded by this run
+    mail_duplicates: int = 0  # mails whose Message-ID was already recorded
+
+    @property
+    def unusable_mails(self) -> list[MessageRecord]:
+        return [mail for mail in self.mails if mail.outcome != "returns"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class Arrival:
     original_name: str
     sender: str | None = None
     message_id: str | None = None
+    data: bytes | None = None  # an attachment's bytes (then `path` is only its name)
+    subject: str | None = None
 
 
 def find_arrivals(location: Path) -> tuple[list[Arrival], list[Path]]:
@@ -64,23 +74,107 @@ def find_arrivals(location: Path) -> tuple[list[Arrival], list[Path]]:
     return arrivals, ignored
 
 
-def collect(folder: CampaignFolder, source: Path | None = None, reporter: Reporter | None = None) -> CollectResult:
+def collect(
+    folder: CampaignFolder,
+    source: Path | None = None,
+    reporter: Reporter | None = None,
+    mailbox: "MailSource | None" = None,
+) -> CollectResult:
+    """Bring in files and saved mails from `source` (default: the inbox), then the mails of `mailbox` if given."""
     reporter = reporter or NullReporter()
     arrivals, ignored = find_arrivals(source or folder.inbox)
     result = CollectResult(ignored=ignored)
     with Ledger(folder.ledger_path) as ledger:
         reporter.start(len(arrivals), "Đang nhận báo cáo")
         for arrival in arrivals:
-            record = bring_in(folder, ledger, arrival)
-            (result.new if record[1] else result.already_recorded).append(record[0])
+            if is_mail_file(arrival.original_name):
+                _bring_in_mail_file(folder, ledger, arrival, result)
+            else:
+                record = bring_in(folder, ledger, arrival)
+                (result.new if record[1] else result.already_recorded).append(record[0])
             reporter.advance(arrival.original_name)
         reporter.finish()
+        if mailbox:
+            for raw, fallback_date in mailbox.messages(reporter):
+                _bring_in_raw_mail(folder, ledger, raw, mailbox.label, fallback_date, result)
     return result
+
+
+class MailSource:
+    """Where mail comes from besides files (an IMAP folder): a label for the ledger and the raw messages."""
+
+    label: str
+
+    def messages(self, reporter: Reporter):  # -> Iterator[tuple[bytes, datetime | None]]
+        raise NotImplementedError
+
+
+def _bring_in_mail_file(folder: CampaignFolder, ledger: Ledger, arrival: Arrival, result: CollectResult) -> None:
+    try:
+        raw = arrival.path.read_bytes()
+    except OSError as error:
+        raise BaocaoError(
+            f"Không đọc được thư {arrival.path} ({error.strerror}). Tệp có thể đang mở; hãy đóng rồi chạy lại."
+        ) from error
+    _bring_in_raw_mail(folder, ledger, raw, arrival.source, arrival.received_at, result, arrival.original_name)
+
+
+def _bring_in_raw_mail(folder, ledger, raw: bytes, source: str, fallback_date, result, name: str = "") -> None:
+    try:
+        item = read_mail_file(name, raw)
+    except MailUnreadable:
+        item = MailItem(f"<sha256-{hashlib.sha256(raw).hexdigest()}@baocao>", None, name, None)
+        bring_in_mail(folder, ledger, item, source, fallback_date, result, outcome="unreadable")
+        return
+    bring_in_mail(folder, ledger, item, source, fallback_date, result)
+
+
+def bring_in_mail(
+    folder: CampaignFolder,
+    ledger: Ledger,
+    item: MailItem,
+    source: str,
+    fallback_date: datetime | None,
+    result: CollectResult,
+    outcome: str | None = None,
+) -> None:
+    """Archive and record every return a mail carries, then the mail itself (once per Message-ID)."""
+    if ledger.has_message(item.message_id):
+        result.mail_duplicates += 1
+        return
+    received = item.date or fallback_date or datetime.now().replace(microsecond=0)
+    for attachment in item.returns:
+        arrival = Arrival(
+            Path(attachment.name),
+            source,
+            received,
+            attachment.name,
+            item.sender,
+            item.message_id,
+            data=attachment.data,
+            subject=item.subject,
+        )
+        record, new = bring_in(folder, ledger, arrival)
+        (result.new if new else result.already_recorded).append(record)
+    message = MessageRecord(
+        message_id=item.message_id,
+        source=source,
+        sender=item.sender,
+        subject=item.subject,
+        date=received,
+        attachments=len(item.attachments),
+        returns=len(item.returns),
+        outcome=outcome or item.outcome,
+        not_returns=item.not_returns,
+    )
+    if ledger.record_message(message):
+        result.mails.append(message)
 
 
 def bring_in(folder: CampaignFolder, ledger: Ledger, arrival: Arrival) -> tuple[ReturnRecord, bool]:
     """Archive one file and record it; (record, True when these bytes are new to the ledger)."""
-    sha256, size, head, archived = archive_file(folder, arrival.path, arrival.original_name)
+    content = arrival.data if arrival.data is not None else arrival.path
+    sha256, size, head, archived = archive_file(folder, content, arrival.original_name)
     record = ReturnRecord(
         sha256=sha256,
         original_name=arrival.original_name,
@@ -91,17 +185,18 @@ def bring_in(folder: CampaignFolder, ledger: Ledger, arrival: Arrival) -> tuple[
         archive_path=archived.relative_to(folder.root).as_posix(),
         sender=arrival.sender,
         message_id=arrival.message_id,
+        subject=arrival.subject,
     )
     return record, ledger.record_return(record)
 
 
-def archive_file(folder: CampaignFolder, path: Path, original_name: str) -> tuple[str, int, bytes, Path]:
-    """Copy `path` into the archive while hashing it; (sha256, size, first bytes, archive path)."""
+def archive_file(folder: CampaignFolder, path: Path | bytes, original_name: str) -> tuple[str, int, bytes, Path]:
+    """Copy `path` (or these bytes) into the archive while hashing it; (sha256, size, first bytes, archive path)."""
     folder.archive.mkdir(parents=True, exist_ok=True)
     temporary = folder.archive / f".~tmp_{secrets.token_hex(8)}"
     digest, size, head = hashlib.sha256(), 0, b""
     try:
-        with path.open("rb") as reader, temporary.open("wb") as writer:
+        with _open(path) as reader, temporary.open("wb") as writer:
             while chunk := reader.read(1 << 20):
                 digest.update(chunk)
                 writer.write(chunk)
@@ -113,7 +208,8 @@ def archive_file(folder: CampaignFolder, path: Path, original_name: str) -> tupl
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise BaocaoError(
-            f"Không đọc được tệp {path} ({error.strerror}). Tệp có thể đang mở; hãy đóng rồi chạy lại."
+            f"Không đọc được tệp {original_name if isinstance(path, bytes) else path} ({error.strerror}). "
+            "Tệp có thể đang mở hoặc ổ đĩa đã đầy; hãy kiểm tra rồi chạy lại."
         ) from error
     sha256 = digest.hexdigest()
     extension = ARCHIVE_EXTENSIONS.get(sniff(head, original_name), ".bin")
@@ -125,3 +221,7 @@ def archive_file(folder: CampaignFolder, path: Path, original_name: str) -> tupl
         os.replace(temporary, target)
         target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     return sha256, size, head, target
+
+
+def _open(content: Path | bytes):
+    return io.BytesIO(content) if isinstance(content, bytes) else content.open("rb")

@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS returns (
     archive_path TEXT NOT NULL,
     sender TEXT,
     message_id TEXT,
-    recorded_at TEXT NOT NULL
+    recorded_at TEXT NOT NULL,
+    subject TEXT
 );
 CREATE TABLE IF NOT EXISTS sightings (
     sha256 TEXT NOT NULL REFERENCES returns(sha256),
@@ -69,6 +70,18 @@ CREATE TABLE IF NOT EXISTS decisions (
     decided_by TEXT NOT NULL,
     decided_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS messages (
+    message_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    sender TEXT,
+    subject TEXT NOT NULL,
+    date TEXT,
+    attachments INTEGER NOT NULL,
+    returns INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    not_returns TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+);
 """
 
 
@@ -83,6 +96,23 @@ class ReturnRecord:
     archive_path: str
     sender: str | None = None
     message_id: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """A mail seen by `collect`: what it carried and what became of it (`returns`, `no_attachment`, …)."""
+
+    message_id: str
+    source: str
+    sender: str | None
+    subject: str
+    date: datetime | None
+    attachments: int
+    returns: int
+    outcome: str
+    not_returns: list[str]
+    first_seen: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +150,8 @@ class Ledger:
             columns = {row["name"] for row in self.connection.execute("PRAGMA table_info(checks)")}
             if "data" not in columns:
                 self.connection.execute("ALTER TABLE checks ADD COLUMN data TEXT")
+            if "subject" not in {row["name"] for row in self.connection.execute("PRAGMA table_info(returns)")}:
+                self.connection.execute("ALTER TABLE returns ADD COLUMN subject TEXT")
         except sqlite3.DatabaseError as error:
             raise BaocaoError(
                 f"Không mở được sổ theo dõi {path} ({error}). Tệp có thể đang được chương trình khác dùng "
@@ -152,7 +184,8 @@ class Ledger:
         now = datetime.now().isoformat(timespec="seconds")
         with self.transaction() as db:
             inserted = db.execute(
-                "INSERT OR IGNORE INTO returns VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR IGNORE INTO returns (sha256, original_name, source, received_at, size, detected_format, "
+                "archive_path, sender, message_id, recorded_at, subject) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     record.sha256,
                     record.original_name,
@@ -164,6 +197,7 @@ class Ledger:
                     record.sender,
                     record.message_id,
                     now,
+                    record.subject,
                 ),
             ).rowcount
             db.execute(
@@ -175,6 +209,47 @@ class Ledger:
     def returns(self) -> list[ReturnRecord]:
         rows = self.connection.execute("SELECT * FROM returns ORDER BY received_at, recorded_at, sha256").fetchall()
         return [_return_from(row) for row in rows]
+
+    # ------------------------------------------------------------ mail
+
+    def has_message(self, message_id: str) -> bool:
+        row = self.connection.execute("SELECT 1 FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+        return row is not None
+
+    def record_message(self, message: MessageRecord) -> bool:
+        """Record a mail once per Message-ID (after its attachments are archived); False when already known."""
+        with self.transaction() as db:
+            return bool(
+                db.execute(
+                    "INSERT OR IGNORE INTO messages VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        message.message_id,
+                        message.source,
+                        message.sender,
+                        message.subject,
+                        message.date.isoformat(timespec="seconds") if message.date else None,
+                        message.attachments,
+                        message.returns,
+                        message.outcome,
+                        json.dumps(message.not_returns, ensure_ascii=False),
+                        datetime.now().isoformat(timespec="seconds"),
+                    ),
+                ).rowcount
+            )
+
+    def messages(self, without_returns: bool = False) -> list[MessageRecord]:
+        where = "WHERE outcome != 'returns' " if without_returns else ""
+        rows = self.connection.execute(f"SELECT * FROM messages {where}ORDER BY date, first_seen").fetchall()
+        return [
+            MessageRecord(
+                **{key: row[key] for key in ("message_id", "source", "sender", "subject", "attachments", "returns")},
+                outcome=row["outcome"],
+                date=datetime.fromisoformat(row["date"]) if row["date"] else None,
+                not_returns=json.loads(row["not_returns"]),
+                first_seen=datetime.fromisoformat(row["first_seen"]),
+            )
+            for row in rows
+        ]
 
     # ------------------------------------------------------------ checks
 
@@ -274,6 +349,7 @@ def _return_from(row: sqlite3.Row) -> ReturnRecord:
         archive_path=row["archive_path"],
         sender=row["sender"],
         message_id=row["message_id"],
+        subject=row["subject"],
     )
 
 

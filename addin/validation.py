@@ -8,12 +8,14 @@ day-first); what had to be interpreted is reported as a warning, never silently.
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from simpleeval import SimpleEval
 
 from addin.config import CampaignConfig, FormField, Rule, Section
 from addin.expressions import CONSTANTS, parse_expression
 from addin.findings import ERROR, WARNING, Finding
+from addin.mail import find_subject_tag
 from addin.reading import Cell, TableRow, WorkbookContents
 from addin.template_checks import number_rule_text
 from addin.vietnamese import fix_legacy, fold_name, match_unit, nfc, parse_vn_date, parse_vn_number
@@ -63,6 +65,7 @@ class ReturnChecker:
         self.config = config
         self.units = {unit.code: unit for unit in config.units}
         self.unit_names = [(unit.code, [unit.name, unit.short]) for unit in config.units]
+        self.unit_emails = {unit.email.strip().casefold(): unit.code for unit in config.units}
         period = config.campaign.period
         self.constants = {
             "period_start": period.start.toordinal(),
@@ -73,12 +76,20 @@ class ReturnChecker:
 
     # ------------------------------------------------------------ whole return
 
-    def check(self, contents: WorkbookContents, received_at: datetime, file_name: str) -> CheckedReturn:
+    def check(
+        self,
+        contents: WorkbookContents,
+        received_at: datetime,
+        file_name: str,
+        sender: str | None = None,
+        subject: str | None = None,
+    ) -> CheckedReturn:
         findings: list[Finding] = []
+        clues = self.mail_clues(sender, subject)
         if not self._right_form(contents, findings):
-            unit_code, how, _ = self.identify(contents, file_name)
+            unit_code, how, _ = self.identify(contents, file_name, clues)
             return CheckedReturn(unit_code, how, findings, readable=False)
-        unit_code, how, identity_findings = self.identify(contents, file_name)
+        unit_code, how, identity_findings = self.identify(contents, file_name, clues)
         result = CheckedReturn(unit_code, how, findings + identity_findings)
         for section in self.config.form.sections:
             if section.kind == "fields":
@@ -156,7 +167,70 @@ class ReturnChecker:
 
     # ------------------------------------------------------------ unit identity
 
-    def identify(self, contents: WorkbookContents, file_name: str) -> tuple[str | None, str, list[Finding]]:
+    def mail_clues(self, sender: str | None, subject: str | None) -> list["Clue"]:
+        """What the mail says about the unit, strongest first."""
+        clues = []
+        sender_code = self.unit_emails.get((sender or "").strip().casefold())
+        if sender_code:
+            clues.append(
+                Clue(
+                    sender_code, f"theo địa chỉ người gửi «{sender}»", f"thư được gửi từ «{sender}»", "SENDER_MISMATCH"
+                )
+            )
+        tag_code = find_subject_tag(subject or "", self.config.campaign.id)
+        if tag_code in self.units:
+            tag = f"«[{self.config.campaign.id}/{tag_code}]»"
+            clues.append(
+                Clue(tag_code, f"theo mã {tag} trong tiêu đề thư", f"tiêu đề thư mang mã {tag}", "SUBJECT_TAG_MISMATCH")
+            )
+        return clues
+
+    def identify(
+        self, contents: WorkbookContents, file_name: str, clues: list["Clue"] | None = None
+    ) -> tuple[str | None, str, list[Finding]]:
+        """The unit of a return: `_meta`, then the sender's address, then the subject tag, then the file itself."""
+        clues = clues or []
+        meta_code = contents.meta.get("unit_code")
+        if meta_code not in self.units and clues:
+            best, unit = clues[0], self.units[clues[0].code]
+            missing = Finding(
+                WARNING,
+                "META_MISSING",
+                f"Tệp không còn thông tin ẩn của biểu mẫu; đã nhận là báo cáo của {unit.short} ({unit.code}) "
+                f"{best.basis}. Lần sau hãy dùng đúng biểu mẫu đã được gửi.",
+            )
+            visible = self._visible_unit_name(contents)
+            name_code = match_unit(visible, self.unit_names) if visible else None
+            others = clues[1:]
+            if name_code:
+                others.append(Clue(name_code, "", f"tên đơn vị ghi trong tệp là «{visible}»", "UNIT_MISMATCH"))
+            how = f"{best.basis[0].upper()}{best.basis[1:]}."
+            return best.code, how, [missing, *self._disagreements(best.code, best.basis, others)]
+        code, how, findings = self._identify_by_file(contents, file_name)
+        if code and meta_code in self.units:
+            basis = "theo thông tin ẩn của biểu mẫu" if code == meta_code else "theo tên đơn vị ghi trong tệp"
+            findings += self._disagreements(code, basis, clues)
+        return code, how, findings
+
+    def _disagreements(self, code: str, basis: str, clues: list["Clue"]) -> list[Finding]:
+        unit, found = self.units[code], []
+        for clue in clues:
+            if clue.code == code:
+                continue
+            other = self.units[clue.code]
+            found.append(
+                Finding(
+                    WARNING,
+                    clue.finding_code,
+                    f"Tệp được nhận là báo cáo của {unit.short} ({unit.code}) {basis}, nhưng {clue.says} của "
+                    f"{other.short} ({other.code}). Nếu {other.short} gửi hộ thì không cần làm gì; nếu "
+                    f"{other.short} điền nhầm biểu mẫu của {unit.short}, hãy không nhận báo cáo này "
+                    f"(baocao reject) và đề nghị {other.short} điền đúng biểu mẫu của mình rồi gửi lại.",
+                )
+            )
+        return found
+
+    def _identify_by_file(self, contents: WorkbookContents, file_name: str) -> tuple[str | None, str, list[Finding]]:
         meta_code = contents.meta.get("unit_code")
         visible = self._visible_unit_name(contents)
         name_code = match_unit(visible, self.unit_names) if visible else None
@@ -540,6 +614,15 @@ class _CompiledRule:
     @staticmethod
     def describe(expression: str, labels: dict[str, str]) -> str:
         return re.sub(r"[a-z_][a-z0-9_]*", lambda m: labels.get(m.group(0), m.group(0)), expression)
+
+
+class Clue(NamedTuple):
+    """One source's answer to "which unit sent this?", with how to word it."""
+
+    code: str
+    basis: str  # "theo địa chỉ người gửi «…»"
+    says: str  # "thư được gửi từ «…»"
+    finding_code: str  # raised when this clue disagrees with the unit chosen
 
 
 @dataclass(frozen=True)

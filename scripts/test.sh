@@ -4,10 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # LibreOffice headless is the second real client of every workbook baocao writes; poppler-utils
-# (pdfinfo, pdftotext) reads the PDFs it prints.
+# (pdfinfo, pdftotext) reads the PDFs it prints; dovecot is the IMAP server `collect --imap` is tested
+# against (started by the tests themselves, never as a system service).
 missing=""
 command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-calc-nogui libreoffice-script-provider-python"
 command -v pdfinfo >/dev/null 2>&1 || missing="$missing poppler-utils"
+[ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || missing="$missing dovecot-imapd"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then
     as_root=""; [ "$(id -u)" = 0 ] || as_root="sudo -n"

@@ -1,0 +1,201 @@
+"""Reading a mailbox folder over IMAP, read-only: EXAMINE and BODY.PEEK[], never STORE/EXPUNGE/DELETE.
+
+Every message of the folder is fetched (or those since a date) and duplicates are left to the
+ledger's Message-ID check: for the few hundred replies of a campaign that costs seconds and
+needs no state on the server (no flags set, nothing moved).
+"""
+
+import base64
+import contextlib
+import imaplib
+import os
+import re
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from addin.config import ImapServer
+from addin.errors import BaocaoError
+from addin.intake import MailSource
+from addin.progress import Reporter
+
+TIMEOUT_SECONDS = 30
+DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "plain": 143}
+KEYRING_SERVICE = "baocao"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_SERVER = re.compile(r"^(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+))(?::(?P<port>\d{1,5}))?$")
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+
+
+def parse_server(text: str) -> tuple[str, int | None]:
+    """`HOST:PORT`, `HOST` or `[IPv6]:PORT` → (host, port or None)."""
+    match = _SERVER.match(text.strip())
+    port = int(match.group("port")) if match and match.group("port") else None
+    if not match or (port is not None and not 0 < port < 65_536):
+        raise BaocaoError(
+            f"«{text}» không phải địa chỉ máy chủ thư hợp lệ. Hãy ghi dạng MÁY_CHỦ:CỔNG, ví dụ imap.gmail.com:993."
+        )
+    return match.group("ipv6") or match.group("host"), port
+
+
+def imap_password(options: ImapServer) -> str:
+    """The password from the environment variable named in config, else the OS keyring; never from config."""
+    password = os.environ.get(options.password_env)
+    if password:
+        return password
+    try:
+        import keyring  # optional: only when installed
+
+        password = keyring.get_password(KEYRING_SERVICE, f"imap:{options.user}@{options.host}")
+    except Exception:  # no keyring module or no usable backend
+        password = None
+    if password:
+        return password
+    raise BaocaoError(
+        f"Chưa có mật khẩu hộp thư {options.user}. Hãy đặt biến môi trường {options.password_env} "
+        f'(trên Windows: setx {options.password_env} "mật khẩu", rồi mở cửa sổ lệnh mới) và chạy lại.'
+    )
+
+
+class ImapMailbox(MailSource):
+    def __init__(self, options: ImapServer, server: str | None = None, since: date | None = None):
+        host, port = parse_server(server) if server else (options.host, options.port)
+        if not host:
+            raise BaocaoError(
+                "Chưa có máy chủ thư đến: hãy ghi mail.imap.host trong config.yaml hoặc dùng --server MÁY_CHỦ:CỔNG."
+            )
+        if not options.user:
+            raise BaocaoError("Chưa có tên đăng nhập hộp thư: hãy ghi mail.imap.user trong config.yaml.")
+        self.options, self.since = options, since
+        self.server = Server(host, port or DEFAULT_PORTS[options.security])
+        self.label = f"imap://{self.server.host}:{self.server.port}/{options.folder}"
+
+    def messages(self, reporter: Reporter) -> Iterator[tuple[bytes, datetime | None]]:
+        """(raw message, server arrival time) for every message of the folder, without changing anything."""
+        connection = self._connect()
+        try:
+            self._login(connection)
+            uids = self._search(connection)
+            reporter.start(len(uids), "Đang đọc thư")
+            for uid in uids:
+                fetched = self._fetch(connection, uid)
+                if fetched is not None:
+                    yield fetched
+                reporter.advance(f"thư {uid.decode()}")
+            reporter.finish()
+        except (imaplib.IMAP4.abort, OSError) as error:
+            raise BaocaoError(
+                f"Mất kết nối với {self._where()} khi đang đọc thư ({type(error).__name__}). Các thư đã đọc được "
+                "đã ghi vào sổ; hãy chạy lại lệnh để đọc tiếp."
+            ) from error
+        finally:
+            _close(connection)
+
+    def _where(self, first: bool = False) -> str:
+        return f"{'Máy' if first else 'máy'} chủ thư {self.server.host}:{self.server.port}"
+
+    def _connect(self) -> imaplib.IMAP4:
+        host, port, security = self.server.host, self.server.port, self.options.security
+        try:
+            if security == "ssl":
+                return imaplib.IMAP4_SSL(host, port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT_SECONDS)
+            connection = imaplib.IMAP4(host, port, timeout=TIMEOUT_SECONDS)
+            if security == "starttls":
+                connection.starttls(ssl.create_default_context())
+            return connection
+        except ConnectionRefusedError as error:
+            raise BaocaoError(
+                f"{self._where(True)} từ chối kết nối. Hãy kiểm tra tên máy chủ, cổng "
+                "(thường 993 cho ssl, 143 cho starttls) trong mail.imap của config.yaml."
+            ) from error
+        except socket.gaierror as error:
+            raise BaocaoError(f"Không tìm thấy {self._where()}: hãy kiểm tra tên máy chủ và mạng.") from error
+        except TimeoutError as error:
+            raise BaocaoError(
+                f"{self._where(True)} không trả lời sau {TIMEOUT_SECONDS} giây. "
+                "Hãy kiểm tra mạng, tường lửa và cổng rồi chạy lại."
+            ) from error
+        except (ssl.SSLError, imaplib.IMAP4.error) as error:
+            raise BaocaoError(
+                f"Không thiết lập được kết nối an toàn với {self._where()} ({type(error).__name__}). "
+                "Hãy kiểm tra mail.imap.security (ssl, starttls hoặc plain) và cổng."
+            ) from error
+        except OSError as error:
+            raise BaocaoError(f"Không kết nối được {self._where()} ({error.strerror or error}).") from error
+
+    def _login(self, connection: imaplib.IMAP4) -> None:
+        password = imap_password(self.options)
+        try:
+            connection.login(self.options.user, password)
+        except imaplib.IMAP4.error:
+            raise BaocaoError(
+                f"{self._where(True)} không chấp nhận tên đăng nhập «{self.options.user}» hoặc mật khẩu. "
+                f"Hãy kiểm tra mail.imap.user và mật khẩu trong biến môi trường {self.options.password_env} "
+                "(với Gmail/Outlook cần mật khẩu ứng dụng)."
+            ) from None  # the server's reply is not shown: nothing of the login may reach a log
+        folder = _quoted(_utf7(self.options.folder))
+        try:
+            status, _ = connection.select(folder, readonly=True)
+        except imaplib.IMAP4.error:
+            status = "NO"
+        if status != "OK":
+            raise BaocaoError(
+                f"Hộp thư {self.options.user} trên {self._where()} không có thư mục «{self.options.folder}». "
+                "Hãy sửa mail.imap.folder trong config.yaml (ví dụ INBOX)."
+            )
+
+    def _search(self, connection: imaplib.IMAP4) -> list[bytes]:
+        criteria = ["ALL"]
+        if self.since:
+            criteria = ["SINCE", f"{self.since.day:02d}-{_MONTHS[self.since.month - 1]}-{self.since.year}"]
+        status, data = connection.uid("SEARCH", *criteria)
+        if status != "OK":
+            raise BaocaoError(f"{self._where(True)} không cho tìm thư trong «{self.options.folder}».")
+        return (data[0] or b"").split()
+
+    def _fetch(self, connection: imaplib.IMAP4, uid: bytes) -> tuple[bytes, datetime | None] | None:
+        status, data = connection.uid("FETCH", uid, "(INTERNALDATE BODY.PEEK[])")
+        if status != "OK":
+            return None
+        for part in data:
+            if isinstance(part, tuple) and len(part) == 2:
+                arrived = imaplib.Internaldate2tuple(part[0])
+                when = datetime(*arrived[:6]) if arrived else None
+                return part[1], when
+        return None
+
+
+def _close(connection: imaplib.IMAP4) -> None:
+    with contextlib.suppress(imaplib.IMAP4.error, OSError):
+        connection.logout()  # no CLOSE: it expunges when a folder is selected read-write
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _utf7(name: str) -> str:
+    """IMAP's modified UTF-7 for folder names (RFC 3501 §5.1.3), e.g. «Báo cáo» → `B&AOE-o c&AOE-o`."""
+    out, pending = [], []
+
+    def flush() -> None:
+        if pending:
+            encoded = base64.b64encode("".join(pending).encode("utf-16-be")).decode().rstrip("=")
+            out.append("&" + encoded.replace("/", ",") + "-")
+            pending.clear()
+
+    for char in name:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            pending.append(char)
+    flush()
+    return "".join(out)

@@ -1,0 +1,270 @@
+"""Incoming mail: a saved .eml / .msg or an IMAP message → a plain `MailItem` with its attachments.
+
+Everything here treats mail as hostile input: any header may be missing or malformed, any
+attachment name may try to climb out of a folder or name a Windows device. Nothing raises for a
+bad message except `MailUnreadable`, which callers record (nothing is dropped silently).
+"""
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parseaddr, parsedate_to_datetime
+from pathlib import PurePosixPath
+
+from addin.guard import WORKBOOK_KINDS, sniff
+from addin.vietnamese import nfc
+
+MAIL_EXTENSIONS = {".eml", ".msg"}
+SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods", ".ots"}
+NAME_LIMIT = 100
+FALLBACK_NAME = "tep_dinh_kem"
+MAX_NESTING = 5
+_DEVICES = {f"{kind}{n}" for kind in ("COM", "LPT") for n in "0123456789¹²³"}
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | _DEVICES
+_BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f-\x9f]')
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}$")
+
+
+class MailUnreadable(Exception):
+    """The bytes are not a mail message this module can read."""
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    name: str  # made safe by `safe_name`
+    data: bytes
+    is_return: bool
+
+
+@dataclass
+class MailItem:
+    message_id: str
+    sender: str | None
+    subject: str
+    date: datetime | None  # naive local time, like every `received_at`
+    attachments: list[MailAttachment] = field(default_factory=list)
+
+    @property
+    def returns(self) -> list[MailAttachment]:
+        return [a for a in self.attachments if a.is_return]
+
+    @property
+    def not_returns(self) -> list[str]:
+        return [a.name for a in self.attachments if not a.is_return]
+
+    @property
+    def outcome(self) -> str:
+        if self.returns:
+            return "returns"
+        return "no_spreadsheet" if self.attachments else "no_attachment"
+
+
+def safe_name(name: str | None, limit: int = NAME_LIMIT) -> str:
+    """A file name that is safe on Windows and POSIX: no folders, devices, reserved characters; never empty."""
+    text = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    text = _BAD_CHARS.sub("", "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")))
+    text = text.rstrip(" .")
+    match = _EXTENSION.search(text)
+    extension = match.group(0) if match else ""
+    stem = text[: len(text) - len(extension)].strip(" .")
+    if not stem:
+        stem = FALLBACK_NAME
+    if stem.split(".")[0].strip().upper() in _RESERVED:
+        stem = f"_{stem}"
+    stem = stem[: max(1, limit - len(extension))].rstrip(" .") or FALLBACK_NAME[: max(1, limit - len(extension))]
+    return f"{stem}{extension}"
+
+
+def is_return(name: str, data: bytes) -> bool:
+    """A candidate return: a spreadsheet by its bytes or by its name (the guard then says what is wrong)."""
+    return sniff(data[:8192], name) in WORKBOOK_KINDS or PurePosixPath(name.lower()).suffix in SPREADSHEET_EXTENSIONS
+
+
+def is_mail_file(name: str) -> bool:
+    return PurePosixPath(name.lower()).suffix in MAIL_EXTENSIONS
+
+
+def read_mail_file(name: str, data: bytes) -> MailItem:
+    """A saved mail (.msg by its bytes, anything else as .eml)."""
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return parse_msg(data)
+    return parse_eml(data)
+
+
+# ------------------------------------------------------------ .eml (RFC 5322)
+
+
+def parse_eml(raw: bytes) -> MailItem:
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as error:  # the parser is lenient; anything raised here means not a message
+        raise MailUnreadable(str(error)) from error
+    if not any(message.get(header) for header in ("From", "Subject", "Date", "Message-ID")):
+        raise MailUnreadable("no mail headers")
+    item = MailItem(
+        message_id=_message_id(_header(message, "Message-ID"), raw),
+        sender=_address(_header(message, "From")),
+        subject=_clean_subject(_header(message, "Subject")),
+        date=_local(_header_date(message)),
+    )
+    item.attachments = _eml_attachments(message, 0)
+    return item
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # a malformed header must not lose the mail
+        return ""
+    return str(value) if value is not None else ""
+
+
+def _header_date(message: EmailMessage) -> datetime | None:
+    try:
+        header = message.get("Date")
+        value = getattr(header, "datetime", None)
+        return value or (parsedate_to_datetime(str(header)) if header else None)
+    except Exception:
+        return None
+
+
+def _eml_attachments(part: EmailMessage, depth: int) -> list[MailAttachment]:
+    if depth > MAX_NESTING:
+        return []
+    payload = part.get_payload()
+    if part.get_content_type() == "message/rfc822":
+        inner = [a for m in (payload if isinstance(payload, list) else []) for a in _eml_attachments(m, depth + 1)]
+        return inner or [MailAttachment(safe_name(_part_name(part) or "thu_chuyen_tiep.eml"), b"", False)]
+    if part.is_multipart():
+        return [a for inner in (payload if isinstance(payload, list) else []) for a in _eml_attachments(inner, depth)]
+    name = _part_name(part)
+    return [] if name is None else _unpack(name, _payload(part), depth)
+
+
+def _part_name(part: EmailMessage) -> str | None:
+    """The file name of an attachment, or None for a body part."""
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name:
+        return nfc(str(name))
+    if part.get_content_disposition() == "attachment" or part.get_content_maintype() not in ("text", "multipart"):
+        return ""
+    return None
+
+
+def _payload(part: EmailMessage) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if data is None:
+        payload = part.get_payload()
+        data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+    return data
+
+
+def _unpack(name: str, data: bytes, depth: int) -> list[MailAttachment]:
+    """One attached file; an attached mail (.msg / .eml, "forward as attachment") yields its attachments too."""
+    safe = safe_name(name)
+    if is_mail_file(safe) and depth < MAX_NESTING:
+        try:
+            inner = parse_msg(data, depth + 1) if safe.lower().endswith(".msg") else parse_eml(data)
+        except MailUnreadable:
+            return [MailAttachment(safe, data, False)]
+        return inner.attachments
+    return [MailAttachment(safe, data, is_return(safe, data))]
+
+
+# ------------------------------------------------------------ .msg (Outlook)
+
+
+def parse_msg(raw: bytes, depth: int = 0) -> MailItem:
+    import extract_msg  # imported here: it is slow to import and only needed for Outlook files
+
+    try:
+        message = extract_msg.openMsg(raw, delayAttachments=False)
+    except Exception as error:  # extract-msg raises many types for broken compound files
+        raise MailUnreadable(str(error)) from error
+    try:
+        return _msg_item(message, raw, depth)
+    finally:
+        message.close()
+
+
+def _msg_item(message, raw: bytes, depth: int) -> MailItem:
+    item = MailItem(
+        message_id=_message_id(_safe_attr(message, "messageId"), raw),
+        sender=_address(_safe_attr(message, "sender")),
+        subject=_clean_subject(_safe_attr(message, "subject")),
+        date=_local(_safe_attr(message, "date") or None),
+    )
+    item.attachments = _msg_attachments(message, depth)
+    return item
+
+
+def _msg_attachments(message, depth: int) -> list[MailAttachment]:
+    found: list[MailAttachment] = []
+    for attachment in _safe_attr(message, "attachments") or []:
+        data = _safe_attr(attachment, "data")
+        if hasattr(data, "attachments"):  # an embedded Outlook message
+            if depth < MAX_NESTING:
+                found += _msg_attachments(data, depth + 1)
+            continue
+        name = _safe_attr(attachment, "longFilename") or _safe_attr(attachment, "shortFilename") or ""
+        found += _unpack(str(name), data if isinstance(data, bytes) else b"", depth)
+    return found
+
+
+def _safe_attr(obj, name: str):
+    try:
+        return getattr(obj, name)
+    except Exception:
+        return None
+
+
+# ------------------------------------------------------------ shared
+
+
+def _message_id(value: str | None, raw: bytes) -> str:
+    text = (value or "").strip()
+    return text if text else f"<sha256-{hashlib.sha256(raw).hexdigest()}@baocao>"
+
+
+def _address(value: str | None) -> str | None:
+    address = parseaddr(str(value or ""))[1].strip().lower()
+    return address if "@" in address else None
+
+
+def _clean_subject(value: str | None) -> str:
+    return " ".join(nfc(str(value or "")).split())
+
+
+def _local(value) -> datetime | None:
+    """A naive local time, as `received_at` is stored (file times are local too)."""
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone().replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+OUTCOME_TEXT = {
+    "no_attachment": "không có tệp đính kèm",
+    "no_spreadsheet": "tệp đính kèm không phải bảng tính",
+    "unreadable": "không đọc được thư (tệp thư hỏng hoặc không phải thư)",
+}
+
+
+def why_no_return(outcome: str, not_returns: list[str]) -> str:
+    """Why a mail brought no return, worded for staff."""
+    text = OUTCOME_TEXT.get(outcome, outcome)
+    if outcome == "no_spreadsheet" and not_returns:
+        text += f" ({', '.join(not_returns[:5])}{'…' if len(not_returns) > 5 else ''})"
+    return text
