@@ -27,7 +27,9 @@ from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, campaig
 from addin.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
 from addin.errors import BaocaoError, write_error_log
 from addin.excel_ui import ExcelUI
+from addin.imap import ImapMailbox
 from addin.intake import collect
+from addin.mailbox import why_no_return
 from addin.reports import write_feedback_copies, write_findings_workbook
 from addin.summarising import summarise
 from addin.templates import build_templates
@@ -108,13 +110,29 @@ def _make_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outc
 
 
 def _collect_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
-    result = collect(folder, reporter=reporter)
+    imap = folder.load_config().mail.imap
+    mailbox = ImapMailbox(imap) if imap.host else None
+    result = collect(folder, reporter=reporter, mailbox=mailbox)
     new, old = len(result.new), len(result.already_recorded)
     text = f"Đã nhận {new} tệp mới; {old} tệp đã có từ trước."
+    if mailbox or result.mails or result.mail_duplicates:
+        text += f" Thư: {len(result.mails)} thư mới, {result.mail_duplicates} thư đã đọc từ trước."
     if result.ignored:
         text += f" Bỏ qua {len(result.ignored)} tệp không phải báo cáo."
+    details = _unusable_mail_lines(result.unusable_mails)
     next_step = "Bước tiếp theo: bấm «4. Kiểm tra»." if new else f"Chưa có tệp mới trong {folder.inbox.name}."
-    return Outcome(f"{text}\n\n{next_step}", text)
+    return Outcome(f"{text}{details}\n\n{next_step}", text)
+
+
+def _unusable_mail_lines(mails: list, shown: int = 5) -> str:
+    if not mails:
+        return ""
+    lines = []
+    for mail in mails[:shown]:
+        when = f"{mail.date:%d/%m/%Y} " if mail.date else ""
+        lines.append(f"- {when}{mail.sender or '?'}: «{mail.subject}»: {why_no_return(mail.outcome, mail.not_returns)}")
+    more = f"\n… và {len(mails) - shown} thư khác (xem «baocao status»)." if len(mails) > shown else ""
+    return f"\n\n{len(mails)} thư không có báo cáo dùng được (liên hệ đơn vị gửi nếu cần):\n" + "\n".join(lines) + more
 
 
 def _check_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:

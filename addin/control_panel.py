@@ -71,6 +71,7 @@ def panel_for(config: CampaignConfig, folder: CampaignFolder, now: datetime | No
         ("Chưa nộp", states[NOT_RECEIVED]),
         ("Tệp chưa rõ đơn vị", len(status.unassigned)),
         ("Tệp chờ kiểm tra", waiting),
+        ("Thư không có báo cáo", len(status.unusable_mails)),
     ]
     rows = []
     for index, unit_status in enumerate(status.units, start=1):

@@ -8,6 +8,7 @@ the file opened.
 
 import getpass
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -24,6 +25,7 @@ from addin.workbook import build_control_workbook
 from tests.recording_ui import RecordingUI
 
 EXPECTED_LOG_USER = getpass.getuser()
+MAIL_SAMPLES = Path(__file__).parent / "data" / "mail"
 
 
 @pytest.fixture
@@ -86,6 +88,7 @@ def test_collect_check_and_summary_update_the_panel_and_open_the_results(office)
         "Chưa nộp": 45,
         "Tệp chưa rõ đơn vị": 0,
         "Tệp chờ kiểm tra": 0,
+        "Thư không có báo cáo": 0,
     }
     rows = ui.named["bc_panel_units"]
     status = campaign_status(folder)
@@ -205,3 +208,14 @@ def test_a_result_that_cannot_be_opened_says_where_it_is(office, monkeypatch):
     ((message, _, critical),) = ui.alerts
     assert message == f"Không tự mở được {folder.results}. Hãy mở bằng tay trong thư mục {folder.root}."
     assert not critical and ui.log[-1][2] == "Mở thư mục 3_ket_qua."
+
+
+def test_collect_takes_saved_mails_and_lists_the_ones_without_a_return(office):
+    folder, ui = office
+    for sample in ("tra_loi_pgd082.eml", "khong_dinh_kem.eml"):
+        shutil.copy(MAIL_SAMPLES / sample, folder.inbox / sample)
+    buttons.collect_returns(ui)
+    message = ui.alerts[-1][0]
+    assert message.startswith("Đã nhận 1 tệp mới; 0 tệp đã có từ trước. Thư: 2 thư mới, 0 thư đã đọc từ trước.")
+    assert "1 thư không có báo cáo dùng được" in message and "không có tệp đính kèm" in message
+    assert ui.counts["Thư không có báo cáo"] == 1 and ui.counts["Tệp chờ kiểm tra"] == 1
