@@ -386,7 +386,7 @@ class SmtpChannel:
                     connection.starttls(context=ssl.create_default_context())
                     connection.ehlo()
                 if password is not None:
-                    connection.login(settings.user, password)
+                    _login(connection, settings.user, password)
             except BaseException:
                 connection.close()
                 raise
@@ -445,6 +445,19 @@ class SmtpChannel:
             except (OSError, smtplib.SMTPException):
                 self.connection.close()
             self.connection = None
+
+
+def _login(connection: smtplib.SMTP, user: str, password: str) -> None:
+    if (user + password).isascii():
+        connection.login(user, password)
+        return
+    # smtplib sends credentials as ASCII only; AUTH PLAIN (RFC 4616) carries UTF-8, so do it by hand.
+    if "PLAIN" not in connection.esmtp_features.get("auth", "").upper().split():
+        raise smtplib.SMTPNotSupportedError("AUTH PLAIN")
+    token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, reply = connection.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _text(value: bytes | str) -> str:
