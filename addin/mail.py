@@ -419,6 +419,10 @@ class SmtpChannel:
             self.connection.sendmail(self.sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = error.recipients.get(recipient, (0, b""))
+            if 400 <= code < 500:
+                raise UnitFailure(
+                    f"máy chủ thư tạm chưa nhận thư cho {recipient} ({code} {_text(text)}). Hãy chạy lại sau ít phút."
+                ) from None
             raise UnitFailure(
                 f"máy chủ thư từ chối địa chỉ {recipient} ({code} {_text(text)}). "
                 "Hãy kiểm tra địa chỉ thư của đơn vị trong config.yaml rồi chạy lại."
@@ -431,7 +435,10 @@ class SmtpChannel:
         except smtplib.SMTPResponseException as error:
             if error.smtp_code == 421:
                 self.close()
-                raise BatchStopped(self._down(error)) from None
+                raise BatchStopped(
+                    f"Máy chủ thư {self._where()} tạm ngừng nhận thư ({_reply(error)}), thường vì gửi quá nhanh. "
+                    "Hãy tăng mail.pause_seconds (hoặc --pause) rồi chạy lại sau ít phút: chỉ gửi các đơn vị còn lại."
+                ) from None
             raise UnitFailure(f"máy chủ thư không nhận thư ({_reply(error)}). Hãy chạy lại sau.") from None
         except (OSError, smtplib.SMTPServerDisconnected) as error:
             self.close()

@@ -431,3 +431,21 @@ def test_remind_refuses_while_returns_are_unchecked(tmp_path):
     collect(folder)
     done = baocao("remind", str(folder.root))
     assert done.returncode == 1 and "baocao check" in done.stderr
+
+
+def test_smtp_pauses_between_messages_not_after_the_last(tmp_path, server, monkeypatch):
+    folder, _ = make_campaign(tmp_path / "dot", server.port)
+    monkeypatch.setenv("BAOCAO_SMTP_PASSWORD", PASSWORD)
+    pauses = []
+    monkeypatch.setattr("addin.mail.time.sleep", pauses.append)
+    report = send_templates(folder, channel=SMTP, only=["PGD080", "PGD082", "PGD083"], pause=2.5)
+    assert report.count(SENT) == 3 and pauses == [2.5, 2.5]
+
+
+@pytest.mark.parametrize("command", ["send", "remind"])
+def test_mail_commands_have_vietnamese_help(command):
+    done = baocao(command, "--help")
+    assert done.returncode == 0
+    assert "Cách dùng: baocao" in done.stdout and "Xem hướng dẫn này rồi thoát." in done.stdout
+    for option in ("--outbox", "--smtp", "--server", "--only", "--dry-run", "--force", "--pause", "--json"):
+        assert option in done.stdout
