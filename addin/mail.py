@@ -47,6 +47,7 @@ OUTBOX, SMTP = "outbox", "smtp"
 SENT, SKIPPED, FAILED, WOULD_SEND = "sent", "skipped", "failed", "would_send"
 OUTBOX_DIRS = {SEND: "thu_gui", REMIND: "thu_nhac", FEEDBACK: "thu_nhac"}  # under 1_bieu_mau_gui/
 PROBLEMS_FILE = "can_sua.txt"
+PROBLEMS_IN_BODY = 30
 KEYRING_SERVICE = "baocao-smtp"
 SMTP_TIMEOUT = 30
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "plain": 25}
@@ -153,22 +154,29 @@ def attachment_name(unit: UnitEntry, suffix: str = "") -> str:
     return f"{unit.code}_{short}{suffix}.xlsx"
 
 
-def _plan(config: CampaignConfig, unit: UnitEntry, kind: str, key_parts: list[bytes], **kwargs) -> Outgoing:
-    names: list[str] = kwargs.pop("names")
+def plan_message(
+    config: CampaignConfig,
+    unit: UnitEntry,
+    kind: str,
+    key_parts: list[bytes],
+    names: list[str],
+    attachments: Callable[[], list[Attachment]],
+    problems: str = "",
+) -> Outgoing:
+    """The message of `kind` for `unit`, its texts filled; `key_parts` identify what it carries."""
     texts = getattr(config.mail, kind)
-    values = mail_values(config, unit, names[0], kwargs.pop("problems", ""))
-    subject = " ".join(fill(texts.subject, values, f"mail.{kind}.subject").split())
+    values = mail_values(config, unit, names[0], problems)
     digest = hashlib.sha256(kind.encode())
     for part in key_parts:
         digest.update(b"\0" + part)
     return Outgoing(
         unit=unit,
         kind=kind,
-        subject=subject,
+        subject=" ".join(fill(texts.subject, values, f"mail.{kind}.subject").split()),
         body=fill(texts.body, values, f"mail.{kind}.body"),
         attachment_names=names,
         content_key=digest.hexdigest(),
-        **kwargs,
+        attachments=attachments,
     )
 
 
@@ -187,7 +195,8 @@ def compose(config: CampaignConfig, outgoing: Outgoing, attachments: list[Attach
     message["To"] = _address(outgoing.unit.short, outgoing.unit.email)
     if config.issuer.email.lower() != address.lower():
         message["Reply-To"] = config.issuer.email
-    message["Subject"] = outgoing.subject if outgoing.subject.isascii() else Header(outgoing.subject, "utf-8")
+    subject = outgoing.subject
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=address.rpartition("@")[2])
     message["Content-Language"] = "vi"
@@ -593,7 +602,7 @@ def _template_plan(folder: CampaignFolder, config: CampaignConfig, unit: UnitEnt
     name = attachment_name(unit)
     # A reminder is the same file again; the day in its key lets a later day's reminder go out.
     key = [data] if kind == SEND else [data, date.today().isoformat().encode()]
-    return _plan(config, unit, kind, key, names=[name], attachments=lambda: [Attachment(name, data)])
+    return plan_message(config, unit, kind, key, [name], lambda: [Attachment(name, data)])
 
 
 def problems_text(unit_status: UnitStatus) -> str:
@@ -626,7 +635,10 @@ def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: 
 
     names = [workbook_name, PROBLEMS_FILE] if annotated else [PROBLEMS_FILE]
     key = [latest.record.sha256.encode(), problems.encode("utf-8")]
-    return _plan(config, unit, FEEDBACK, key, names=names, problems=problems, attachments=attachments)
+    shown = "\n".join(problems.splitlines()[:PROBLEMS_IN_BODY])
+    if len(problems.splitlines()) > PROBLEMS_IN_BODY:
+        shown += f"\n… và {len(problems.splitlines()) - PROBLEMS_IN_BODY} lỗi khác: xem tệp {PROBLEMS_FILE} đính kèm."
+    return plan_message(config, unit, FEEDBACK, key, names, attachments, problems=shown)
 
 
 def deliver_all(
@@ -676,7 +688,14 @@ def deliver_all(
     return report
 
 
-def _channel(folder, config, plans, channel, server, dry_run) -> Channel | None:
+def _channel(
+    folder: CampaignFolder,
+    config: CampaignConfig,
+    plans: list[Outgoing],
+    channel: str,
+    server: str | None,
+    dry_run: bool,
+) -> Channel | None:
     if channel == OUTBOX:
         kind = plans[0].kind if plans else SEND
         return OutboxChannel(folder.outgoing / OUTBOX_DIRS[kind])

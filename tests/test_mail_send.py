@@ -29,10 +29,10 @@ from addin.mail import (
     SENT,
     SMTP,
     Attachment,
-    _plan,
     as_bytes,
     compose,
     mail_values,
+    plan_message,
     send_templates,
 )
 from addin.merge import decide
@@ -355,7 +355,7 @@ def test_long_vietnamese_names_decode_intact(tmp_path):
     long_short = "Trung tâm Giáo dục nghề nghiệp - Giáo dục thường xuyên huyện Mường Khương (cơ sở 2), tỉnh Lào Cai"
     unit = type(unit)(**{**unit.__dict__, "short": long_short})
     name = "PGD_Tên tệp rất dài của đơn vị Trường Phổ thông Dân tộc nội trú THCS&THPT huyện Mường Khương.xlsx"
-    plan = _plan(config, unit, SEND, [b"x"], names=[name], attachments=list)
+    plan = plan_message(config, unit, SEND, [b"x"], [name], list)
     raw = as_bytes(compose(config, plan, [Attachment(name, b"bytes")], draft=False))
     assert raw.isascii() and max(len(line) for line in raw.split(b"\r\n")) <= 998
     message = BytesParser(policy=policy.default).parsebytes(raw)
