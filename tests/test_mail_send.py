@@ -59,6 +59,7 @@ class Mailbox:
         self.refuse: set[str] = set()
         self.logins: list[str] = []
         self.password = PASSWORD
+        self.limit: int | None = None  # after this many messages the server says 421 (rate limit) and hangs up
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -67,6 +68,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.limit is not None and len(self.messages) >= self.limit:
+            return "421 4.7.0 Too many messages, closing connection"
         self.messages.append((list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
 
@@ -225,6 +228,23 @@ def test_a_refused_address_fails_only_that_unit_and_a_rerun_sends_only_it(tmp_pa
     assert [rcpt[0] for rcpt, _ in server.messages].count("pgd082@laocai.example") == 2
     assert [row["result"] for row in sends(folder)].count("sent") == 4
     assert_password_nowhere(first.stdout + first.stderr, second.stdout, forced.stdout, folder.root)
+
+
+def test_a_server_that_stops_part_way_stops_the_batch_and_a_rerun_goes_on(tmp_path, server):
+    folder, config = make_campaign(tmp_path / "dot", server.port)
+    server.limit = 5
+    first = baocao("send", str(folder.root), "--smtp", "--json")
+    assert first.returncode == 1
+    assert "tạm ngừng nhận thư (421" in " ".join(first.stderr.split()) and "Traceback" not in first.stderr
+    outcomes = [result["outcome"] for result in json.loads(first.stdout)["results"]]
+    assert outcomes == ["sent"] * 5 + ["failed"] and len(server.messages) == 5
+    assert [row["result"] for row in sends(folder)] == ["sent"] * 5 + ["failed"]
+
+    server.limit = None
+    second = baocao("send", str(folder.root), "--smtp")
+    assert second.returncode == 0, second.stderr
+    assert sorted(rcpt[0] for rcpt, _ in server.messages) == sorted(unit.email for unit in config.units)
+    assert f"đã gửi {len(config.units) - 5}, bỏ qua 5" in second.stdout
 
 
 def test_dry_run_sends_and_writes_nothing(tmp_path, server):
