@@ -254,6 +254,9 @@ def _report_sending(report: SendReport, as_json: bool, verb: str) -> None:
 
 
 def _echo_sending(report: SendReport, verb: str) -> None:
+    if not report.results and not report.stopped:
+        typer.echo(f"Không có đơn vị nào cần {verb}.")
+        return
     done = "đã ghi thư" if report.channel == OUTBOX else "đã gửi tới"
     for result in report.results:
         what = f"{result.unit_code} {result.unit_short} ({MAIL_KIND_LABELS[result.kind]})"

@@ -610,8 +610,10 @@ def problems_text(unit_status: UnitStatus) -> str:
     lines = []
     errors = [finding for finding in unit_status.latest.findings if finding.is_error]
     for number, finding in enumerate(errors, start=1):
-        where = ", ".join(part for part in (f"trang «{finding.sheet}»" if finding.sheet else "", finding.cell) if part)
-        lines.append(f"{number}. {where}: {finding.message}" if where else f"{number}. {finding.message}")
+        sheet = f"Trang «{finding.sheet}»" if finding.sheet else ""
+        where = ", ".join(part for part in (sheet, f"ô {finding.cell}" if finding.cell else "") if part)
+        said = not where or f"«{finding.sheet}»" in finding.message  # most messages already say where
+        lines.append(f"{number}. {finding.message}" if said else f"{number}. {where}: {finding.message}")
     return "\n".join(lines)
 
 
