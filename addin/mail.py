@@ -1,11 +1,11 @@
 """Outgoing mail: templates, reminders and feedback to units (.eml outbox or SMTP).
 
 Messages are composed with the stdlib's MIME classes and `email.header.Header` (the compat32 API),
-not `EmailMessage` with `policy.SMTP`: on Python 3.11 the newer header folder splits long Vietnamese
-subjects and display names into encoded words that decode with spaces lost or added ("Bảo
-ThắngPhòng", "thành ph ố"). `Header` cuts between whole characters and keeps the spaces inside the
-encoded words, which every client joins back exactly. All headers are then plain ASCII and the text
-quoted-printable, so a server needs neither 8BITMIME nor SMTPUTF8.
+not `EmailMessage` with `policy.SMTP`: on Python 3.11-3.13 (seen on 3.11.7, 3.12.1, 3.13.0) the newer
+header folder splits long Vietnamese subjects and display names into encoded words that decode with
+spaces lost or added ("Bảo ThắngPhòng", "thành ph ố"). `Header` cuts between whole characters and keeps
+the spaces inside the encoded words, which every client joins back exactly. All headers are then plain
+ASCII and the text quoted-printable, so a server needs neither 8BITMIME nor SMTPUTF8.
 """
 
 import base64
@@ -249,7 +249,7 @@ def _encoded_words(text: str) -> list[str]:
     """RFC 2047 words of at most 75 characters, cut between words with the space kept inside.
 
     Decoders drop the white space between two encoded words, so the space travels inside the first
-    one. (CPython's address parser up to 3.13 shows it doubled; mail clients do not.)
+    one. (CPython 3.11-3.13 address parsing shows it doubled; mail clients do not.)
     """
     chunks = [""]
     for word in text.split(" "):
