@@ -339,10 +339,6 @@ def already_sent(ledger: Ledger, unit_code: str, kind: str, content_key: str, ch
     return _send_from(row) if row else None
 
 
-def sends(ledger: Ledger) -> list[SendRecord]:
-    return [_send_from(row) for row in ledger.connection.execute("SELECT * FROM sends ORDER BY id")]
-
-
 def _send_from(row: sqlite3.Row) -> SendRecord:
     values = dict(row)
     del values["id"]
