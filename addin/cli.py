@@ -23,7 +23,18 @@ from addin.cli_text import usage_error_text
 from addin.demo import run_demo
 from addin.errors import BaocaoError
 from addin.intake import collect as collect_returns
-from addin.mail import FAILED, OUTBOX, SENT, SKIPPED, SMTP, WOULD_SEND, SendReport, send_reminders, send_templates
+from addin.mail import (
+    FAILED,
+    OUTBOX,
+    SENT,
+    SKIPPED,
+    SMTP,
+    WOULD_SEND,
+    SendReport,
+    send_reminders,
+    send_templates,
+    shown_time,
+)
 from addin.mail import KIND_LABELS as MAIL_KIND_LABELS
 from addin.merge import decide
 from addin.reports import write_feedback_copies, write_findings_workbook
@@ -264,8 +275,8 @@ def _echo_sending(report: SendReport, verb: str) -> None:
             where = Path(result.path).name if result.path else result.recipient
             typer.echo(f"{what}: {done} {where}")
         elif result.outcome == SKIPPED:
-            when = datetime.fromisoformat(result.sent_at)
-            typer.echo(f"{what}: bỏ qua, đã {verb} đúng thư này lúc {when:%H:%M %d/%m/%Y} (--force để gửi lại)")
+            when = shown_time(result.sent_at)
+            typer.echo(f"{what}: bỏ qua, đã {verb} đúng thư này lúc {when} (--force để gửi lại)")
         elif result.outcome == FAILED:
             typer.echo(f"{what}: LỖI, {result.error}")
         else:

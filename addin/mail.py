@@ -125,6 +125,11 @@ class SendReport:
         return self.stopped is None and self.count(FAILED) == 0
 
 
+def shown_time(iso: str) -> str:
+    """'2019-12-10T08:05:00' as staff read it: '08:05 10/12/2019'."""
+    return f"{datetime.fromisoformat(iso):%H:%M %d/%m/%Y}"
+
+
 def fill(text: str, values: dict[str, str], where: str) -> str:
     try:
         return unicodedata.normalize("NFC", text.format(**values))
