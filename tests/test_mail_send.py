@@ -350,6 +350,7 @@ def test_outbox_writes_eml_drafts_that_parse_back(tmp_path):
     assert {(row["channel"], row["result"]) for row in rows} == {("outbox", "sent")} and len(rows) == len(config.units)
     again = baocao("send", str(folder.root), "--only", "PGD080")
     assert "bỏ qua, đã gửi đúng thư này" in again.stdout and len(sends(folder)) == len(config.units)
+    assert_password_nowhere(done.stdout, done.stderr, again.stdout, outbox, folder.root, tmp_path)
 
 
 def test_sending_before_templates_exist_says_to_make_them(tmp_path):
