@@ -502,6 +502,8 @@ def _reason(error: BaseException) -> str:
         return "không tìm thấy tên máy chủ"
     if isinstance(error, TimeoutError | socket.timeout):
         return "quá thời gian chờ"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"chứng chỉ của máy chủ không đáng tin: {error.verify_message}; kiểm tra lại tên máy chủ"
     if isinstance(error, ssl.SSLError):
         return f"lỗi kết nối bảo mật: {error.reason or error}"
     return f"{type(error).__name__}: {error}"

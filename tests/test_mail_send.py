@@ -6,8 +6,10 @@ recipient, the Vietnamese subject, the body, the attachment's Vietnamese name an
 
 import json
 import os
+import shutil
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 from email import policy
@@ -104,21 +106,21 @@ def server():
     controller.stop()
 
 
-def make_campaign(root: Path, port: int):
+def make_campaign(root: Path, port: int, security: str = "plain"):
     """A campaign of the shipped config with every template built, sending to `port` without pauses."""
     folder = init_campaign(root)
     text = folder.config_path.read_text(encoding="utf-8")
     start = text.index("  smtp: {")
     end = text.index("\n", start)
-    smtp = f"  smtp: {{host: 127.0.0.1, port: {port}, security: plain, user: {USER}}}"
+    smtp = f"  smtp: {{host: 127.0.0.1, port: {port}, security: {security}, user: {USER}}}"
     text = text[:start] + smtp + text[end:]
     folder.config_path.write_text(text.replace("pause_seconds: 1", "pause_seconds: 0"), encoding="utf-8")
     build_templates(folder)
     return folder, folder.load_config()
 
 
-def baocao(*arguments: str, password: str | None = PASSWORD, cwd: Path | None = None):
-    environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+def baocao(*arguments: str, password: str | None = PASSWORD, cwd: Path | None = None, env: dict | None = None):
+    environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
     environment.pop("BAOCAO_SMTP_PASSWORD", None)
     environment["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
     if password is not None:
@@ -326,6 +328,40 @@ def test_the_password_can_come_from_the_os_keyring(tmp_path, server, monkeypatch
         keyring.set_keyring(previous)
     assert [result.outcome for result in report.results] == [SENT] and server.logins
     assert [rcpt for rcpt, _ in server.messages] == [["pgd086@laocai.example"]]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (the client trusts it only through SSL_CERT_FILE)."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    request = "req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1"
+    command = ["openssl", *request.split(), "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(command, check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_ssl_and_starttls_log_in_over_a_verified_connection(tmp_path, certificate, security):
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    box = Mailbox()
+    # aiosmtpd counts only STARTTLS as TLS for AUTH, so on implicit TLS it is told AUTH may go ahead.
+    tls = {"ssl_context": context, "auth_require_tls": False} if security == "ssl" else {"tls_context": context}
+    controller = Controller(box, hostname="127.0.0.1", port=free_port(), authenticator=box.authenticate, **tls)
+    controller.start()
+    try:
+        folder, _ = make_campaign(tmp_path / "dot", controller.port, security)
+        untrusted = baocao("send", str(folder.root), "--smtp", "--only", "PGD088")
+        trusted = baocao("send", str(folder.root), "--smtp", "--only", "PGD088", env={"SSL_CERT_FILE": str(cert)})
+    finally:
+        controller.stop()
+    assert untrusted.returncode == 1 and "chứng chỉ của máy chủ" in " ".join(untrusted.stderr.split())
+    assert trusted.returncode == 0, trusted.stderr
+    assert box.logins and [rcpt for rcpt, _ in box.messages] == [["pgd088@laocai.example"]]
 
 
 # ---------------------------------------------------------------- outbox (.eml)
