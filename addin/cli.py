@@ -21,6 +21,19 @@ from addin.demo import run_demo
 from addin.errors import BaocaoError, write_error_log
 from addin.imap import ImapMailbox
 from addin.intake import collect as collect_returns
+from addin.mail import (
+    FAILED,
+    OUTBOX,
+    SENT,
+    SKIPPED,
+    SMTP,
+    WOULD_SEND,
+    SendReport,
+    send_reminders,
+    send_templates,
+    shown_time,
+)
+from addin.mail import KIND_LABELS as MAIL_KIND_LABELS
 from addin.mailbox import why_no_return
 from addin.merge import decide
 from addin.reports import write_feedback_copies, write_findings_workbook
@@ -218,6 +231,131 @@ def _mail_json(mail) -> dict:
         "outcome": mail.outcome,
         "not_returns": mail.not_returns,
     }
+
+
+# ---------------------------------------------------------------- outgoing mail: send, remind
+
+OnlyOption = Annotated[
+    list[str] | None,
+    typer.Option("--only", metavar="MÃ_ĐƠN_VỊ", help="Chỉ gửi cho đơn vị có mã này (dùng nhiều lần được)."),
+]
+SmtpOption = Annotated[
+    bool,
+    typer.Option(
+        "--smtp", help="Gửi thẳng qua máy chủ thư trong config.yaml (mail.smtp) thay cho ghi tệp .eml (--outbox)."
+    ),
+]
+OutboxOption = Annotated[
+    bool,
+    typer.Option("--outbox", help="Ghi mỗi thư thành một tệp .eml để mở bằng Outlook/Thunderbird và gửi (mặc định)."),
+]
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server", metavar="MÁY_CHỦ:CỔNG", help="Dùng máy chủ thư này thay cho mail.smtp.host/port (kèm theo --smtp)."
+    ),
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Chỉ xem ai sẽ nhận thư gì; không gửi, không ghi gì.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Gửi lại cả cho đơn vị đã nhận đúng thư này rồi.")]
+PauseOption = Annotated[
+    float | None,
+    typer.Option("--pause", metavar="GIÂY", min=0, max=600, help="Nghỉ giữa hai thư (mặc định: mail.pause_seconds)."),
+]
+
+
+@app.command()
+def send(
+    directory: DirArgument = Path("."),
+    outbox: OutboxOption = False,
+    smtp: SmtpOption = False,
+    server: ServerOption = None,
+    only: OnlyOption = None,
+    dry_run: DryRunOption = False,
+    force: ForceOption = False,
+    pause: PauseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Gửi mỗi đơn vị một thư kèm biểu mẫu riêng của đơn vị (tệp .eml hoặc qua máy chủ thư)."""
+    folder = open_campaign(directory)
+    options = _mail_options(outbox, smtp, server, only, dry_run, force, pause, as_json)
+    _report_sending(send_templates(folder, **options), as_json, "gửi")
+
+
+@app.command()
+def remind(
+    directory: DirArgument = Path("."),
+    outbox: OutboxOption = False,
+    smtp: SmtpOption = False,
+    server: ServerOption = None,
+    only: OnlyOption = None,
+    dry_run: DryRunOption = False,
+    force: ForceOption = False,
+    pause: PauseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Nhắc đơn vị chưa nộp (kèm lại biểu mẫu) và báo đơn vị có báo cáo còn lỗi (kèm bản đánh dấu lỗi)."""
+    folder = open_campaign(directory)
+    options = _mail_options(outbox, smtp, server, only, dry_run, force, pause, as_json)
+    _report_sending(send_reminders(folder, **options), as_json, "nhắc")
+
+
+def _mail_options(outbox, smtp, server, only, dry_run, force, pause, as_json) -> dict:
+    if outbox and (smtp or server):
+        raise BaocaoError("Chọn một cách gửi: --outbox (ghi tệp .eml) hoặc --smtp (qua máy chủ thư), không cả hai.")
+    return {
+        "channel": SMTP if smtp or server else OUTBOX,
+        "only": only,
+        "dry_run": dry_run,
+        "force": force,
+        "pause": pause,
+        "server": server,
+        "reporter": ProgressBar(enabled=not as_json),
+    }
+
+
+def _report_sending(report: SendReport, as_json: bool, verb: str) -> None:
+    if as_json:
+        counts = {outcome: report.count(outcome) for outcome in (SENT, SKIPPED, FAILED, WOULD_SEND)}
+        _print_json({**asdict(report), "counts": counts})
+    else:
+        _echo_sending(report, verb)
+    if report.stopped:
+        raise BaocaoError(report.stopped)
+    if report.count(FAILED):
+        raise BaocaoError(
+            f"{report.count(FAILED)} đơn vị chưa {verb} được (xem các dòng LỖI). Sửa xong thì chạy lại đúng lệnh này: "
+            "chỉ các đơn vị chưa gửi được mới được gửi."
+        )
+
+
+def _echo_sending(report: SendReport, verb: str) -> None:
+    if not report.results and not report.stopped:
+        typer.echo(f"Không có đơn vị nào cần {verb}.")
+        return
+    done = "đã ghi thư" if report.channel == OUTBOX else "đã gửi tới"
+    for result in report.results:
+        what = f"{result.unit_code} {result.unit_short} ({MAIL_KIND_LABELS[result.kind]})"
+        if result.outcome == SENT:
+            where = Path(result.path).name if result.path else result.recipient
+            typer.echo(f"{what}: {done} {where}")
+        elif result.outcome == SKIPPED:
+            when = shown_time(result.sent_at)
+            typer.echo(f"{what}: bỏ qua, đã {verb} đúng thư này lúc {when} (--force để gửi lại)")
+        elif result.outcome == FAILED:
+            typer.echo(f"{what}: LỖI, {result.error}")
+        else:
+            typer.echo(f"{what}: sẽ gửi tới {result.recipient}, đính kèm {', '.join(result.attachments)}")
+    if report.dry_run:
+        would, skipped = report.count(WOULD_SEND), report.count(SKIPPED)
+        typer.echo(f"Xem trước: {would} thư sẽ gửi, {skipped} đơn vị bỏ qua. Chưa gửi, chưa ghi gì.")
+        return
+    sent = "ghi" if report.channel == OUTBOX else "gửi"
+    typer.echo(
+        f"Tổng: {len(report.results)} đơn vị; đã {sent} {report.count(SENT)}, bỏ qua {report.count(SKIPPED)} "
+        f"(đã {verb} trước đó), lỗi {report.count(FAILED)}."
+    )
+    if report.channel == OUTBOX and report.count(SENT):
+        typer.echo(f"Các thư ở {report.outbox}: mở từng tệp .eml bằng Outlook hoặc Thunderbird rồi bấm Gửi.")
 
 
 @app.command()

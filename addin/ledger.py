@@ -8,7 +8,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -82,6 +82,19 @@ CREATE TABLE IF NOT EXISTS messages (
     not_returns TEXT NOT NULL,
     first_seen TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sends (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit_code TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('send', 'remind', 'feedback')),
+    channel TEXT NOT NULL CHECK (channel IN ('outbox', 'smtp')),
+    content_key TEXT NOT NULL,
+    message_id TEXT,
+    recipient TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    result TEXT NOT NULL CHECK (result IN ('sent', 'failed')),
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS sends_by_content ON sends(unit_code, kind, content_key, channel);
 """
 
 
@@ -365,3 +378,44 @@ def _check_from(row: sqlite3.Row) -> CheckRecord:
         identification=row["identification"],
         checked_at=datetime.fromisoformat(row["checked_at"]),
     )
+
+
+# ---------------------------------------------------------------- outgoing mail (addin/mail.py)
+
+
+@dataclass(frozen=True)
+class SendRecord:
+    unit_code: str
+    kind: str
+    channel: str
+    content_key: str
+    message_id: str | None
+    recipient: str
+    sent_at: datetime
+    result: str
+    error: str | None = None
+
+
+def record_send(ledger: Ledger, record: SendRecord) -> None:
+    with ledger.transaction() as db:
+        db.execute(
+            "INSERT INTO sends (unit_code, kind, channel, content_key, message_id, recipient, sent_at, result, error) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (*astuple(record)[:6], record.sent_at.isoformat(timespec="seconds"), record.result, record.error),
+        )
+
+
+def already_sent(ledger: Ledger, unit_code: str, kind: str, content_key: str, channel: str) -> SendRecord | None:
+    """The first successful send of this very content to this unit by this channel, if any."""
+    row = ledger.connection.execute(
+        "SELECT * FROM sends WHERE unit_code = ? AND kind = ? AND content_key = ? AND channel = ? AND result = 'sent' "
+        "ORDER BY id LIMIT 1",
+        (unit_code, kind, content_key, channel),
+    ).fetchone()
+    return _send_from(row) if row else None
+
+
+def _send_from(row: sqlite3.Row) -> SendRecord:
+    values = dict(row)
+    del values["id"]
+    return SendRecord(**{**values, "sent_at": datetime.fromisoformat(row["sent_at"])})
