@@ -21,7 +21,7 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from addin import __version__
+from addin import __version__, mail
 from addin.campaign import CampaignFolder, open_campaign
 from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, campaign_status, check_campaign
 from addin.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
@@ -41,6 +41,7 @@ class Outcome:
     log: str  # the line written in «Nhật ký»
     open_workbook: Path | None = None
     open_folder: Path | None = None
+    critical: bool = False  # the step ran, but staff must act (e.g. some mail could not be sent)
 
 
 class StatusBarReporter:
@@ -71,12 +72,20 @@ def make_templates(ui: ExcelUI | None = None) -> None:
     _press(ui, "Tạo biểu mẫu", _make_templates)
 
 
+def send_templates(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Gửi biểu mẫu", _send_templates)
+
+
 def collect_returns(ui: ExcelUI | None = None) -> None:
     _press(ui, "Nhận báo cáo", _collect_returns)
 
 
 def check_returns(ui: ExcelUI | None = None) -> None:
     _press(ui, "Kiểm tra", _check_returns)
+
+
+def send_reminders(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Nhắc nộp, trả lỗi", _send_reminders)
 
 
 def make_summary(ui: ExcelUI | None = None) -> None:
@@ -109,6 +118,41 @@ def _make_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outc
     )
 
 
+def _send_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
+    next_step = "Bước tiếp theo: khi đơn vị gửi lại, bấm «3. Nhận báo cáo»."
+    return _mail_outcome(folder, reporter, mail.send_templates, next_step)
+
+
+def _send_reminders(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
+    return _mail_outcome(folder, reporter, mail.send_reminders, "Khi đơn vị gửi lại, bấm «3. Nhận báo cáo».")
+
+
+def _mail_outcome(folder: CampaignFolder, reporter: StatusBarReporter, stage, next_step: str) -> Outcome:
+    """Send through the server in config when one is set, else write .eml drafts staff send themselves."""
+    config = folder.load_config()
+    channel = mail.SMTP if config.mail.smtp.host else mail.OUTBOX
+    report = stage(folder, config, channel=channel, reporter=reporter)
+    done, skipped, failed = (report.count(outcome) for outcome in (mail.SENT, mail.SKIPPED, mail.FAILED))
+    if not report.results and not report.stopped:
+        return Outcome("Không có đơn vị nào cần gửi thư lúc này.", "Không có thư cần gửi.")
+    if channel == mail.OUTBOX:
+        text = f"Đã ghi {done} thư (tệp .eml) vào thư mục {report.outbox}"
+        advice = "Mở từng tệp bằng Outlook (hoặc Thunderbird) rồi bấm Gửi."
+    else:
+        text = f"Đã gửi {done} thư qua máy chủ {config.mail.smtp.host}"
+        advice = next_step
+    text += f"; {skipped} đơn vị đã nhận đúng thư này từ trước nên không gửi lại."
+    lines = [f"- {r.unit_short}: {r.error}" for r in report.results if r.outcome == mail.FAILED][:5]
+    if failed:
+        text += f" {failed} đơn vị chưa gửi được:\n" + "\n".join(lines)
+        advice = "Sửa xong bấm lại nút này: chỉ các đơn vị chưa gửi được mới được gửi."
+    if report.stopped:
+        advice = f"{report.stopped}\n\nBấm lại nút này sau: đơn vị đã gửi rồi sẽ không bị gửi lại."
+    opened = Path(report.outbox) if channel == mail.OUTBOX and done else None
+    summary = f"Thư: {done} đã {'ghi' if channel == mail.OUTBOX else 'gửi'}, {skipped} bỏ qua, {failed} lỗi."
+    return Outcome(f"{text}\n\n{advice}", summary, open_folder=opened, critical=bool(failed or report.stopped))
+
+
 def _collect_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
     imap = folder.load_config().mail.imap
     mailbox = ImapMailbox(imap) if imap.host else None
@@ -128,9 +172,9 @@ def _unusable_mail_lines(mails: list, shown: int = 5) -> str:
     if not mails:
         return ""
     lines = []
-    for mail in mails[:shown]:
-        when = f"{mail.date:%d/%m/%Y} " if mail.date else ""
-        lines.append(f"- {when}{mail.sender or '?'}: «{mail.subject}»: {why_no_return(mail.outcome, mail.not_returns)}")
+    for item in mails[:shown]:
+        when = f"{item.date:%d/%m/%Y} " if item.date else ""
+        lines.append(f"- {when}{item.sender or '?'}: «{item.subject}»: {why_no_return(item.outcome, item.not_returns)}")
     more = f"\n… và {len(mails) - shown} thư khác (xem «baocao status»)." if len(mails) > shown else ""
     return f"\n\n{len(mails)} thư không có báo cáo dùng được (liên hệ đơn vị gửi nếu cần):\n" + "\n".join(lines) + more
 
@@ -287,7 +331,7 @@ def _finish(ui: ExcelUI, folder: CampaignFolder, title: str, outcome: Outcome) -
     _refresh(ui, folder)
     _log(ui, title, outcome.log)
     if outcome.message:
-        ui.alert(outcome.message, f"baocao: {title}")
+        ui.alert(outcome.message, f"baocao: {title}", critical=outcome.critical)
     target = outcome.open_workbook or outcome.open_folder
     try:
         if outcome.open_workbook:

@@ -37,9 +37,8 @@ from addin.errors import BaocaoError
 from addin.ledger import Ledger, SendRecord, already_sent, record_send
 from addin.progress import NullReporter, Reporter
 from addin.reports import write_feedback_copies
+from addin.subject_tag import subject_tag
 from addin.templates import read_layout_meta, unit_file_name, write_bytes_atomically
-
-_TAG = re.compile(r"\[([a-z0-9][a-z0-9_-]{0,39})/([A-Z0-9][A-Z0-9_-]{0,19})\]")
 
 SEND, REMIND, FEEDBACK = "send", "remind", "feedback"
 KIND_LABELS = {SEND: "gửi biểu mẫu", REMIND: "nhắc nộp", FEEDBACK: "báo lỗi cần sửa"}
@@ -57,19 +56,6 @@ _ENCODED_WORD_MAX = 75
 _QP_UTF8 = email_charset.Charset("utf-8")
 _QP_UTF8.body_encoding = email_charset.QP
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-def subject_tag(campaign_id: str, unit_code: str) -> str:
-    """The tag written in every subject, kept by replies: `bdg-2019/PGD080` (shown as `[bdg-2019/PGD080]`)."""
-    return f"{campaign_id}/{unit_code}"
-
-
-def find_subject_tag(subject: str, campaign_id: str) -> str | None:
-    """The unit code of this campaign's tag in a (reply) subject, if there is one."""
-    for match in _TAG.finditer(subject or ""):
-        if match.group(1) == campaign_id:
-            return match.group(2)
-    return None
 
 
 # ---------------------------------------------------------------- what is sent

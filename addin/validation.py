@@ -15,8 +15,8 @@ from simpleeval import SimpleEval
 from addin.config import CampaignConfig, FormField, Rule, Section
 from addin.expressions import CONSTANTS, parse_expression
 from addin.findings import ERROR, WARNING, Finding
-from addin.mail import find_subject_tag
 from addin.reading import Cell, TableRow, WorkbookContents
+from addin.subject_tag import find_subject_tag
 from addin.template_checks import number_rule_text
 from addin.vietnamese import fix_legacy, fold_name, match_unit, nfc, parse_vn_date, parse_vn_number
 

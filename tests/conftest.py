@@ -10,6 +10,7 @@ import pytest
 from addin.campaign import init_campaign
 from addin.config import load_config
 from addin.templates import build_templates
+from tests.smtp_server import server  # noqa: F401 -- the aiosmtpd fixture, for every test module
 
 DATA = Path(__file__).parent / "data"
 SECOND_CONFIG = DATA / "config_thu_vien.yaml"

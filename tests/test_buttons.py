@@ -23,6 +23,8 @@ from addin.samples import SampleMaker, write_samples
 from addin.templates import build_master
 from addin.workbook import build_control_workbook
 from tests.recording_ui import RecordingUI
+from tests.smtp_server import PASSWORD
+from tests.test_mail_send import make_campaign
 
 EXPECTED_LOG_USER = getpass.getuser()
 MAIL_SAMPLES = Path(__file__).parent / "data" / "mail"
@@ -219,3 +221,59 @@ def test_collect_takes_saved_mails_and_lists_the_ones_without_a_return(office):
     assert message.startswith("Đã nhận 1 tệp mới; 0 tệp đã có từ trước. Thư: 2 thư mới, 0 thư đã đọc từ trước.")
     assert "1 thư không có báo cáo dùng được" in message and "không có tệp đính kèm" in message
     assert ui.counts["Thư không có báo cáo"] == 1 and ui.counts["Tệp chờ kiểm tra"] == 1
+
+
+def test_send_without_a_mail_server_writes_drafts_once_and_opens_their_folder(office):
+    folder, ui = office
+    buttons.make_templates(ui)
+    buttons.send_templates(ui)
+    message, _, critical = ui.alerts[-1]
+    drafts = folder.outgoing / "thu_gui"
+    assert message.startswith(f"Đã ghi 52 thư (tệp .eml) vào thư mục {drafts}; 0 đơn vị đã nhận")
+    assert "Mở từng tệp bằng Outlook" in message and not critical
+    assert ui.opened_folders[-1] == drafts and len(list(drafts.glob("*.eml"))) == 52
+    assert any(text and text.startswith("Đang") and "52/52" in text for text in ui.statuses)
+    buttons.send_templates(ui)
+    assert "Đã ghi 0 thư" in ui.alerts[-1][0] and "52 đơn vị đã nhận đúng thư này từ trước" in ui.alerts[-1][0]
+    assert ui.log[-1][2] == "Thư: 0 đã ghi, 52 bỏ qua, 0 lỗi."
+
+
+def test_send_through_the_configured_server_reports_a_refused_unit(tmp_path, server, monkeypatch):
+    folder, config = make_campaign(tmp_path / "dot", server.port)
+    monkeypatch.setenv("BAOCAO_SMTP_PASSWORD", PASSWORD)
+    refused = config.units[3]
+    server.refuse = {refused.email}
+    ui = RecordingUI(build_control_workbook(folder).path)
+    buttons.send_templates(ui)
+    message, _, critical = ui.alerts[-1]
+    assert critical and message.startswith("Đã gửi 51 thư qua máy chủ 127.0.0.1")
+    assert f"1 đơn vị chưa gửi được:\n- {refused.short}: " in message
+    assert "bấm lại nút này: chỉ các đơn vị chưa gửi được mới được gửi" in message
+    assert len(server.messages) == 51 and PASSWORD not in message
+    server.refuse = set()
+    buttons.send_templates(ui)
+    assert ui.alerts[-1][0].startswith("Đã gửi 1 thư qua máy chủ 127.0.0.1; 51 đơn vị đã nhận đúng thư này")
+    assert [rcpt for rcpt, _ in server.messages[51:]] == [[refused.email]]
+
+
+def test_remind_writes_reminders_and_feedback_for_units_with_errors(office):
+    folder, ui = office
+    buttons.make_templates(ui)
+    send_returns(folder, good=3, wrong=1)
+    buttons.collect_returns(ui)
+    buttons.check_returns(ui)
+    buttons.send_reminders(ui)
+    message = ui.alerts[-1][0]
+    assert message.startswith(f"Đã ghi 49 thư (tệp .eml) vào thư mục {folder.outgoing / 'thu_nhac'}")
+    assert ui.log[-1][1:3] == ["Nhắc nộp, trả lỗi", "Thư: 49 đã ghi, 0 bỏ qua, 0 lỗi."]
+
+
+def test_remind_before_checking_new_returns_says_to_check_first(office):
+    folder, ui = office
+    buttons.make_templates(ui)
+    send_returns(folder, good=2, wrong=0)
+    buttons.collect_returns(ui)
+    buttons.send_reminders(ui)
+    message, _, critical = ui.alerts[-1]
+    assert critical and "kiểm tra" in message.lower()
+    assert not (folder.outgoing / "thu_nhac").exists()

@@ -11,7 +11,20 @@ import pytest
 from addin.config import load_config
 from tests.conftest import SECOND_CONFIG
 
-COMMANDS = ["init", "templates", "demo", "collect", "check", "status", "summary", "accept", "reject"]
+COMMANDS = [
+    "init",
+    "templates",
+    "send",
+    "collect",
+    "check",
+    "status",
+    "remind",
+    "summary",
+    "accept",
+    "reject",
+    "workbook",
+    "demo",
+]
 
 
 def baocao(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
