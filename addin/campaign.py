@@ -22,6 +22,7 @@ FOLDER_GUIDE = f"""THƯ MỤC ĐỢT BÁO CÁO (do baocao tạo)
 BaoCao.xlsm      bảng điều khiển: mở bằng Excel, bấm nút cho từng bước (lệnh: baocao workbook).
 {LAYOUTS_DIR}/  biểu mẫu gốc; có thể mở bằng Excel để đổi phông chữ, màu, độ rộng cột, thêm logo.
 {OUTGOING_DIR}/     biểu mẫu riêng của từng đơn vị, để gửi đi (lệnh: baocao templates).
+  thu_gui/, thu_nhac/  thư gửi biểu mẫu / nhắc nộp dạng .eml, mở bằng Outlook để gửi (baocao send, remind).
 {INBOX_DIR}/    bỏ các tệp báo cáo đơn vị gửi về vào đây (kể cả trong thư mục con).
 {RESULTS_DIR}/         kết quả kiểm tra và bảng tổng hợp.
 {ARCHIVE_DIR}/           bản lưu nguyên vẹn mọi tệp đã nhận (không sửa, không xoá).

@@ -625,14 +625,20 @@ def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: 
         "Sửa xong, hãy gửi lại tệp Excel bằng cách trả lời thư này (giữ nguyên tiêu đề).\r\n"
     )
 
+    # A file that could not be used at all gets a fresh template to fill in again instead.
+    fresh_template = folder.outgoing / unit_file_name(unit)
+    first_name = workbook_name if annotated else attachment_name(unit)
+
     def attachments() -> list[Attachment]:
         made = [Attachment(PROBLEMS_FILE, listing.encode("utf-8-sig"), ("text", "plain"))]
         if annotated:
             paths = write_feedback_copies(folder, CampaignStatus([unit_status], [], []))
             made.insert(0, Attachment(workbook_name, paths[0].read_bytes()))
+        elif fresh_template.exists():
+            made.insert(0, Attachment(first_name, fresh_template.read_bytes()))
         return made
 
-    names = [workbook_name, PROBLEMS_FILE] if annotated else [PROBLEMS_FILE]
+    names = [first_name, PROBLEMS_FILE] if annotated or fresh_template.exists() else [PROBLEMS_FILE]
     key = [latest.record.sha256.encode(), problems.encode("utf-8")]
     shown = "\n".join(problems.splitlines()[:PROBLEMS_IN_BODY])
     if len(problems.splitlines()) > PROBLEMS_IN_BODY:

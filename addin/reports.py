@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
 from addin.campaign import CampaignFolder
-from addin.checking import NOT_RECEIVED, CampaignStatus, FileResult, UnitStatus
+from addin.checking import NOT_RECEIVED, REJECTED, CampaignStatus, FileResult, UnitStatus
 from addin.excel_limits import cell_text, safe_file_stem
 from addin.findings import SEVERITY_LABELS
 from addin.styles import BOX, FONT, HEADER_FILL, WRAP
@@ -197,7 +197,9 @@ def write_feedback_copies(folder: CampaignFolder, status: CampaignStatus) -> lis
     written = []
     for unit_status in status.units:
         latest = unit_status.latest
-        if latest is None or not latest.findings or not latest.record.archive_path.endswith((".xlsx", ".xlsm")):
+        if latest is None or not latest.findings or latest.check.status == REJECTED:
+            continue  # a rejected file (broken, encrypted, another campaign's) has no cells worth marking
+        if not latest.record.archive_path.endswith((".xlsx", ".xlsm")):
             continue
         stem = f"{unit_status.unit.code}_{safe_file_stem(unit_status.unit.short)}_can_sua"
         target = out / f"{stem}_{latest.record.sha256[:8]}.xlsx"

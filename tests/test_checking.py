@@ -11,7 +11,7 @@ from addin.campaign import init_campaign
 from addin.checking import campaign_status, check_campaign
 from addin.intake import collect
 from addin.ledger import Ledger
-from addin.reports import FEEDBACK_DIR, FINDINGS_WORKBOOK
+from addin.reports import FEEDBACK_DIR, FINDINGS_WORKBOOK, write_feedback_copies, write_findings_workbook
 from addin.samples import SampleMaker, TemplateFiller, write_samples
 from addin.templates import MASTER_NAME, MasterPackage, build_templates
 from tests.workbook_access import calamine_grid
@@ -241,3 +241,5 @@ def test_hostile_and_broken_files_each_get_their_finding_and_the_batch_goes_on(f
     assert results["PGD083_bao_cao.xlsx"].check.unit_code == "PGD083", "a broken file is still traced to its unit"
     status = campaign_status(folder)
     assert [s.state for s in status.units[2:6]] == ["rejected"] * 4
+    assert write_findings_workbook(folder, status).exists()
+    assert write_feedback_copies(folder, status) == [], "an unusable file has no cells to mark"

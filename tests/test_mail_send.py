@@ -33,6 +33,7 @@ from addin.mail import (
     compose,
     mail_values,
     plan_message,
+    send_reminders,
     send_templates,
 )
 from addin.merge import decide
@@ -418,6 +419,25 @@ def test_remind_goes_to_units_not_heard_from_and_units_with_errors(tmp_path, ser
     assert len(server.messages) == len(received), "nothing twice"
     kinds = {row["unit_code"]: row["kind"] for row in sends(open_campaign(folder.root))}
     assert kinds[units[1].code] == "feedback" and kinds[units[45].code] == "remind"
+
+
+def test_a_return_that_cannot_be_opened_gets_a_fresh_template_back(tmp_path, server, monkeypatch):
+    folder, config = make_campaign(tmp_path / "dot", server.port)
+    monkeypatch.setenv("BAOCAO_SMTP_PASSWORD", PASSWORD)
+    unit = config.units[0]
+    [good] = write_samples(config, build_master(config), [SampleMaker(config).make(unit)], folder.inbox)
+    good.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    collect(folder)
+    check_campaign(folder)
+    report = send_reminders(folder, channel=SMTP, only=[unit.code])
+    assert [(result.kind, result.outcome) for result in report.results] == [("feedback", SENT)]
+    message = server.parsed()[unit.email]
+    files = attachments(message)
+    template = f"{unit.code}_{unit.short}.xlsx"
+    assert sorted(files) == sorted([template, "can_sua.txt"])
+    assert files[template] == (folder.outgoing / unit_file_name(unit)).read_bytes()
+    body = message.get_body(("plain",)).get_content()
+    assert f"Tệp đính kèm {template} là báo cáo" in body and "biểu mẫu mới để điền lại" in body
 
 
 def test_remind_refuses_while_returns_are_unchecked(tmp_path):
