@@ -249,3 +249,15 @@ def test_summary_sum_of_a_text_column(tmp_path):
         f"dòng {line} (summary.annexes[0].columns[2].sum): "
         "cột «hoat_dong.dia_diem» không phải cột số nên không cộng được."
     ]
+
+
+def test_an_unknown_placeholder_in_a_mail_text_is_named_with_its_line(tmp_path):
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8")
+    text += "  remind: {subject: 'Nhắc {unit_nam}', body: 'Kính gửi {unit_name}'}\n"
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    [problem] = caught.value.problems
+    line = len(text.splitlines())
+    assert problem.startswith(f"dòng {line} (mail.remind.subject): không có chỗ điền «{{unit_nam}}».")
