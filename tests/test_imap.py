@@ -15,11 +15,14 @@ from email.utils import format_datetime
 import pytest
 import yaml
 
+import addin.buttons as buttons
 from addin.campaign import init_campaign
 from addin.samples import SampleMaker, write_samples
 from addin.templates import build_master
+from addin.workbook import build_control_workbook
 from tests.data.mail.make_samples import msg_bytes
 from tests.imap_server import PASSWORD, USER, start_dovecot
+from tests.recording_ui import RecordingUI
 
 VN = timezone(timedelta(hours=7))
 ISSUER = "tccb.sgddt@laocai.example"
@@ -288,3 +291,17 @@ def test_refused_connection_and_missing_folder_are_explained(loaded, tmp_path):
     other.config_path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     missing = baocao("collect", str(other.root), "--imap")
     assert missing.returncode == 1 and "không có thư mục «Báo cáo»" in missing.stderr
+
+
+def test_the_collect_button_reads_the_mailbox_set_in_config(loaded, tmp_path, monkeypatch):
+    source, _ = loaded
+    folder = init_campaign(tmp_path / "dot", source.config_path)
+    ui = RecordingUI(build_control_workbook(folder).path)
+    monkeypatch.setenv("BAOCAO_IMAP_PASSWORD", PASSWORD)
+    buttons.collect_returns(ui)
+    message, _, critical = ui.alerts[-1]
+    assert not critical
+    assert message.startswith("Đã nhận 5 tệp mới; 0 tệp đã có từ trước. Thư: 6 thư mới, 1 thư đã đọc từ trước.")
+    assert "1 thư không có báo cáo dùng được" in message and "«Báo cáo sẽ gửi sau»: " in message
+    assert "Đang đọc thư 7/7: thư 7…" in ui.statuses
+    assert ui.counts["Tệp chờ kiểm tra"] == 5 and ui.counts["Thư không có báo cáo"] == 1
