@@ -30,6 +30,7 @@ from addin.excel_ui import ExcelUI
 from addin.imap import ImapMailbox
 from addin.intake import collect
 from addin.mailbox import why_no_return
+from addin.merge import decide
 from addin.reports import write_feedback_copies, write_findings_workbook
 from addin.summarising import summarise
 from addin.templates import build_templates
@@ -82,6 +83,14 @@ def collect_returns(ui: ExcelUI | None = None) -> None:
 
 def check_returns(ui: ExcelUI | None = None) -> None:
     _press(ui, "Kiểm tra", _check_returns)
+
+
+def accept_selected(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Chấp nhận báo cáo", lambda folder, reporter: _decide_selected(folder, reporter, "accept"))
+
+
+def reject_selected(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Không nhận báo cáo", lambda folder, reporter: _decide_selected(folder, reporter, "reject"))
 
 
 def send_reminders(ui: ExcelUI | None = None) -> None:
@@ -196,6 +205,29 @@ def _check_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outco
     if feedback:
         advice += f" Bản đánh dấu lỗi của {len(feedback)} đơn vị ở {feedback[0].parent}: bấm «5. Nhắc nộp, trả lỗi»."
     return Outcome(f"{text}\n\n{advice}", text, open_workbook=workbook)
+
+
+def _decide_selected(folder: CampaignFolder, reporter: StatusBarReporter, decision: str) -> Outcome:
+    """Staff's accept/reject of the latest return of the unit whose row is selected in the panel."""
+    ui = reporter.ui
+    row = ui.selected_row(UNITS_NAME)
+    if not row or not row[1]:
+        raise BaocaoError("Hãy bấm vào dòng của một đơn vị trong bảng «TỪNG ĐƠN VỊ» (bên phải) rồi bấm lại nút này.")
+    code, short = str(row[1]), str(row[2])
+    verb = "chấp nhận" if decision == "accept" else "không nhận"
+    note = ui.ask(f"Lý do {verb} báo cáo của {short} (được ghi lại cùng người và thời gian):", f"baocao: {short}")
+    if note is None:
+        return Outcome(None, f"Đã huỷ: chưa ghi quyết định nào cho {short}.")
+    if decision == "reject" and not note.strip():
+        raise BaocaoError(f"Không nhận báo cáo của {short} thì cần ghi lý do. Hãy bấm lại nút và ghi lý do.")
+    record = decide(folder, code, decision, note.strip())
+    effect = (
+        "Số liệu của đơn vị sẽ vào bảng tổng hợp khi bấm «6. Tổng hợp»."
+        if decision == "accept"
+        else "Số liệu của đơn vị không vào bảng tổng hợp; hãy đề nghị đơn vị gửi lại."
+    )
+    text = f"Đã {verb} báo cáo mới nhất của {short} ({record.note or 'không ghi lý do'})."
+    return Outcome(f"{text}\n\n{effect}", text)
 
 
 def _make_summary(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:

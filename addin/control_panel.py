@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from addin.campaign import CampaignFolder
-from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, campaign_status
+from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, UnitStatus, campaign_status
 from addin.config import CampaignConfig
-from addin.ledger import Ledger
+from addin.ledger import Decision, Ledger
 
 PANEL_SHEET = "Bảng điều khiển"
 LOG_SHEET = "Nhật ký"
@@ -37,6 +37,18 @@ BUTTONS = (
     Button("BaoCao_GuiBieuMau", "send_templates", "2. Gửi biểu mẫu", "Gửi thư kèm biểu mẫu tới từng đơn vị."),
     Button("BaoCao_NhanBaoCao", "collect_returns", "3. Nhận báo cáo", "Lấy các tệp trong 2_bao_cao_nhan và hộp thư."),
     Button("BaoCao_KiemTra", "check_returns", "4. Kiểm tra", "Kiểm tra mọi báo cáo đã nhận; mở bảng kết quả."),
+    Button(
+        "BaoCao_ChapNhan",
+        "accept_selected",
+        "Chấp nhận báo cáo",
+        "Chọn dòng đơn vị: nhận dù còn lỗi.",
+    ),
+    Button(
+        "BaoCao_KhongNhan",
+        "reject_selected",
+        "Không nhận báo cáo",
+        "Chọn dòng đơn vị: loại báo cáo.",
+    ),
     Button("BaoCao_NhacNop", "send_reminders", "5. Nhắc nộp, trả lỗi", "Nhắc đơn vị chưa nộp; trả lại báo cáo có lỗi."),
     Button("BaoCao_TongHop", "make_summary", "6. Tổng hợp", "Tổng hợp báo cáo đạt; mở bảng tổng hợp."),
     Button("BaoCao_MoKetQua", "open_results", "Mở thư mục kết quả", "Mở thư mục 3_ket_qua."),
@@ -57,6 +69,7 @@ def panel_for(config: CampaignConfig, folder: CampaignFolder, now: datetime | No
     status = campaign_status(folder, config, with_findings=False)
     with Ledger(folder.ledger_path) as ledger:
         waiting = len(ledger.returns_to_check(config.check_fingerprint))
+        decisions = ledger.decisions()
     states = Counter(unit_status.state for unit_status in status.units)
     received = [s for s in status.units if s.state != NOT_RECEIVED]
     late = sum(1 for s in received if s.late)
@@ -81,7 +94,7 @@ def panel_for(config: CampaignConfig, folder: CampaignFolder, now: datetime | No
                 index,
                 unit_status.unit.code,
                 unit_status.unit.short,
-                unit_status.label,
+                _label(unit_status, decisions.get(latest.record.sha256) if latest else None),
                 latest.record.original_name if latest else "",
                 latest.record.received_at.strftime("%d/%m/%Y %H:%M") if latest else "",
                 latest.check.errors if latest else "",
@@ -90,6 +103,14 @@ def panel_for(config: CampaignConfig, folder: CampaignFolder, now: datetime | No
         )
     when = f"Số liệu lúc {now:%H:%M ngày %d/%m/%Y}" if now else "Số liệu lúc tạo tệp"
     return Panel(counts, rows, f"{when}. Bấm «Cập nhật bảng» để đọc lại sổ theo dõi.")
+
+
+def _label(unit_status: UnitStatus, decision: Decision | None) -> str:
+    """The unit's state, with staff's decision on its latest return when there is one."""
+    if decision:
+        taken = "cán bộ đã chấp nhận" if decision.decision == "accept" else "cán bộ không nhận"
+        return f"{unit_status.label}, {taken}"
+    return unit_status.label
 
 
 def log_row(now: datetime, action: str, outcome: str, user: str) -> list[str]:

@@ -24,6 +24,10 @@ class ExcelUI(Protocol):
 
     def write_named(self, name: str, rows: list[list]) -> None: ...
 
+    def selected_row(self, name: str) -> list | None: ...
+
+    def ask(self, prompt: str, title: str) -> str | None: ...
+
     def append_log(self, row: list) -> None: ...
 
     def open_workbook(self, path: Path) -> None: ...
@@ -60,6 +64,19 @@ class XlwingsUI:
         target.clear_contents()
         if rows:
             target[0, 0].value = rows
+
+    def selected_row(self, name: str) -> list | None:
+        """The row of the named area where the selected cell is; None when the selection is elsewhere."""
+        area, cell = self.book.names[name].refers_to_range, self.app.selection
+        if cell is None or cell.sheet.name != area.sheet.name:
+            return None
+        if not (area.row <= cell.row < area.row + area.rows.count):
+            return None
+        return area.sheet.range((cell.row, area.column), (cell.row, area.last_cell.column)).value
+
+    def ask(self, prompt: str, title: str) -> str | None:
+        answer = self.app.api.InputBox(prompt, title)  # Excel's own input box (Windows COM); False on Cancel
+        return None if answer is False else str(answer)
 
     def append_log(self, row: list) -> None:
         sheet = self.book.sheets[LOG_SHEET]

@@ -20,6 +20,14 @@ Public Sub BaoCao_KiemTra()
     RunPython "import addin.buttons as b; b.check_returns()"
 End Sub
 
+Public Sub BaoCao_ChapNhan()
+    RunPython "import addin.buttons as b; b.accept_selected()"
+End Sub
+
+Public Sub BaoCao_KhongNhan()
+    RunPython "import addin.buttons as b; b.reject_selected()"
+End Sub
+
 Public Sub BaoCao_NhacNop()
     RunPython "import addin.buttons as b; b.send_reminders()"
 End Sub

@@ -27,6 +27,9 @@ class RecordingUI:
         self.opened_workbooks: list[Path] = []
         self.opened_folders: list[Path] = []
         self.saves = 0
+        self.selection: list | None = None  # the panel row staff clicked
+        self.answers: list[str | None] = []  # what staff type in the next input boxes (None: Cancel)
+        self.questions: list[tuple[str, str]] = []
 
     def workbook_path(self) -> str:
         return self.path
@@ -42,6 +45,13 @@ class RecordingUI:
 
     def write_named(self, name: str, rows: list[list]) -> None:
         self.named[name] = rows
+
+    def selected_row(self, name: str) -> list | None:
+        return self.selection
+
+    def ask(self, prompt: str, title: str) -> str | None:
+        self.questions.append((prompt, title))
+        return self.answers.pop(0)
 
     def append_log(self, row: list) -> None:
         self.log.append(row)

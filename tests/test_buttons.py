@@ -277,3 +277,38 @@ def test_remind_before_checking_new_returns_says_to_check_first(office):
     message, _, critical = ui.alerts[-1]
     assert critical and "kiểm tra" in message.lower()
     assert not (folder.outgoing / "thu_nhac").exists()
+
+
+def test_accept_and_reject_the_unit_selected_in_the_panel(office):
+    folder, ui = office
+    send_returns(folder, good=1, wrong=1)
+    buttons.collect_returns(ui)
+    buttons.check_returns(ui)
+    wrong = ui.named["bc_panel_units"][1]
+    assert wrong[3] == "Có lỗi, cần sửa (đúng hạn)"
+
+    ui.selection, ui.answers = wrong, ["Đã gọi điện xác minh số liệu"]
+    buttons.accept_selected(ui)
+    assert ui.questions[-1][0].startswith(f"Lý do chấp nhận báo cáo của {wrong[2]}")
+    assert ui.alerts[-1][0].startswith(f"Đã chấp nhận báo cáo mới nhất của {wrong[2]} (Đã gọi điện xác minh số liệu).")
+    assert ui.named["bc_panel_units"][1][3] == "Có lỗi, cần sửa (đúng hạn), cán bộ đã chấp nhận"
+    buttons.make_summary(ui)
+    assert ui.alerts[-1][0].startswith("Đã tổng hợp báo cáo của 2/52 đơn vị.")
+
+    ui.answers = ["   "]
+    buttons.reject_selected(ui)
+    assert ui.alerts[-1][2] and "cần ghi lý do" in ui.alerts[-1][0]
+    ui.answers = [None]
+    buttons.reject_selected(ui)
+    assert ui.log[-1][2] == f"Đã huỷ: chưa ghi quyết định nào cho {wrong[2]}."
+    ui.answers = ["Số liệu sai lệch, đề nghị gửi lại"]
+    buttons.reject_selected(ui)
+    assert ui.named["bc_panel_units"][1][3] == "Có lỗi, cần sửa (đúng hạn), cán bộ không nhận"
+
+
+def test_accept_without_a_selected_unit_says_how(office):
+    _, ui = office
+    ui.selection = None
+    buttons.accept_selected(ui)
+    ((message, _, critical),) = ui.alerts
+    assert critical and message.startswith("Hãy bấm vào dòng của một đơn vị trong bảng «TỪNG ĐƠN VỊ»")
