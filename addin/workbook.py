@@ -56,7 +56,7 @@ FIXED_DOC_TIME = datetime(2020, 1, 1)
 
 BUTTON_COLUMN_LEFT_PT, BUTTON_WIDTH_PT, BUTTON_HEIGHT_PT = 10.0, 150.0, 26.0
 FIRST_BUTTON_ROW, ROWS_PER_BUTTON, ROW_HEIGHT_PT = 5, 2, 17.0
-COUNTS_TOP, UNITS_TOP = 5, 17
+COUNTS_TOP = 5
 FONT = "Times New Roman"
 MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 PLAIN_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -176,7 +176,7 @@ def _draw_panel(book, sheet: Worksheet, panel: Panel, config: CampaignConfig) ->
     sheet["B2"].font = normal
     sheet["B3"] = panel.updated
     sheet["B3"].font = small
-    for column, width in zip("ABCDEFGHIJKL", (2, 24, 40, 2, 5, 12, 34, 26, 30, 17, 8, 9), strict=True):
+    for column, width in zip("ABCDEFGHIJKL", (2, 24, 40, 2, 5, 12, 34, 42, 34, 17, 8, 9), strict=True):
         sheet.column_dimensions[column].width = width
     sheet["B4"], sheet["G4"] = "THAO TÁC (bấm lần lượt)", "TÌNH HÌNH NỘP"
     for button_index, button in enumerate(BUTTONS):
@@ -189,30 +189,31 @@ def _draw_panel(book, sheet: Worksheet, panel: Panel, config: CampaignConfig) ->
     for offset, (label, value) in enumerate(panel.counts):
         sheet.cell(COUNTS_TOP + offset, 7, label).font = normal
         sheet.cell(COUNTS_TOP + offset, 8, value).font = bold
-    sheet.cell(UNITS_TOP - 2, 5, "TỪNG ĐƠN VỊ").font = bold
+    units_top = COUNTS_TOP + len(panel.counts) + 3  # a blank row, the table's title, its header
+    sheet.cell(units_top - 2, 5, "TỪNG ĐƠN VỊ").font = bold
     thin = Side(style="thin", color="999999")
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     for column, header in enumerate(UNIT_HEADERS, start=5):
-        cell = sheet.cell(UNITS_TOP - 1, column, header)
+        cell = sheet.cell(units_top - 1, column, header)
         cell.font, cell.fill = bold, header_fill
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row_offset, values in enumerate(panel.unit_rows):
         for column, value in enumerate(values, start=5):
-            sheet.cell(UNITS_TOP + row_offset, column, value).font = normal
+            sheet.cell(units_top + row_offset, column, value).font = normal
     for cell in ("B4", "G4"):
         sheet[cell].font = bold
-    last_unit_row = UNITS_TOP + max(len(panel.unit_rows), 1) - 1
+    last_unit_row = units_top + max(len(panel.unit_rows), 1) - 1
     _name(book, COUNTS_NAME, f"$G${COUNTS_TOP}:$H${COUNTS_TOP + len(panel.counts) - 1}")
-    _name(book, UNITS_NAME, f"$E${UNITS_TOP}:$L${last_unit_row}")
+    _name(book, UNITS_NAME, f"$E${units_top}:$L${last_unit_row}")
     _name(book, UPDATED_NAME, "$B$3")
-    _colour_states(sheet, f"H{UNITS_TOP}:H{last_unit_row}")
+    _colour_states(sheet, f"H{units_top}:H{last_unit_row}")
     sheet.freeze_panes = None
     sheet.sheet_view.showGridLines = False
     sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{UNITS_TOP - 1}:{UNITS_TOP - 1}"
+    sheet.print_title_rows = f"{units_top - 1}:{units_top - 1}"
 
 
 def _name(book, name: str, reference: str) -> None:
