@@ -54,7 +54,7 @@ XLWINGS_MODULE = Path(xlwings.__file__).parent / "xlwings.bas"
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 FIXED_DOC_TIME = datetime(2020, 1, 1)
 
-BUTTON_COLUMN_LEFT_PT, BUTTON_WIDTH_PT, BUTTON_HEIGHT_PT = 10.0, 150.0, 26.0
+BUTTON_COLUMN_LEFT_PT, BUTTON_WIDTH_PT, BUTTON_HEIGHT_PT = 10.0, 140.0, 26.0
 FIRST_BUTTON_ROW, ROWS_PER_BUTTON, ROW_HEIGHT_PT = 5, 2, 17.0
 COUNTS_TOP = 5
 FONT = "Times New Roman"
@@ -176,7 +176,7 @@ def _draw_panel(book, sheet: Worksheet, panel: Panel, config: CampaignConfig) ->
     sheet["B2"].font = normal
     sheet["B3"] = panel.updated
     sheet["B3"].font = small
-    for column, width in zip("ABCDEFGHIJKL", (2, 24, 40, 2, 5, 12, 34, 42, 34, 17, 8, 9), strict=True):
+    for column, width in zip("ABCDEFGHIJKL", (2, 30, 40, 2, 5, 12, 34, 42, 34, 17, 8, 9), strict=True):
         sheet.column_dimensions[column].width = width
     sheet["B4"], sheet["G4"] = "THAO TÁC (bấm lần lượt)", "TÌNH HÌNH NỘP"
     for button_index, button in enumerate(BUTTONS):
