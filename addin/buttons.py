@@ -23,7 +23,7 @@ from pathlib import Path
 
 from addin import __version__, mail
 from addin.campaign import CampaignFolder, open_campaign
-from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, campaign_status, check_campaign
+from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED
 from addin.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
 from addin.errors import BaocaoError, write_error_log
 from addin.excel_ui import ExcelUI
@@ -31,7 +31,7 @@ from addin.imap import ImapMailbox
 from addin.intake import collect
 from addin.mailbox import why_no_return
 from addin.merge import decide
-from addin.reports import write_feedback_copies, write_findings_workbook
+from addin.reports import check_and_report
 from addin.summarising import summarise
 from addin.templates import build_templates
 
@@ -189,12 +189,8 @@ def _unusable_mail_lines(mails: list, shown: int = 5) -> str:
 
 
 def _check_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
-    config = folder.load_config()
-    checked = check_campaign(folder, config, reporter)
-    status = campaign_status(folder, config)
-    reporter.ui.status("Đang ghi bảng kết quả kiểm tra…")
-    workbook = write_findings_workbook(folder, status)
-    feedback = write_feedback_copies(folder, status)
+    run = check_and_report(folder, reporter=reporter)
+    checked, status, feedback = run.checked, run.status, run.feedback
     states = Counter(unit_status.state for unit_status in status.units)
     text = (
         f"Đã kiểm tra {len(checked)} tệp mới. Hiện có: {states[ACCEPTED]} đơn vị đạt, "
@@ -204,7 +200,7 @@ def _check_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outco
     advice = "Đã mở bảng kết quả kiểm tra."
     if feedback:
         advice += f" Bản đánh dấu lỗi của {len(feedback)} đơn vị ở {feedback[0].parent}: bấm «5. Nhắc nộp, trả lỗi»."
-    return Outcome(f"{text}\n\n{advice}", text, open_workbook=workbook)
+    return Outcome(f"{text}\n\n{advice}", text, open_workbook=run.workbook)
 
 
 def _decide_selected(folder: CampaignFolder, reporter: StatusBarReporter, decision: str) -> Outcome:
@@ -342,7 +338,7 @@ def campaign_folder_of(ui: ExcelUI) -> CampaignFolder:
     if recorded := ui.build_info().get("campaign_dir"):
         candidates.append(Path(recorded))
     for candidate in candidates:
-        if (candidate / "config.yaml").is_file():
+        if CampaignFolder(candidate).config_path.is_file():
             return open_campaign(candidate)
     raise BaocaoError(
         "Không tìm thấy thư mục đợt báo cáo (thư mục có config.yaml) của tệp BaoCao.xlsm này. "

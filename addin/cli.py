@@ -15,7 +15,7 @@ from typer import _click
 
 from addin import __version__
 from addin.campaign import RESULTS_DIR, CampaignFolder, init_campaign, open_campaign
-from addin.checking import campaign_status, check_campaign, file_result_json
+from addin.checking import campaign_status, file_result_json
 from addin.cli_text import usage_error_text
 from addin.demo import run_demo
 from addin.errors import BaocaoError, write_error_log
@@ -36,7 +36,7 @@ from addin.mail import (
 from addin.mail import KIND_LABELS as MAIL_KIND_LABELS
 from addin.mailbox import why_no_return
 from addin.merge import decide
-from addin.reports import write_feedback_copies, write_findings_workbook
+from addin.reports import check_and_report
 from addin.summarising import summarise
 from addin.templates import TemplatesResult, build_templates
 from addin.vietnamese import parse_vn_date
@@ -362,20 +362,16 @@ def _echo_sending(report: SendReport, verb: str) -> None:
 def check(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
     """Kiểm tra mọi tệp đã nhận chưa được kiểm tra (hoặc khi cấu hình đã đổi); ghi kết quả vào 3_ket_qua."""
     folder = open_campaign(directory)
-    config = folder.load_config()
-    checked = check_campaign(folder, config, ProgressBar(enabled=not as_json))
-    status = campaign_status(folder, config)
-    workbook = write_findings_workbook(folder, status)
-    feedback = write_feedback_copies(folder, status)
+    run = check_and_report(folder, reporter=ProgressBar(enabled=not as_json))
     if as_json:
-        _print_json([file_result_json(result) for result in status.files])
+        _print_json([file_result_json(result) for result in run.status.files])
         return
-    errors = sum(1 for result in checked if result.check.status != "accepted")
-    typer.echo(f"Đã kiểm tra {len(checked)} tệp; {errors} tệp có lỗi hoặc không dùng được.")
-    _echo_status(status)
-    typer.echo(f"Kết quả chi tiết: {workbook}")
-    if feedback:
-        typer.echo(f"Bản đánh dấu lỗi để gửi lại đơn vị ({len(feedback)} tệp): {feedback[0].parent}")
+    errors = sum(1 for result in run.checked if result.check.status != "accepted")
+    typer.echo(f"Đã kiểm tra {len(run.checked)} tệp; {errors} tệp có lỗi hoặc không dùng được.")
+    _echo_status(run.status)
+    typer.echo(f"Kết quả chi tiết: {run.workbook}")
+    if run.feedback:
+        typer.echo(f"Bản đánh dấu lỗi để gửi lại đơn vị ({len(run.feedback)} tệp): {run.feedback[0].parent}")
 
 
 @app.command()

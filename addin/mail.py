@@ -36,7 +36,7 @@ from addin.config import CampaignConfig, SmtpServer, UnitEntry
 from addin.errors import BaocaoError
 from addin.ledger import Ledger, SendRecord, already_sent, record_send
 from addin.progress import NullReporter, Reporter
-from addin.reports import write_feedback_copies
+from addin.reports import can_mark_up, write_feedback_copies
 from addin.subject_tag import subject_tag
 from addin.templates import read_layout_meta, unit_file_name, write_bytes_atomically
 
@@ -617,7 +617,7 @@ def problems_text(unit_status: UnitStatus) -> str:
 def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: UnitStatus) -> Outgoing:
     unit, latest = unit_status.unit, unit_status.latest
     problems = problems_text(unit_status)
-    annotated = unit_status.state == HAS_ERRORS and latest.record.archive_path.endswith((".xlsx", ".xlsm"))
+    annotated = unit_status.state == HAS_ERRORS and can_mark_up(unit_status)
     workbook_name = attachment_name(unit, "_cần sửa")
     listing = (
         f"{unit.name}\r\nTệp «{latest.record.original_name}» nhận ngày {latest.record.received_at:%d/%m/%Y} "

@@ -2,6 +2,7 @@
 
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -10,14 +11,50 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
 from addin.campaign import CampaignFolder
-from addin.checking import NOT_RECEIVED, REJECTED, CampaignStatus, FileResult, UnitStatus
+from addin.checking import (
+    NOT_RECEIVED,
+    REJECTED,
+    CampaignStatus,
+    FileResult,
+    UnitStatus,
+    campaign_status,
+    check_campaign,
+)
+from addin.config import CampaignConfig
 from addin.excel_limits import cell_text, safe_file_stem
 from addin.findings import SEVERITY_LABELS
+from addin.progress import NullReporter, Reporter
 from addin.styles import BOX, FONT, HEADER_FILL, WRAP
 from addin.templates import fit_row_height, write_bytes_atomically
 
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"
+
+
+@dataclass
+class CheckRun:
+    checked: list[FileResult]  # the returns this run checked
+    status: CampaignStatus
+    workbook: Path
+    feedback: list[Path]
+
+
+def check_and_report(
+    folder: CampaignFolder, config: CampaignConfig | None = None, reporter: Reporter | None = None
+) -> CheckRun:
+    """`baocao check` and the «Kiểm tra» button: check what is new, then write the findings and feedback copies."""
+    config, reporter = config or folder.load_config(), reporter or NullReporter()
+    checked = check_campaign(folder, config, reporter)
+    status = campaign_status(folder, config)
+    reporter.start(2, "Đang ghi kết quả kiểm tra")
+    workbook = write_findings_workbook(folder, status)
+    reporter.advance(FINDINGS_WORKBOOK)
+    feedback = write_feedback_copies(folder, status)
+    reporter.advance("bản đánh dấu lỗi")
+    reporter.finish()
+    return CheckRun(checked, status, workbook, feedback)
+
+
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
 
@@ -190,6 +227,16 @@ def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, a
     cell.font = Font(name=FONT, size=11, color="0563C1", underline="single")
 
 
+def can_mark_up(unit_status: UnitStatus) -> bool:
+    """Whether the unit's latest return gets a marked-up copy: readable .xlsx/.xlsm with findings.
+
+    A rejected file (broken, encrypted, another campaign's) has no cells worth marking."""
+    latest = unit_status.latest
+    if latest is None or not latest.findings or latest.check.status == REJECTED:
+        return False
+    return latest.record.archive_path.endswith((".xlsx", ".xlsm"))
+
+
 def write_feedback_copies(folder: CampaignFolder, status: CampaignStatus) -> list[Path]:
     """For each unit whose latest return has findings: its own workbook, bad cells marked and commented."""
     out = folder.results / FEEDBACK_DIR
@@ -197,9 +244,7 @@ def write_feedback_copies(folder: CampaignFolder, status: CampaignStatus) -> lis
     written = []
     for unit_status in status.units:
         latest = unit_status.latest
-        if latest is None or not latest.findings or latest.check.status == REJECTED:
-            continue  # a rejected file (broken, encrypted, another campaign's) has no cells worth marking
-        if not latest.record.archive_path.endswith((".xlsx", ".xlsm")):
+        if not can_mark_up(unit_status):
             continue
         stem = f"{unit_status.unit.code}_{safe_file_stem(unit_status.unit.short)}_can_sua"
         target = out / f"{stem}_{latest.record.sha256[:8]}.xlsx"
