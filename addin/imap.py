@@ -18,7 +18,6 @@ from datetime import date, datetime
 
 from addin.config import ImapServer
 from addin.errors import BaocaoError
-from addin.intake import MailSource
 from addin.progress import Reporter
 
 TIMEOUT_SECONDS = 30
@@ -64,7 +63,7 @@ def imap_password(options: ImapServer) -> str:
     )
 
 
-class ImapMailbox(MailSource):
+class ImapMailbox:
     def __init__(self, options: ImapServer, server: str | None = None, since: date | None = None):
         host, port = parse_server(server) if server else (options.host, options.port)
         if not host:

@@ -10,9 +10,11 @@ import io
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from addin.campaign import CampaignFolder
 from addin.errors import BaocaoError
@@ -74,11 +76,19 @@ def find_arrivals(location: Path) -> tuple[list[Arrival], list[Path]]:
     return arrivals, ignored
 
 
+class MailSource(Protocol):
+    """Where mail comes from besides files (an IMAP folder): a label for the ledger and the raw messages."""
+
+    label: str
+
+    def messages(self, reporter: Reporter) -> Iterator[tuple[bytes, datetime | None]]: ...
+
+
 def collect(
     folder: CampaignFolder,
     source: Path | None = None,
     reporter: Reporter | None = None,
-    mailbox: "MailSource | None" = None,
+    mailbox: MailSource | None = None,
 ) -> CollectResult:
     """Bring in files and saved mails from `source` (default: the inbox), then the mails of `mailbox` if given."""
     reporter = reporter or NullReporter()
@@ -98,15 +108,6 @@ def collect(
             for raw, fallback_date in mailbox.messages(reporter):
                 _bring_in_raw_mail(folder, ledger, raw, mailbox.label, fallback_date, result)
     return result
-
-
-class MailSource:
-    """Where mail comes from besides files (an IMAP folder): a label for the ledger and the raw messages."""
-
-    label: str
-
-    def messages(self, reporter: Reporter):  # -> Iterator[tuple[bytes, datetime | None]]
-        raise NotImplementedError
 
 
 def _bring_in_mail_file(folder: CampaignFolder, ledger: Ledger, arrival: Arrival, result: CollectResult) -> None:
