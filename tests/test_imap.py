@@ -3,11 +3,9 @@
 import hashlib
 import imaplib
 import json
-import os
 import socket
 import sqlite3
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -23,6 +21,7 @@ from addin.workbook import build_control_workbook
 from tests.data.mail.make_samples import msg_bytes
 from tests.imap_server import PASSWORD, USER, start_dovecot
 from tests.recording_ui import RecordingUI
+from tests.test_cli import baocao as run_baocao
 
 VN = timezone(timedelta(hours=7))
 ISSUER = "tccb.sgddt@laocai.example"
@@ -141,10 +140,7 @@ def mailbox_state(port: int) -> list[bytes]:
 
 
 def baocao(*arguments: str, password: str = PASSWORD) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "BAOCAO_IMAP_PASSWORD": password}
-    return subprocess.run(
-        [sys.executable, "-m", "addin", *arguments], capture_output=True, text=True, env=environment, timeout=120
-    )
+    return run_baocao(*arguments, env={"BAOCAO_IMAP_PASSWORD": password})
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,10 @@ recipient, the Vietnamese subject, the body, the attachment's Vietnamese name an
 """
 
 import json
-import os
 import shutil
 import sqlite3
 import ssl
 import subprocess
-import sys
 from email import policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
@@ -40,6 +38,9 @@ from addin.merge import decide
 from addin.samples import SampleMaker, write_samples
 from addin.templates import build_master, build_templates, unit_file_name
 from tests.smtp_server import PASSWORD, USER, Mailbox, free_port
+from tests.test_cli import baocao as run_baocao
+
+NULL_KEYRING = "keyring.backends.null.Keyring"
 
 VIETNAMESE_PASSWORD = "Mật-khẩu-thử-7f3Q9z"
 DEADLINE = "18/12/2019"
@@ -59,19 +60,9 @@ def make_campaign(root: Path, port: int, security: str = "plain"):
 
 
 def baocao(*arguments: str, password: str | None = PASSWORD, cwd: Path | None = None, env: dict | None = None):
-    environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
-    environment.pop("BAOCAO_SMTP_PASSWORD", None)
-    environment["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
-    if password is not None:
-        environment["BAOCAO_SMTP_PASSWORD"] = password
-    return subprocess.run(
-        [sys.executable, "-m", "addin", *arguments],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=cwd,
-        timeout=180,
-    )
+    """The real command, with the SMTP password (or none) in its environment and no OS keyring."""
+    mail_env = {"COLUMNS": "200", "BAOCAO_SMTP_PASSWORD": password, "PYTHON_KEYRING_BACKEND": NULL_KEYRING}
+    return run_baocao(*arguments, cwd=cwd, env={**mail_env, **(env or {})})
 
 
 def sends(folder) -> list[dict]:
