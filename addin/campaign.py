@@ -1,10 +1,9 @@
 """The campaign folder: where config, templates, returns and results live on disk."""
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.config import SHIPPED_CONFIG, CampaignConfig, load_config
+from addin.config import CampaignConfig, load_config
 from addin.errors import BaocaoError
 
 CONFIG_NAME = "config.yaml"
@@ -14,7 +13,6 @@ INBOX_DIR = "2_bao_cao_nhan"
 RESULTS_DIR = "3_ket_qua"
 ARCHIVE_DIR = "luu_tru"
 LEDGER_NAME = "baocao.sqlite"
-SHIPPED_LAYOUTS = SHIPPED_CONFIG.parent / LAYOUTS_DIR
 
 FOLDER_GUIDE = f"""THƯ MỤC ĐỢT BÁO CÁO (do baocao tạo)
 
@@ -74,36 +72,3 @@ def open_campaign(directory: Path | str) -> CampaignFolder:
             f"Hãy chạy «baocao init {directory}» trước, hoặc chuyển vào đúng thư mục."
         )
     return folder
-
-
-def init_campaign(directory: Path | str, config_file: Path | str | None = None) -> CampaignFolder:
-    """Make a campaign folder from a config (validated first) and the shipped layouts."""
-    source = Path(config_file) if config_file else SHIPPED_CONFIG
-    config = load_config(source)
-    folder = CampaignFolder(Path(directory).resolve())
-    if folder.config_path.exists():
-        raise BaocaoError(
-            f"Thư mục {folder.root} đã có {CONFIG_NAME}; không ghi đè để khỏi mất cấu hình đang dùng. "
-            "Hãy chọn thư mục khác hoặc sửa trực tiếp tệp cấu hình đó."
-        )
-    for path in (folder.root, folder.layouts, folder.outgoing, folder.inbox, folder.results):
-        path.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, folder.config_path)
-    (folder.root / "DOC_TRUOC.txt").write_text(FOLDER_GUIDE, encoding="utf-8")
-    _copy_shipped_layouts(config, folder)
-    return folder
-
-
-def _copy_shipped_layouts(config: CampaignConfig, folder: CampaignFolder) -> None:
-    """Copy the shipped layouts that were built for this very config (others are built on first use)."""
-    from addin.summary import SUMMARY_LAYOUT, layout_fingerprint
-    from addin.templates import MASTER_NAME, read_layout_meta
-
-    wanted = {
-        MASTER_NAME: ("master_fingerprint", config.master_fingerprint),
-        SUMMARY_LAYOUT: ("summary_fingerprint", layout_fingerprint(config) if config.summary.annexes else None),
-    }
-    for name, (key, fingerprint) in wanted.items():
-        layout = SHIPPED_LAYOUTS / name
-        if layout.exists() and read_layout_meta(layout).get(key) == fingerprint:
-            shutil.copyfile(layout, folder.layouts / name)

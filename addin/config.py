@@ -5,8 +5,6 @@ choice list, duplicate unit code, a rule naming an unknown field, ...) by `_sema
 Every problem is reported in Vietnamese with the key path and the line in the file.
 """
 
-import hashlib
-import json
 import re
 import string
 import unicodedata
@@ -20,12 +18,12 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
+from addin.contract import FORM_PARTS, NAME_PREFIX, fingerprint
 from addin.errors import BaocaoError
-from addin.excel_limits import DEFINED_NAME_MAX, sheet_name_problem
-from addin.expressions import CONSTANTS, ExpressionError, parse_expression
+from addin.rules.expressions import CONSTANTS, ExpressionError, parse_expression
+from addin.shipped import SHIPPED_CONFIG
+from addin.xlsx.limits import DEFINED_NAME_MAX, sheet_name_problem
 
-SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
-NAME_PREFIX = "bc_"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: ~10× faster
 
 
@@ -385,22 +383,17 @@ class CampaignConfig(_Model):
     @cached_property
     def form_fingerprint(self) -> str:
         """Changes whenever what a return must contain changes (the reader's contract)."""
-        return _digest(self.model_dump(mode="json", include={"form", "tasks", "rules"}))
+        return fingerprint(self.model_dump(mode="json", include=set(FORM_PARTS)))
 
     @cached_property
     def check_fingerprint(self) -> str:
         """Changes whenever anything that decides a check's outcome changes: returns are then checked again."""
-        return _digest(self.model_dump(mode="json", exclude={"summary", "mail"}))
+        return fingerprint(self.model_dump(mode="json", exclude={"summary", "mail"}))
 
     @cached_property
     def master_fingerprint(self) -> str:
         """Changes whenever anything drawn on the master template changes (all but the units)."""
-        return _digest(self.model_dump(mode="json", exclude={"unit_groups", "summary", "mail"}))
-
-
-def _digest(data: dict) -> str:
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        return fingerprint(self.model_dump(mode="json", exclude={"unit_groups", "summary", "mail"}))
 
 
 # ---------------------------------------------------------------- loading and errors

@@ -380,7 +380,7 @@ def _check_from(row: sqlite3.Row) -> CheckRecord:
     )
 
 
-# ---------------------------------------------------------------- outgoing mail (addin/mail.py)
+# ---------------------------------------------------------------- outgoing mail (addin/channels/mail.py)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ import pandas
 import yaml
 from report import report
 
-from addin.campaign import init_campaign
-from addin.checking import campaign_status, check_campaign
-from addin.intake import collect
-from addin.reports import write_feedback_copies, write_findings_workbook
-from addin.samples import MISTAKES, SampleMaker, write_samples
-from addin.templates import build_master
+from addin.demo.samples import MISTAKES, SampleMaker, write_samples
+from addin.intake.collect import collect
+from addin.issue.templates import build_master
+from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
+from addin.rules.checking import campaign_status, check_campaign
+from addin.stages import init_campaign
 
 
 def campaign_with_units(root: Path, count: int):
@@ -68,8 +68,8 @@ import resource, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from bench_check import campaign_with_units, make_returns
-from addin.intake import collect
-from addin.checking import check_campaign
+from addin.intake.collect import collect
+from addin.rules.checking import check_campaign
 root = Path(tempfile.mkdtemp()) / "dot"
 folder = campaign_with_units(root, {count})
 make_returns(folder, {count}, {mistake_rate})
@@ -80,8 +80,8 @@ print(root)
 import resource
 from pathlib import Path
 from addin.campaign import CampaignFolder
-from addin.intake import collect
-from addin.checking import check_campaign
+from addin.intake.collect import collect
+from addin.rules.checking import check_campaign
 folder = CampaignFolder(Path({root!r}))
 collect(folder)
 check_campaign(folder)

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_check import campaign_with_units, make_returns
 from report import report
 
-from addin.checking import check_campaign
-from addin.intake import collect
-from addin.summarising import summarise
+from addin.intake.collect import collect
+from addin.rules.checking import check_campaign
+from addin.stages import summarise
 
 
 def main() -> None:

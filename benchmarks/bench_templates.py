@@ -17,9 +17,9 @@ from pathlib import Path
 import openpyxl
 from report import report
 
-from addin.campaign import init_campaign
 from addin.config import CampaignConfig, UnitEntry
-from addin.templates import MASTER_NAME, build_templates, unit_file_name, unit_values
+from addin.issue.templates import MASTER_NAME, build_templates, unit_file_name, unit_values
+from addin.stages import init_campaign
 
 
 def many_units(config: CampaignConfig, count: int) -> list[UnitEntry]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from addin.campaign import init_campaign
 from addin.config import load_config
-from addin.templates import build_templates
+from addin.issue.templates import build_templates
+from addin.stages import init_campaign
 from tests.smtp_server import server  # noqa: F401 -- the aiosmtpd fixture, for every test module
 
 DATA = Path(__file__).parent / "data"

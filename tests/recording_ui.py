@@ -1,4 +1,4 @@
-"""The test side of the Excel seam (`addin.excel_ui.ExcelUI`): records what staff would see.
+"""The test side of the Excel seam (`addin.frontends.excel_ui.ExcelUI`): records what staff would see.
 
 It reads the build info from the real built workbook, so a test presses the buttons of a
 `BaoCao.xlsm` that `baocao workbook` made, with Excel's part played by lists.
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from addin.control_panel import INFO_SHEET
+from addin.outputs.control_panel import INFO_SHEET
 
 
 def read_build_info(workbook: Path) -> dict[str, str]:

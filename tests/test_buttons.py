@@ -1,6 +1,6 @@
 """Pressing the Excel buttons, end to end, on a real campaign folder.
 
-Excel is played by `RecordingUI` (the one fake, behind `addin.excel_ui.ExcelUI`); everything
+Excel is played by `RecordingUI` (the one fake, behind `addin.frontends.excel_ui.ExcelUI`); everything
 else is real: the built BaoCao.xlsm, templates, returns made from them, the ledger, the results.
 Each test asserts what staff would see: status bar texts, the message, the panel, the log line,
 the file opened.
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-import addin.buttons as buttons
-from addin.campaign import init_campaign
-from addin.checking import campaign_status
-from addin.samples import SampleMaker, write_samples
-from addin.templates import build_master
-from addin.workbook import build_control_workbook
+import addin.frontends.buttons as buttons
+from addin.demo.samples import SampleMaker, write_samples
+from addin.issue.templates import build_master
+from addin.outputs.control_workbook import build_control_workbook
+from addin.rules.checking import campaign_status
+from addin.stages import init_campaign
 from tests.recording_ui import RecordingUI
 from tests.smtp_server import PASSWORD
 from tests.test_mail_send import make_campaign
@@ -188,7 +188,7 @@ def test_runpython_without_excel_ends_cleanly_with_a_log_not_a_traceback(tmp_pat
     """What xlwings' VBA runs; a non-zero exit or stderr would pop up as a raw traceback in Excel."""
     env = {**os.environ, "TMPDIR": str(tmp_path), "TEMP": str(tmp_path)}
     completed = subprocess.run(
-        [sys.executable, "-c", "import addin.buttons as b; b.check_returns()"],
+        [sys.executable, "-c", "import addin.frontends.buttons as b; b.check_returns()"],
         capture_output=True,
         text=True,
         env=env,

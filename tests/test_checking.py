@@ -7,13 +7,18 @@ from datetime import datetime
 
 import pytest
 
-from addin.campaign import init_campaign
-from addin.checking import campaign_status, check_campaign
-from addin.intake import collect
+from addin.demo.samples import SampleMaker, TemplateFiller, write_samples
+from addin.intake.collect import collect
+from addin.issue.templates import MASTER_NAME, MasterPackage, build_templates
 from addin.ledger import Ledger
-from addin.reports import FEEDBACK_DIR, FINDINGS_WORKBOOK, write_feedback_copies, write_findings_workbook
-from addin.samples import SampleMaker, TemplateFiller, write_samples
-from addin.templates import MASTER_NAME, MasterPackage, build_templates
+from addin.outputs.findings_workbook import (
+    FEEDBACK_DIR,
+    FINDINGS_WORKBOOK,
+    write_feedback_copies,
+    write_findings_workbook,
+)
+from addin.rules.checking import campaign_status, check_campaign
+from addin.stages import init_campaign
 from tests.workbook_access import calamine_grid
 
 
@@ -138,7 +143,7 @@ def test_resubmission_supersedes_and_history_is_kept(folder):
     unit_status = campaign_status(folder).units[0]
     assert unit_status.state == "accepted"
     assert [r.record.original_name for r in unit_status.history] == ["lan1.xlsx", "lan2.xlsx"]
-    from addin.reports import write_findings_workbook
+    from addin.outputs.findings_workbook import write_findings_workbook
 
     history = calamine_grid(write_findings_workbook(folder, campaign_status(folder)), "Lịch sử nhận")
     assert [(row[2], row[5], row[9]) for row in history[1:]] == [
@@ -159,7 +164,7 @@ def test_config_change_rechecks_everything(folder):
 
 
 def test_findings_workbook_and_feedback_copy(folder):
-    from addin.reports import write_feedback_copies, write_findings_workbook
+    from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
 
     config = folder.load_config()
     unit = config.units[1]

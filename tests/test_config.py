@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from addin.config import SHIPPED_CONFIG, ConfigError, load_config
+from addin.config import ConfigError, load_config
+from addin.shipped import SHIPPED_CONFIG
 from tests.conftest import SECOND_CONFIG
 
 SHIPPED_TEXT = SHIPPED_CONFIG.read_text(encoding="utf-8")

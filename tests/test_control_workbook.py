@@ -21,17 +21,17 @@ from pyopenvba import ExcelFile
 from pyopenvba.apps.excel import ExcelApplication
 from pyopenvba.exceptions import PyOpenVBAError
 
-import addin.buttons
-from addin.campaign import init_campaign
-from addin.cli import run
+import addin.frontends.buttons
 from addin.config import load_config
-from addin.control_panel import BUTTONS, CONF_SHEET, INFO_SHEET, PANEL_SHEET, UNITS_NAME
 from addin.errors import BaocaoError
-from addin.workbook import MACROS_DIR, XLWINGS_MODULE, build_control_workbook, macro_sources
+from addin.frontends.cli import run
+from addin.outputs.control_panel import BUTTONS, CONF_SHEET, INFO_SHEET, PANEL_SHEET, UNITS_NAME
+from addin.outputs.control_workbook import MACROS_DIR, XLWINGS_MODULE, build_control_workbook, macro_sources
+from addin.stages import init_campaign
 from tests.conftest import soffice_path
 
 TESTS = Path(__file__).parent
-RUN_PYTHON = re.compile(r'^\s*RunPython "import addin\.buttons as b; b\.([a-z_]+)\(\)"\s*$', re.MULTILINE)
+RUN_PYTHON = re.compile(r'^\s*RunPython "import addin\.frontends\.buttons as b; b\.([a-z_]+)\(\)"\s*$', re.MULTILINE)
 PUBLIC_SUB = re.compile(r"^Public Sub ([A-Za-z_][A-Za-z0-9_]*)\(\)\s*$", re.MULTILINE)
 RECORDING_RUNPYTHON = "\n".join(
     ["Public Function RunPython(PythonCommand As String)", "    Debug.Print PythonCommand", "End Function", ""]
@@ -94,7 +94,7 @@ def test_every_runpython_calls_an_existing_button_function_without_arguments():
     every_runpython = [line for path in MACROS_DIR.glob("*.bas") for line in path.read_text("ascii").splitlines()]
     assert len(calls) == sum(1 for line in every_runpython if "RunPython" in line) == len(BUTTONS)
     for name in calls:
-        function = getattr(addin.buttons, name)
+        function = getattr(addin.frontends.buttons, name)
         required = [p for p in inspect.signature(function).parameters.values() if p.default is p.empty]
         assert callable(function) and not required, name
     assert sorted(calls) == sorted(button.action for button in BUTTONS)
@@ -103,7 +103,7 @@ def test_every_runpython_calls_an_existing_button_function_without_arguments():
 def test_clicking_each_button_runs_its_python_function(built):
     _, workbook = built
     clicked = click_every_button(workbook)
-    expected = {f"btn_{b.macro}": f"import addin.buttons as b; b.{b.action}()" for b in BUTTONS}
+    expected = {f"btn_{b.macro}": f"import addin.frontends.buttons as b; b.{b.action}()" for b in BUTTONS}
     assert clicked == expected
 
 
@@ -111,7 +111,9 @@ def test_a_broken_macro_is_caught_by_the_click_test(tmp_path):
     macros = tmp_path / "macros"
     macros.mkdir()
     source = (MACROS_DIR / "BaoCao.bas").read_text("ascii")
-    source = source.replace('RunPython "import addin.buttons as b; b.check_returns()"', 'RunPythn "b.check_returns()"')
+    source = source.replace(
+        'RunPython "import addin.frontends.buttons as b; b.check_returns()"', 'RunPythn "b.check_returns()"'
+    )
     source = source.replace("Public Sub BaoCao_TongHop()", "Public Sub BaoCao_TongHopCu()")
     (macros / "BaoCao.bas").write_text(source, encoding="ascii")
     folder = init_campaign(tmp_path / "dot")

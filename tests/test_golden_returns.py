@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from addin.campaign import init_campaign
-from addin.checking import check_campaign
-from addin.intake import collect
+from addin.intake.collect import collect
+from addin.rules.checking import check_campaign
+from addin.stages import init_campaign
 
 RETURNS = Path(__file__).parent / "data" / "returns"
 EXPECTED = json.loads((RETURNS / "expected.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Hostile and disguised returns: `addin.guard` must name each problem before any parser sees the file.
+"""Hostile and disguised returns: `addin.intake.guard` must name each problem before any parser sees the file.
 
 Every hostile file is built here in tmp_path (nothing binary is committed). The two tests under
 "LibreOffice samples" convert with soffice (a few seconds, once per module); they run in CI too.
@@ -16,7 +16,7 @@ import pytest
 from openpyxl.workbook.defined_name import DefinedName
 from python_calamine import CalamineWorkbook
 
-from addin.guard import (
+from addin.intake.guard import (
     DEFAULT_LIMITS,
     FileKind,
     GuardError,

@@ -13,11 +13,11 @@ from email.utils import format_datetime
 import pytest
 import yaml
 
-import addin.buttons as buttons
-from addin.campaign import init_campaign
-from addin.samples import SampleMaker, write_samples
-from addin.templates import build_master
-from addin.workbook import build_control_workbook
+import addin.frontends.buttons as buttons
+from addin.demo.samples import SampleMaker, write_samples
+from addin.issue.templates import build_master
+from addin.outputs.control_workbook import build_control_workbook
+from addin.stages import init_campaign
 from tests.data.mail.make_samples import msg_bytes
 from tests.imap_server import PASSWORD, USER, start_dovecot
 from tests.recording_ui import RecordingUI

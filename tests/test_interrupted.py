@@ -7,11 +7,11 @@ import subprocess
 import sys
 import time
 
-from addin.campaign import init_campaign
-from addin.checking import check_campaign
-from addin.intake import collect
-from addin.samples import SampleMaker, write_samples
-from addin.templates import MASTER_NAME, build_templates
+from addin.demo.samples import SampleMaker, write_samples
+from addin.intake.collect import collect
+from addin.issue.templates import MASTER_NAME, build_templates
+from addin.rules.checking import check_campaign
+from addin.stages import init_campaign
 
 
 def archive_is_intact(folder) -> int:

@@ -19,10 +19,8 @@ import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
 
-from addin.campaign import init_campaign, open_campaign
-from addin.checking import check_campaign
-from addin.intake import collect
-from addin.mail import (
+from addin.campaign import open_campaign
+from addin.channels.mail import (
     SEND,
     SENT,
     SMTP,
@@ -34,9 +32,12 @@ from addin.mail import (
     send_reminders,
     send_templates,
 )
-from addin.merge import decide
-from addin.samples import SampleMaker, write_samples
-from addin.templates import build_master, build_templates, unit_file_name
+from addin.demo.samples import SampleMaker, write_samples
+from addin.intake.collect import collect
+from addin.issue.templates import build_master, build_templates, unit_file_name
+from addin.outputs.merge import decide
+from addin.rules.checking import check_campaign
+from addin.stages import init_campaign
 from tests.smtp_server import PASSWORD, USER, Mailbox, free_port
 from tests.test_cli import baocao as run_baocao
 
@@ -443,7 +444,7 @@ def test_smtp_pauses_between_messages_not_after_the_last(tmp_path, server, monke
     folder, _ = make_campaign(tmp_path / "dot", server.port)
     monkeypatch.setenv("BAOCAO_SMTP_PASSWORD", PASSWORD)
     pauses = []
-    monkeypatch.setattr("addin.mail.time.sleep", pauses.append)
+    monkeypatch.setattr("addin.channels.mail.time.sleep", pauses.append)
     report = send_templates(folder, channel=SMTP, only=["PGD080", "PGD082", "PGD083"], pause=2.5)
     assert report.count(SENT) == 3 and pauses == [2.5, 2.5]
 

@@ -17,12 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from addin import ledger
-from addin.campaign import init_campaign
-from addin.checking import campaign_status, check_campaign
-from addin.intake import collect
-from addin.mailbox import NAME_LIMIT, MailUnreadable, parse_eml, parse_msg, read_mail_file, safe_name
-from addin.samples import SampleMaker, write_samples
-from addin.templates import build_master
+from addin.demo.samples import SampleMaker, write_samples
+from addin.intake.collect import collect
+from addin.intake.mail_files import NAME_LIMIT, MailUnreadable, parse_eml, parse_msg, read_mail_file, safe_name
+from addin.issue.templates import build_master
+from addin.rules.checking import campaign_status, check_campaign
+from addin.stages import init_campaign
 from tests.data.mail.make_samples import msg_bytes
 
 MAIL = Path(__file__).parent / "data" / "mail"

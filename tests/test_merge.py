@@ -6,13 +6,13 @@ from datetime import datetime
 import pandas
 import pytest
 
-from addin.campaign import init_campaign
-from addin.checking import check_campaign
+from addin.demo.samples import SampleMaker, write_samples
 from addin.errors import BaocaoError
-from addin.intake import collect
-from addin.merge import decide, merge_campaign, write_tidy
-from addin.samples import SampleMaker, write_samples
-from addin.templates import build_master
+from addin.intake.collect import collect
+from addin.issue.templates import build_master
+from addin.outputs.merge import decide, merge_campaign, write_tidy
+from addin.rules.checking import check_campaign
+from addin.stages import init_campaign
 from tests.workbook_access import calamine_grid
 
 

@@ -6,13 +6,12 @@ straight from the returns that were sent, not from anything baocao computed.
 
 from datetime import datetime
 
-from addin.campaign import init_campaign
-from addin.checking import check_campaign
-from addin.intake import collect
-from addin.merge import decide
-from addin.samples import SampleMaker, write_samples
-from addin.summarising import summarise
-from addin.templates import build_master
+from addin.demo.samples import SampleMaker, write_samples
+from addin.intake.collect import collect
+from addin.issue.templates import build_master
+from addin.outputs.merge import decide
+from addin.rules.checking import check_campaign
+from addin.stages import init_campaign, summarise
 from tests.test_summary import PL1, data_rows, grid
 
 

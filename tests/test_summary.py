@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from python_calamine import CalamineWorkbook
 
 from addin.config import CampaignConfig
-from addin.summary import (
+from addin.outputs.summary import (
     SUMMARY_LAYOUT,
     MergedCampaign,
     build_summary,
@@ -489,7 +489,7 @@ def test_dates_in_listing_are_real_dates(built):
 def test_fast_sheet_writer_writes_what_openpyxl_writes(tmp_path):
     from openpyxl.styles import Font
 
-    from addin.summary import _set_value, save_workbook_fast
+    from addin.outputs.summary import _set_value, save_workbook_fast
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active

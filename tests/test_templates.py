@@ -7,12 +7,9 @@ import openpyxl
 import pytest
 from openpyxl.styles import Font, PatternFill
 
-from addin.campaign import init_campaign
 from addin.config import load_config
 from addin.errors import BaocaoError
-from addin.excel_limits import fit, safe_file_stem, sheet_name_problem
-from addin.template_checks import excel_serial
-from addin.templates import (
+from addin.issue.templates import (
     MASTER_NAME,
     MasterPackage,
     build_master,
@@ -20,6 +17,9 @@ from addin.templates import (
     unit_file_name,
     write_bytes_atomically,
 )
+from addin.rules.template_checks import excel_serial
+from addin.stages import init_campaign
+from addin.xlsx.limits import fit, safe_file_stem, sheet_name_problem
 from tests.conftest import SECOND_CONFIG
 from tests.workbook_access import calamine_grid, name_targets, read_named_values
 
@@ -242,7 +242,7 @@ def test_master_without_placeholders_is_refused(shipped_config, tmp_path):
 def test_shipped_master_layout_is_what_the_code_builds(shipped_config):
     import io
 
-    from addin.campaign import SHIPPED_LAYOUTS
+    from addin.shipped import SHIPPED_LAYOUTS
 
     def parts(data: bytes) -> dict[str, bytes]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -250,14 +250,14 @@ def test_shipped_master_layout_is_what_the_code_builds(shipped_config):
 
     shipped = parts((SHIPPED_LAYOUTS / MASTER_NAME).read_bytes())
     assert shipped == parts(build_master(shipped_config)), (
-        "workbook_templates/ is stale: run `python -m addin.layouts` to rebuild the shipped master"
+        "workbook_templates/ is stale: run `python -m addin.frontends.layouts` to rebuild the shipped master"
     )
 
 
 def test_shipped_summary_layout_is_what_the_code_builds(shipped_config, tmp_path):
-    from addin.campaign import SHIPPED_LAYOUTS
-    from addin.summary import SUMMARY_LAYOUT, layout_fingerprint
-    from addin.templates import read_layout_meta
+    from addin.issue.templates import read_layout_meta
+    from addin.outputs.summary import SUMMARY_LAYOUT, layout_fingerprint
+    from addin.shipped import SHIPPED_LAYOUTS
 
     assert read_layout_meta(SHIPPED_LAYOUTS / SUMMARY_LAYOUT)["summary_fingerprint"] == layout_fingerprint(
         shipped_config
@@ -289,7 +289,7 @@ def test_a_file_open_in_excel_is_reported_and_left_whole(tmp_path, monkeypatch):
     def locked(source, destination):
         raise PermissionError(13, "The process cannot access the file because it is being used")
 
-    monkeypatch.setattr("addin.templates.os.replace", locked)
+    monkeypatch.setattr("addin.issue.templates.os.replace", locked)
     with pytest.raises(BaocaoError) as caught:
         write_bytes_atomically(target, b"new contents")
     assert caught.value.message == (

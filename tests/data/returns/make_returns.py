@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 from addin.config import load_config  # noqa: E402
-from addin.samples import SampleMaker, SampleReturn, TemplateFiller  # noqa: E402
-from addin.templates import MasterPackage, build_master  # noqa: E402
+from addin.demo.samples import SampleMaker, SampleReturn, TemplateFiller  # noqa: E402
+from addin.issue.templates import MasterPackage, build_master  # noqa: E402
 from addin.vietnamese import unicode_to_legacy  # noqa: E402
 
 HERE = Path(__file__).parent

@@ -15,12 +15,12 @@ import pandas
 import xlsxwriter
 
 from addin.campaign import CampaignFolder
-from addin.checking import ACCEPTED, NOT_RECEIVED, REJECTED, FileResult, campaign_status
 from addin.config import CampaignConfig, Section
 from addin.errors import BaocaoError
+from addin.issue.templates import write_bytes_atomically
 from addin.ledger import Decision, Ledger
-from addin.summary import MergedCampaign
-from addin.templates import write_bytes_atomically
+from addin.outputs.summary import MergedCampaign
+from addin.rules.checking import ACCEPTED, NOT_RECEIVED, REJECTED, FileResult, campaign_status
 
 ACCEPTED_WITH_ERRORS = "accepted_with_errors"
 INCLUDED = (ACCEPTED, ACCEPTED_WITH_ERRORS)

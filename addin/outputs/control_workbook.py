@@ -31,7 +31,9 @@ import addin
 from addin import __version__
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig
-from addin.control_panel import (
+from addin.errors import BaocaoError
+from addin.issue.templates import write_bytes_atomically
+from addin.outputs.control_panel import (
     BUTTONS,
     CONF_SHEET,
     COUNTS_NAME,
@@ -45,11 +47,10 @@ from addin.control_panel import (
     Panel,
     panel_for,
 )
-from addin.errors import BaocaoError
-from addin.templates import write_bytes_atomically
+from addin.shipped import SHIPPED_MACROS
 
 CONTROL_WORKBOOK = "BaoCao.xlsm"
-MACROS_DIR = Path(__file__).resolve().parent.parent / "macros"
+MACROS_DIR = SHIPPED_MACROS
 XLWINGS_MODULE = Path(xlwings.__file__).parent / "xlwings.bas"
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 FIXED_DOC_TIME = datetime(2020, 1, 1)
@@ -82,7 +83,7 @@ def macro_sources(macros_dir: Path = MACROS_DIR) -> dict[str, str]:
         except UnicodeDecodeError:
             raise BaocaoError(
                 f"Tệp macro {path.name} có chữ không phải ASCII (ví dụ chữ có dấu). VBA làm hỏng các chữ này; "
-                "mọi chữ tiếng Việt phải nằm trong addin/buttons.py."
+                "mọi chữ tiếng Việt phải nằm trong addin/frontends/buttons.py."
             ) from None
         sources[_module_name(source, path)] = source
     sources["xlwings"] = XLWINGS_MODULE.read_text(encoding="ascii")

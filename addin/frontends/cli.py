@@ -14,14 +14,8 @@ from rich.table import Table
 from typer import _click
 
 from addin import __version__
-from addin.campaign import RESULTS_DIR, CampaignFolder, init_campaign, open_campaign
-from addin.checking import campaign_status, file_result_json
-from addin.cli_text import usage_error_text
-from addin.demo import run_demo
-from addin.errors import BaocaoError, write_error_log
-from addin.imap import ImapMailbox
-from addin.intake import collect as collect_returns
-from addin.mail import (
+from addin.campaign import RESULTS_DIR, CampaignFolder, open_campaign
+from addin.channels.mail import (
     FAILED,
     OUTBOX,
     SENT,
@@ -33,14 +27,20 @@ from addin.mail import (
     send_templates,
     shown_time,
 )
-from addin.mail import KIND_LABELS as MAIL_KIND_LABELS
-from addin.mailbox import why_no_return
-from addin.merge import decide
-from addin.reports import check_and_report
-from addin.summarising import summarise
-from addin.templates import TemplatesResult, build_templates
+from addin.channels.mail import KIND_LABELS as MAIL_KIND_LABELS
+from addin.demo.run import run_demo
+from addin.errors import BaocaoError, write_error_log
+from addin.frontends.cli_text import usage_error_text
+from addin.intake.collect import collect as collect_returns
+from addin.intake.imap import ImapMailbox
+from addin.intake.mail_files import why_no_return
+from addin.issue.templates import TemplatesResult, build_templates
+from addin.outputs.control_workbook import build_control_workbook
+from addin.outputs.findings_workbook import check_and_report
+from addin.outputs.merge import decide
+from addin.rules.checking import campaign_status, file_result_json
+from addin.stages import init_campaign, summarise
 from addin.vietnamese import parse_vn_date
-from addin.workbook import build_control_workbook
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
 

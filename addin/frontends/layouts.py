@@ -1,12 +1,12 @@
 """Rebuild the shipped default layouts in `workbook_templates/` from the shipped config.
 
-Run `python -m addin.layouts` after changing `config.yaml`; a test fails while they differ.
+Run `python -m addin.frontends.layouts` after changing `config.yaml`; a test fails while they differ.
 """
 
-from addin.campaign import SHIPPED_LAYOUTS
 from addin.config import load_config
-from addin.summary import SUMMARY_LAYOUT, build_layout
-from addin.templates import MASTER_NAME, build_master, write_bytes_atomically
+from addin.issue.templates import MASTER_NAME, build_master, write_bytes_atomically
+from addin.outputs.summary import SUMMARY_LAYOUT, build_layout
+from addin.shipped import SHIPPED_LAYOUTS
 
 
 def rebuild_shipped_layouts() -> None:

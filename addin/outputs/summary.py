@@ -59,17 +59,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from addin import __version__
 from addin.config import Annex, CampaignConfig, Section, UnitEntry
+from addin.contract import META_SHEET
 from addin.errors import BaocaoError
-from addin.excel_limits import cell_text
-from addin.styles import BOX, CENTER, HEADER_FILL
-from addin.templates import (
+from addin.issue.templates import (
     DEFAULT_WIDTHS,
-    META_SHEET,
     NUMBER_FORMATS,
     fit_row_height,
     font,
     write_bytes_atomically,
 )
+from addin.xlsx.limits import cell_text
+from addin.xlsx.styles import BOX, CENTER, HEADER_FILL
 
 
 @dataclass

@@ -17,8 +17,8 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from addin.config import CampaignConfig, Section
-from addin.guard import FileKind, read_isolated
-from addin.templates import META_SHEET, field_name
+from addin.contract import META_SHEET, field_name
+from addin.intake.guard import FileKind, read_isolated
 
 _REFERENCE = re.compile(
     r"^\$?(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^!']+?))[!.]"

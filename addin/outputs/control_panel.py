@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from addin.campaign import CampaignFolder
-from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, UnitStatus, campaign_status
 from addin.config import CampaignConfig
 from addin.ledger import Decision, Ledger
+from addin.rules.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, UnitStatus, campaign_status
 
 PANEL_SHEET = "Bảng điều khiển"
 LOG_SHEET = "Nhật ký"
@@ -27,7 +27,7 @@ UNIT_HEADERS = ("TT", "Mã", "Đơn vị", "Tình trạng", "Tệp mới nhất"
 @dataclass(frozen=True)
 class Button:
     macro: str  # a public parameterless Sub of macros/BaoCao.bas
-    action: str  # the function of addin.buttons that Sub runs
+    action: str  # the function of addin.frontends.buttons that Sub runs
     caption: str
     hint: str
 

@@ -13,8 +13,9 @@ from datetime import date
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from addin.config import NUMERIC_TYPES, CampaignConfig, FormField, Rule, Section
-from addin.excel_limits import VALIDATION_ERROR_MAX, VALIDATION_PROMPT_MAX, VALIDATION_TITLE_MAX, fit
-from addin.expressions import parse_expression
+from addin.contract import list_name
+from addin.rules.expressions import parse_expression
+from addin.xlsx.limits import VALIDATION_ERROR_MAX, VALIDATION_PROMPT_MAX, VALIDATION_TITLE_MAX, fit
 
 Reference = Callable[[str], str]
 ERROR, WARNING = "Lỗi", "Cảnh báo"
@@ -72,7 +73,7 @@ class FormChecks:
                 inner = "FALSE"
             return f"IF(ISNUMBER({ref}),{inner},TRUE)", f"«{label}» phải là {self.date_rule_text(field)}"
         if field.type == "select_one":
-            return f"ISNA(MATCH({ref},lst_{field.choices},0))", f"«{label}» phải chọn trong danh sách"
+            return f"ISNA(MATCH({ref},{list_name(field.choices)},0))", f"«{label}» phải chọn trong danh sách"
         if field.type == "email":
             return f'ISERROR(FIND("@",{ref}))', f"«{label}» phải là địa chỉ thư điện tử"
         if field.max_length:
@@ -229,7 +230,7 @@ class FormChecks:
             params = {"operator": "between", "formula1": str(low), "formula2": str(high)}
             return "date", params, self.date_rule_text(field) + ", ví dụ 20/11/2019"
         if field.type == "select_one":
-            return "list", {"formula1": f"lst_{field.choices}"}, "một mục trong danh sách (bấm mũi tên để chọn)"
+            return "list", {"formula1": list_name(field.choices)}, "một mục trong danh sách (bấm mũi tên để chọn)"
         if field.type == "email":
             formula = f'ISNUMBER(FIND("@",{first_cell}))'
             return "custom", {"formula1": formula}, "địa chỉ thư điện tử, ví dụ ten@donvi.gov.vn"

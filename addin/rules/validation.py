@@ -13,11 +13,12 @@ from typing import NamedTuple
 from simpleeval import SimpleEval
 
 from addin.config import CampaignConfig, FormField, Rule, Section
-from addin.expressions import CONSTANTS, parse_expression
+from addin.contract import Meta
 from addin.findings import ERROR, WARNING, Finding
-from addin.reading import Cell, TableRow, WorkbookContents
+from addin.intake.reading import Cell, TableRow, WorkbookContents
+from addin.rules.expressions import CONSTANTS, parse_expression
+from addin.rules.template_checks import number_rule_text
 from addin.subject_tag import find_subject_tag
-from addin.template_checks import number_rule_text
 from addin.vietnamese import fix_legacy, fold_name, match_unit, nfc, parse_vn_date, parse_vn_number
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -110,23 +111,23 @@ class ReturnChecker:
 
     def _right_form(self, contents: WorkbookContents, findings: list[Finding]) -> bool:
         meta, form, campaign = contents.meta, self.config.form, self.config.campaign
-        if meta.get("campaign_id") and meta["campaign_id"] != campaign.id:
+        if meta.get(Meta.CAMPAIGN_ID) and meta[Meta.CAMPAIGN_ID] != campaign.id:
             findings.append(
                 Finding(
                     ERROR,
                     "WRONG_CAMPAIGN",
-                    f"Tệp là biểu mẫu của đợt báo cáo khác (mã «{meta['campaign_id']}»), không phải đợt "
+                    f"Tệp là biểu mẫu của đợt báo cáo khác (mã «{meta[Meta.CAMPAIGN_ID]}»), không phải đợt "
                     f"«{campaign.name}». Hãy dùng đúng biểu mẫu của đợt này rồi gửi lại.",
                     sheet="_meta",
                 )
             )
             return False
-        if meta.get("form_id") and (meta["form_id"], meta.get("form_version")) != (form.form_id, form.version):
+        if meta.get(Meta.FORM_ID) and (meta[Meta.FORM_ID], meta.get(Meta.FORM_VERSION)) != (form.form_id, form.version):
             findings.append(
                 Finding(
                     ERROR,
                     "FORM_VERSION_UNKNOWN",
-                    f"Tệp dùng biểu mẫu «{meta['form_id']}» phiên bản «{meta.get('form_version', '?')}», "
+                    f"Tệp dùng biểu mẫu «{meta[Meta.FORM_ID]}» phiên bản «{meta.get(Meta.FORM_VERSION, '?')}», "
                     f"không phải phiên bản «{form.version}» đang dùng. Hãy chép số liệu sang biểu mẫu mới "
                     "đã được gửi rồi gửi lại.",
                     sheet="_meta",
@@ -144,7 +145,7 @@ class ReturnChecker:
                 )
             )
             return False
-        if meta.get("form_fingerprint") and meta["form_fingerprint"] != self.config.form_fingerprint:
+        if meta.get(Meta.FORM_FINGERPRINT) and meta[Meta.FORM_FINGERPRINT] != self.config.form_fingerprint:
             findings.append(
                 Finding(
                     WARNING,
@@ -190,7 +191,7 @@ class ReturnChecker:
     ) -> tuple[str | None, str, list[Finding]]:
         """The unit of a return: `_meta`, then the sender's address, then the subject tag, then the file itself."""
         clues = clues or []
-        meta_code = contents.meta.get("unit_code")
+        meta_code = contents.meta.get(Meta.UNIT_CODE)
         if meta_code not in self.units and clues:
             best, unit = clues[0], self.units[clues[0].code]
             missing = Finding(
@@ -231,7 +232,7 @@ class ReturnChecker:
         return found
 
     def _identify_by_file(self, contents: WorkbookContents, file_name: str) -> tuple[str | None, str, list[Finding]]:
-        meta_code = contents.meta.get("unit_code")
+        meta_code = contents.meta.get(Meta.UNIT_CODE)
         visible = self._visible_unit_name(contents)
         name_code = match_unit(visible, self.unit_names) if visible else None
         if meta_code in self.units:

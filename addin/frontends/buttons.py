@@ -21,19 +21,20 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from addin import __version__, mail
+from addin import __version__
 from addin.campaign import CampaignFolder, open_campaign
-from addin.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED
-from addin.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
+from addin.channels import mail
 from addin.errors import BaocaoError, write_error_log
-from addin.excel_ui import ExcelUI
-from addin.imap import ImapMailbox
-from addin.intake import collect
-from addin.mailbox import why_no_return
-from addin.merge import decide
-from addin.reports import check_and_report
-from addin.summarising import summarise
-from addin.templates import build_templates
+from addin.frontends.excel_ui import ExcelUI
+from addin.intake.collect import collect
+from addin.intake.imap import ImapMailbox
+from addin.intake.mail_files import why_no_return
+from addin.issue.templates import build_templates
+from addin.outputs.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
+from addin.outputs.findings_workbook import check_and_report
+from addin.outputs.merge import decide
+from addin.rules.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED
+from addin.stages import summarise
 
 
 @dataclass
@@ -324,7 +325,7 @@ def _press(ui: ExcelUI | None, title: str, step: Step, check_versions: bool = Tr
 
 
 def _excel() -> ExcelUI:
-    from addin.excel_ui import XlwingsUI
+    from addin.frontends.excel_ui import XlwingsUI
 
     return XlwingsUI()
 

@@ -30,21 +30,27 @@ from python_calamine import CalamineWorkbook
 
 from addin import __version__
 from addin.campaign import CampaignFolder
-from addin.config import NAME_PREFIX, CampaignConfig, FormField, Section, UnitEntry
+from addin.config import CampaignConfig, FormField, Section, UnitEntry
+from addin.contract import (
+    CHECK_ERRORS_NAME,
+    CHECK_STATUS_NAME,
+    CHECK_WARNINGS_NAME,
+    META_NAME,
+    META_SHEET,
+    Meta,
+    field_name,
+    list_name,
+    table_name,
+)
 from addin.errors import BaocaoError
-from addin.excel_limits import cell_text, safe_file_stem
 from addin.progress import NullReporter, Reporter
-from addin.styles import BOX, CENTER, FONT, HEADER_FILL, WRAP
-from addin.template_checks import ERROR, FormChecks
+from addin.rules.template_checks import ERROR, FormChecks
+from addin.xlsx.limits import cell_text, safe_file_stem
+from addin.xlsx.styles import BOX, CENTER, FONT, HEADER_FILL, WRAP
 
 MASTER_NAME = "bieu_mau_don_vi.xlsx"
-META_SHEET = "_meta"
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 CHECK_SHEET = "Kiểm tra"
-CHECK_STATUS_NAME = f"{NAME_PREFIX}check_status"
-CHECK_ERRORS_NAME = f"{NAME_PREFIX}check_errors"
-CHECK_WARNINGS_NAME = f"{NAME_PREFIX}check_warnings"
-META_NAME = f"{NAME_PREFIX}meta"
 PLACEHOLDERS = ("unit_code", "unit_name", "unit_short", "unit_parent", "unit_name_upper", "group_name")
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF9E1")
@@ -56,17 +62,6 @@ NUMBER_FORMATS = {"date": "dd/mm/yyyy", "integer": "#,##0", "decimal": "#,##0.##
 
 def placeholder(key: str) -> str:
     return "{{" + key + "}}"
-
-
-def field_name(section: Section, name: str) -> str:
-    """The workbook-level defined name of a single field or of a table column."""
-    if section.kind == "fields":
-        return f"{NAME_PREFIX}{name}"
-    return f"{NAME_PREFIX}{section.name}__{name}"
-
-
-def table_name(section: Section) -> str:
-    return f"{NAME_PREFIX}{section.name}"
 
 
 def fit_row_height(sheet: Worksheet, row: int, text: str, width: float, minimum: float = 16) -> None:
@@ -489,25 +484,25 @@ class MasterBuilder:
 
     def _write_meta(self, sheet: Worksheet) -> None:
         rows = {
-            "campaign_id": self.config.campaign.id,
-            "form_id": self.form.form_id,
-            "form_version": self.form.version,
-            "form_fingerprint": self.config.form_fingerprint,
-            "master_fingerprint": self.config.master_fingerprint,
-            "unit_code": placeholder("unit_code"),
-            "unit_name": placeholder("unit_name"),
-            "generator": f"baocao {__version__}",
+            Meta.CAMPAIGN_ID: self.config.campaign.id,
+            Meta.FORM_ID: self.form.form_id,
+            Meta.FORM_VERSION: self.form.version,
+            Meta.FORM_FINGERPRINT: self.config.form_fingerprint,
+            Meta.MASTER_FINGERPRINT: self.config.master_fingerprint,
+            Meta.UNIT_CODE: placeholder("unit_code"),
+            Meta.UNIT_NAME: placeholder("unit_name"),
+            Meta.GENERATOR: f"baocao {__version__}",
         }
         for row, (key, value) in enumerate(rows.items(), start=1):
             sheet.cell(row=row, column=1, value=key)
             sheet.cell(row=row, column=2, value=value).data_type = "s"
         self._define(META_NAME, sheet, f"$A$1:$B${len(rows)}")
-        for column, (list_name, choices) in enumerate(self.form.choices.items(), start=4):
-            sheet.cell(row=1, column=column, value=list_name)
+        for column, (choices_name, choices) in enumerate(self.form.choices.items(), start=4):
+            sheet.cell(row=1, column=column, value=choices_name)
             for row, choice in enumerate(choices, start=2):
                 sheet.cell(row=row, column=column, value=choice.label)
             letter = get_column_letter(column)
-            self._define(f"lst_{list_name}", sheet, f"${letter}$2:${letter}${len(choices) + 1}")
+            self._define(list_name(choices_name), sheet, f"${letter}$2:${letter}${len(choices) + 1}")
         sheet.sheet_state = "veryHidden"
         self._protect(sheet)
 

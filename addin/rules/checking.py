@@ -12,11 +12,11 @@ from python_calamine import CalamineError
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, UnitEntry
 from addin.findings import ERROR, Finding, count
-from addin.guard import GuardError, inspect
+from addin.intake.guard import GuardError, inspect
+from addin.intake.reading import read_workbook
 from addin.ledger import CheckRecord, Ledger, MessageRecord, ReturnRecord
 from addin.progress import NullReporter, Reporter
-from addin.reading import read_workbook
-from addin.validation import CheckedReturn, ReturnChecker
+from addin.rules.validation import CheckedReturn, ReturnChecker
 
 ACCEPTED, HAS_ERRORS, REJECTED, NOT_RECEIVED = "accepted", "has_errors", "rejected", "not_received"
 STATE_LABELS = {

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
-from addin.control_panel import INFO_SHEET, LOG_SHEET
+from addin.outputs.control_panel import INFO_SHEET, LOG_SHEET
 
 
 class ExcelUI(Protocol):

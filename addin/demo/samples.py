@@ -20,10 +20,11 @@ from xml.sax.saxutils import escape
 from simpleeval import simple_eval
 
 from addin.config import CampaignConfig, FormField, Section, UnitEntry
-from addin.expressions import parse_expression
-from addin.reading import parse_reference, workbook_layout
-from addin.template_checks import excel_serial
-from addin.templates import MasterPackage, field_name, unit_file_name
+from addin.contract import field_name
+from addin.intake.reading import parse_reference, workbook_layout
+from addin.issue.templates import MasterPackage, unit_file_name
+from addin.rules.expressions import parse_expression
+from addin.rules.template_checks import excel_serial
 from addin.vietnamese import unicode_to_legacy
 
 MISTAKES = (

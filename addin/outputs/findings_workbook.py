@@ -11,7 +11,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
 from addin.campaign import CampaignFolder
-from addin.checking import (
+from addin.config import CampaignConfig
+from addin.findings import SEVERITY_LABELS
+from addin.issue.templates import fit_row_height, write_bytes_atomically
+from addin.progress import NullReporter, Reporter
+from addin.rules.checking import (
     NOT_RECEIVED,
     REJECTED,
     CampaignStatus,
@@ -20,12 +24,8 @@ from addin.checking import (
     campaign_status,
     check_campaign,
 )
-from addin.config import CampaignConfig
-from addin.excel_limits import cell_text, safe_file_stem
-from addin.findings import SEVERITY_LABELS
-from addin.progress import NullReporter, Reporter
-from addin.styles import BOX, FONT, HEADER_FILL, WRAP
-from addin.templates import fit_row_height, write_bytes_atomically
+from addin.xlsx.limits import cell_text, safe_file_stem
+from addin.xlsx.styles import BOX, FONT, HEADER_FILL, WRAP
 
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"

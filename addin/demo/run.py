@@ -4,15 +4,16 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.campaign import CampaignFolder, init_campaign
-from addin.checking import HAS_ERRORS, campaign_status, check_campaign
-from addin.intake import collect
-from addin.merge import decide
+from addin.campaign import CampaignFolder
+from addin.demo.samples import MISTAKES, SampleMaker, write_samples
+from addin.intake.collect import collect
+from addin.issue.templates import MASTER_NAME, build_templates
+from addin.outputs.control_workbook import build_control_workbook
+from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
+from addin.outputs.merge import decide
 from addin.progress import NullReporter, Reporter
-from addin.reports import write_feedback_copies, write_findings_workbook
-from addin.samples import MISTAKES, SampleMaker, write_samples
-from addin.templates import MASTER_NAME, build_templates
-from addin.workbook import build_control_workbook
+from addin.rules.checking import HAS_ERRORS, campaign_status, check_campaign
+from addin.stages import init_campaign
 
 MISSING_SHARE, LATE_SHARE, MISTAKE_SHARE = 0.08, 0.12, 0.2
 

@@ -1,0 +1,1 @@
+"""Channels: building messages and delivering them (SMTP, the .eml outbox)."""

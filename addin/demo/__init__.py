@@ -1,0 +1,1 @@
+"""The demo campaign: realistic returns and the whole pipeline run on them."""

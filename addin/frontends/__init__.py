@@ -1,0 +1,1 @@
+"""Front ends: the `baocao` command, the Excel buttons and the control workbook they live in."""

@@ -1,0 +1,1 @@
+"""Intake: bringing returns in (folder, saved mails, IMAP), guarding and reading untrusted workbooks."""

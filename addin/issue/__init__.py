@@ -1,0 +1,1 @@
+"""Issue: the master template and each unit's copy."""

@@ -1,0 +1,1 @@
+"""Outputs: the findings workbook, feedback copies, tidy data and the official summary."""
