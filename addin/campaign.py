@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from addin.config import CampaignConfig, load_config
+from addin.config import CampaignConfig, UnitEntry, load_config
 from addin.errors import BaocaoError
 
 CONFIG_NAME = "config.yaml"
@@ -72,3 +72,17 @@ def open_campaign(directory: Path | str) -> CampaignFolder:
             f"Hãy chạy «baocao init {directory}» trước, hoặc chuyển vào đúng thư mục."
         )
     return folder
+
+
+def chosen_units(folder: CampaignFolder, config: CampaignConfig, only: list[str] | None) -> list[UnitEntry]:
+    """The units a step is asked to work on (`--only` codes), in config order; all of them without `--only`."""
+    if not only:
+        return list(config.units)
+    wanted = {code.strip().upper() for code in only}
+    unknown = sorted(wanted - {unit.code for unit in config.units})
+    if unknown:
+        raise BaocaoError(
+            f"Không có đơn vị mã {', '.join(unknown)} trong {folder.config_path}. "
+            "Hãy kiểm tra lại mã (xem mục unit_groups)."
+        )
+    return [unit for unit in config.units if unit.code in wanted]

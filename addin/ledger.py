@@ -151,6 +151,42 @@ class CheckRecord:
     checked_at: datetime
 
 
+def _add_columns_of_later_releases(connection: sqlite3.Connection) -> None:
+    if "data" not in {row["name"] for row in connection.execute("PRAGMA table_info(checks)")}:
+        connection.execute("ALTER TABLE checks ADD COLUMN data TEXT")
+    if "subject" not in {row["name"] for row in connection.execute("PRAGMA table_info(returns)")}:
+        connection.execute("ALTER TABLE returns ADD COLUMN subject TEXT")
+
+
+def _rename_check_outcomes(connection: sqlite3.Connection) -> None:
+    """Check outcomes take the names of the one standing (addin/standing.py)."""
+    connection.execute("UPDATE checks SET status = 'valid' WHERE status = 'accepted'")
+    connection.execute("UPDATE checks SET status = 'unusable' WHERE status = 'rejected'")
+
+
+# Migration N brings a ledger from schema version N-1 to N; the version is kept in `PRAGMA user_version`.
+MIGRATIONS = (_add_columns_of_later_releases, _rename_check_outcomes)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise BaocaoError(
+            f"Sổ theo dõi {path} được ghi bởi một phiên bản baocao mới hơn phiên bản đang cài. "
+            "Hãy cập nhật baocao rồi chạy lại (không sửa sổ bằng tay)."
+        )
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[number - 1](connection)
+            connection.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+
 class Ledger:
     def __init__(self, path: Path):
         self.path = path
@@ -160,11 +196,7 @@ class Ledger:
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=NORMAL")
             self.connection.executescript(SCHEMA)
-            columns = {row["name"] for row in self.connection.execute("PRAGMA table_info(checks)")}
-            if "data" not in columns:
-                self.connection.execute("ALTER TABLE checks ADD COLUMN data TEXT")
-            if "subject" not in {row["name"] for row in self.connection.execute("PRAGMA table_info(returns)")}:
-                self.connection.execute("ALTER TABLE returns ADD COLUMN subject TEXT")
+            _migrate(self.connection, path)
         except sqlite3.DatabaseError as error:
             raise BaocaoError(
                 f"Không mở được sổ theo dõi {path} ({error}). Tệp có thể đang được chương trình khác dùng "

@@ -1,61 +1,33 @@
-"""One function per step of the pipeline, called alike by the CLI, the Excel buttons and the demo."""
+"""One function per step of the pipeline, called alike by the CLI, the Excel buttons and the demo.
 
+Front ends only parse what staff typed or clicked, call a stage, and render what it returns.
+"""
+
+import getpass
 import shutil
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from addin.campaign import CONFIG_NAME, FOLDER_GUIDE, CampaignFolder
+from addin.campaign import CONFIG_NAME, FOLDER_GUIDE, CampaignFolder, chosen_units
+from addin.channels import mail
 from addin.config import CampaignConfig, load_config
 from addin.errors import BaocaoError
-from addin.issue.templates import MASTER_NAME, read_layout_meta
-from addin.outputs.findings_workbook import FINDINGS_WORKBOOK
+from addin.intake.collect import CollectResult, MailSource
+from addin.intake.collect import collect as collect_returns
+from addin.intake.imap import ImapMailbox
+from addin.issue.templates import MASTER_NAME, TemplatesResult, build_templates, read_layout_meta
+from addin.ledger import Decision, Ledger
+from addin.outputs.control_workbook import ControlWorkbook, build_control_workbook
+from addin.outputs.findings_workbook import FINDINGS_WORKBOOK, write_feedback_copies, write_findings_workbook
 from addin.outputs.merge import MergedCampaign, merge_campaign, write_tidy
 from addin.outputs.summary import SUMMARY_LAYOUT, build_summary, layout_fingerprint, summary_file_name
+from addin.progress import NullReporter, Reporter
+from addin.rules.checking import check_campaign
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
+from addin.standing import ACCEPT, CampaignStanding, FileResult, State, campaign_standing
 
-
-@dataclass
-class SummaryResult:
-    merged: MergedCampaign
-    summary_workbook: Path | None
-    tidy_workbook: Path
-    csv_dir: Path
-    findings_workbook: Path
-
-    @property
-    def counts(self) -> dict[str, int]:
-        units = self.merged.units
-        states = Counter(units["state"])
-        late = int((units["included"] & units["late"].fillna(False).astype(bool)).sum())
-        keys = ("accepted", "accepted_with_errors", "has_errors", "rejected", "not_received")
-        return {"expected": len(units), "late": late, **{key: states.get(key, 0) for key in keys}}
-
-    @property
-    def missing(self) -> list[str]:
-        units = self.merged.units
-        return list(units.loc[units["state"] == "not_received", "unit_short"])
-
-    def as_json(self) -> dict:
-        return {
-            "summary_workbook": str(self.summary_workbook) if self.summary_workbook else None,
-            "tidy_workbook": str(self.tidy_workbook),
-            "csv_dir": str(self.csv_dir),
-            "counts": self.counts,
-            "missing": self.missing,
-        }
-
-
-def summarise(folder: CampaignFolder) -> SummaryResult:
-    config = folder.load_config()
-    merged = merge_campaign(folder, config)
-    tidy, csv_dir = write_tidy(folder, config, merged)
-    official = None
-    if config.summary.annexes:
-        target = folder.results / summary_file_name(config)
-        official = build_summary(config, merged, folder.layouts, target, datetime.now().replace(microsecond=0))
-    return SummaryResult(merged, official, tidy, csv_dir, folder.results / FINDINGS_WORKBOOK)
+# ---------------------------------------------------------------- init, templates
 
 
 def init_campaign(directory: Path | str, config_file: Path | str | None = None) -> CampaignFolder:
@@ -86,3 +58,175 @@ def _copy_shipped_layouts(config: CampaignConfig, folder: CampaignFolder) -> Non
         layout = SHIPPED_LAYOUTS / name
         if layout.exists() and read_layout_meta(layout).get(key) == fingerprint:
             shutil.copyfile(layout, folder.layouts / name)
+
+
+def make_templates(
+    folder: CampaignFolder, only: list[str] | None = None, reporter: Reporter | None = None
+) -> TemplatesResult:
+    """The master template (built again when the config changed) and one template per unit (or per `only`)."""
+    config = folder.load_config()
+    return build_templates(folder, config, chosen_units(folder, config, only), reporter)
+
+
+# ---------------------------------------------------------------- mail out
+
+
+def send(folder: CampaignFolder, **options) -> mail.SendReport:
+    """Each unit's template by mail (options: channel, only, dry_run, force, pause, server, reporter)."""
+    return mail.send_templates(folder, **options)
+
+
+def remind(folder: CampaignFolder, **options) -> mail.SendReport:
+    """Reminders to units not heard from, feedback to units whose return has errors (options as `send`)."""
+    return mail.send_reminders(folder, **options)
+
+
+def default_channel(config: CampaignConfig) -> str:
+    """Through the server in config when one is set, else .eml drafts staff send themselves."""
+    return mail.SMTP if config.mail.smtp.host else mail.OUTBOX
+
+
+# ---------------------------------------------------------------- intake and check
+
+
+def configured_mailbox(
+    folder: CampaignFolder, server: str | None = None, since: date | None = None, required: bool = False
+) -> ImapMailbox | None:
+    """The mailbox of `mail.imap` in config; None when none is set, unless `required` (then its absence is said)."""
+    imap = folder.load_config().mail.imap
+    return ImapMailbox(imap, server, since) if imap.host or required else None
+
+
+def collect(
+    folder: CampaignFolder,
+    source: Path | None = None,
+    mailbox: MailSource | None = None,
+    reporter: Reporter | None = None,
+) -> CollectResult:
+    """Every file and saved mail in the inbox (or `source`), and the mailbox when given: archived, recorded."""
+    return collect_returns(folder, source, reporter, mailbox)
+
+
+@dataclass
+class CheckRun:
+    checked: list[FileResult]  # the returns this run checked
+    standing: CampaignStanding
+    workbook: Path
+    feedback: list[Path]
+
+
+def check(folder: CampaignFolder, reporter: Reporter | None = None) -> CheckRun:
+    """Check what is new, then write the findings workbook and the marked-up copies for units."""
+    config, reporter = folder.load_config(), reporter or NullReporter()
+    checked = check_campaign(folder, config, reporter)
+    standing = campaign_standing(folder, config)
+    reporter.start(2, "Đang ghi kết quả kiểm tra")
+    workbook = write_findings_workbook(folder, standing)
+    reporter.advance(FINDINGS_WORKBOOK)
+    feedback = write_feedback_copies(folder, standing)
+    reporter.advance("bản đánh dấu lỗi")
+    reporter.finish()
+    return CheckRun(checked, standing, workbook, feedback)
+
+
+def status(folder: CampaignFolder) -> CampaignStanding:
+    return campaign_standing(folder)
+
+
+# ---------------------------------------------------------------- staff decisions
+
+
+@dataclass
+class DecisionResult:
+    decision: Decision
+    standing: CampaignStanding
+    findings_workbook: Path  # rewritten so it shows the decision
+
+
+def decide(folder: CampaignFolder, unit_code: str, decision: str, note: str) -> DecisionResult:
+    """Record staff's accept/reject of a unit's latest return (who and when too); refresh the findings workbook."""
+    config = folder.load_config()
+    code = unit_code.strip().upper()
+    if code not in {unit.code for unit in config.units}:
+        raise BaocaoError(f"Không có đơn vị mã «{unit_code}» trong cấu hình. Xem mã ở lệnh «baocao status».")
+    unit_standing = next(s for s in campaign_standing(folder, config).units if s.unit.code == code)
+    latest = unit_standing.latest
+    if latest is None:
+        raise BaocaoError(f"Đơn vị {unit_standing.unit.short} chưa gửi báo cáo nào (hoặc chưa chạy «baocao check»).")
+    if unit_standing.state == State.UNCHECKED:
+        raise BaocaoError(
+            f"Báo cáo mới nhất của {unit_standing.unit.short} chưa được kiểm tra. Hãy chạy «baocao check» trước."
+        )
+    if decision == ACCEPT and latest.check.status == State.UNUSABLE:
+        raise BaocaoError(
+            f"Tệp mới nhất của {unit_standing.unit.short} không đọc được hoặc không đúng biểu mẫu nên không thể "
+            "chấp nhận; hãy đề nghị đơn vị gửi lại."
+        )
+    record = Decision(code, latest.record.sha256, decision, note, _who(), datetime.now().replace(microsecond=0))
+    with Ledger(folder.ledger_path) as ledger:
+        ledger.record_decision(record)
+    standing = campaign_standing(folder, config)
+    return DecisionResult(record, standing, write_findings_workbook(folder, standing))
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (service account): still record something
+        return "không rõ"
+
+
+# ---------------------------------------------------------------- summary
+
+
+@dataclass
+class SummaryResult:
+    merged: MergedCampaign
+    standing: CampaignStanding
+    summary_workbook: Path | None
+    tidy_workbook: Path
+    csv_dir: Path
+    findings_workbook: Path
+
+    @property
+    def counts(self) -> dict[str, int]:
+        units = self.standing.units
+        late = sum(1 for unit in units if unit.counted and unit.late)
+        used = sum(1 for unit in units if unit.counted)
+        by_state = {state.value: self.standing.count(state) for state in State}
+        return {"expected": len(units), "included": used, "late": late, **by_state}
+
+    @property
+    def missing(self) -> list[str]:
+        return [unit.unit.short for unit in self.standing.in_state(State.MISSING)]
+
+    def as_json(self) -> dict:
+        return {
+            "summary_workbook": str(self.summary_workbook) if self.summary_workbook else None,
+            "tidy_workbook": str(self.tidy_workbook),
+            "csv_dir": str(self.csv_dir),
+            "counts": self.counts,
+            "missing": self.missing,
+        }
+
+
+def summary(folder: CampaignFolder) -> SummaryResult:
+    """Merge the returns that count; write the tidy data, the official summary and (refreshed) the findings."""
+    config = folder.load_config()
+    standing = campaign_standing(folder, config)
+    merged = merge_campaign(folder, config, standing)
+    tidy, csv_dir = write_tidy(folder, config, merged)
+    official = None
+    if config.summary.annexes:
+        target = folder.results / summary_file_name(config)
+        official = build_summary(config, merged, folder.layouts, target, datetime.now().replace(microsecond=0))
+    findings = write_findings_workbook(folder, standing)  # so it shows the standing this summary used
+    return SummaryResult(merged, standing, official, tidy, csv_dir, findings)
+
+
+# ---------------------------------------------------------------- the control workbook
+
+
+def workbook(folder: CampaignFolder, interpreter: str | None = None) -> ControlWorkbook:
+    """BaoCao.xlsm, the buttons for every step, built for the Python running this (or `interpreter`)."""
+    return build_control_workbook(folder, interpreter=interpreter)

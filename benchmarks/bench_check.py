@@ -28,8 +28,9 @@ from addin.demo.samples import MISTAKES, SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.issue.templates import build_master
 from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
-from addin.rules.checking import campaign_status, check_campaign
+from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
+from addin.standing import campaign_standing
 
 
 def campaign_with_units(root: Path, count: int):
@@ -111,7 +112,7 @@ def main() -> None:
         checked = check_campaign(folder)
         check_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        status = campaign_status(folder)
+        status = campaign_standing(folder)
         write_findings_workbook(folder, status)
         workbook_seconds = time.perf_counter() - start
         start = time.perf_counter()

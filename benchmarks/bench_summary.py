@@ -21,7 +21,7 @@ from report import report
 
 from addin.intake.collect import collect
 from addin.rules.checking import check_campaign
-from addin.stages import summarise
+from addin.stages import summary
 
 
 def main() -> None:
@@ -38,7 +38,7 @@ def main() -> None:
         timings = []
         for _ in range(2):
             start = time.perf_counter()
-            result = summarise(folder)
+            result = summary(folder)
             timings.append(time.perf_counter() - start)
         results = {
             "returns": arguments.returns,

@@ -20,8 +20,8 @@ import addin.frontends.buttons as buttons
 from addin.demo.samples import SampleMaker, write_samples
 from addin.issue.templates import build_master
 from addin.outputs.control_workbook import build_control_workbook
-from addin.rules.checking import campaign_status
 from addin.stages import init_campaign
+from addin.standing import campaign_standing
 from tests.recording_ui import RecordingUI
 from tests.smtp_server import PASSWORD
 from tests.test_mail_send import make_campaign
@@ -69,31 +69,35 @@ def test_collect_check_and_summary_update_the_panel_and_open_the_results(office)
     buttons.collect_returns(ui)
     assert ui.alerts[-1][0].startswith("Đã nhận 7 tệp mới; 0 tệp đã có từ trước.")
     assert "bấm «4. Kiểm tra»" in ui.alerts[-1][0]
-    assert ui.counts["Tệp chờ kiểm tra"] == 7 and ui.counts["Đã nhận"] == 0
+    assert ui.counts["Tệp chờ kiểm tra"] == 7 and ui.counts["Đã nhận"] == 7 and ui.counts["Chờ kiểm tra"] == 7
 
     buttons.check_returns(ui)
     progress = [text for text in ui.statuses if text and text.startswith("Đang kiểm tra ")]
     assert [text.split(":")[0] for text in progress] == [f"Đang kiểm tra {i}/7" for i in range(1, 8)]
     assert {text.split(": ", 1)[1].removesuffix("…") for text in progress} == set(sent)
     message = ui.alerts[-1][0]
-    assert message.startswith("Đã kiểm tra 7 tệp mới. Hiện có: 5 đơn vị đạt, 2 có lỗi cần sửa, 0 không dùng được")
-    assert "45 chưa nộp" in message and "bấm «5. Nhắc nộp, trả lỗi»" in message
+    assert message.startswith("Đã kiểm tra 7 tệp mới. Các đơn vị hiện có: 45 chưa nộp, 5 đạt, 2 có lỗi.")
+    assert "bấm «5. Nhắc nộp, trả lỗi»" in message
     assert ui.opened_workbooks == [folder.results / "ket_qua_kiem_tra.xlsx"]
     assert ui.counts == {
         "Số đơn vị phải nộp": 52,
         "Đã nhận": 7,
         "Nộp đúng hạn": 7,
         "Nộp muộn": 0,
-        "Đạt": 5,
-        "Có lỗi, cần sửa": 2,
-        "Không dùng được": 0,
         "Chưa nộp": 45,
+        "Chờ kiểm tra": 0,
+        "Đạt": 5,
+        "Có lỗi": 2,
+        "Không dùng được": 0,
+        "Chờ xác nhận": 0,
+        "Cán bộ chấp nhận (dù còn lỗi)": 0,
+        "Cán bộ không nhận": 0,
         "Tệp chưa rõ đơn vị": 0,
         "Tệp chờ kiểm tra": 0,
         "Thư không có báo cáo": 0,
     }
     rows = ui.named["bc_panel_units"]
-    status = campaign_status(folder)
+    status = campaign_standing(folder)
     assert [row[1] for row in rows] == [s.unit.code for s in status.units]
     assert Counter(row[3] for row in rows) == Counter(s.label for s in status.units)
     assert [row[6] for row in rows[5:7]] == [s.latest.check.errors for s in status.units[5:7]]
@@ -102,7 +106,7 @@ def test_collect_check_and_summary_update_the_panel_and_open_the_results(office)
     buttons.make_summary(ui)
     assert ui.alerts[-1][0].startswith(
         "Đã tổng hợp báo cáo của 5/52 đơn vị. Chưa có số liệu của 47 đơn vị (45 chưa nộp, "
-        "2 có báo cáo còn lỗi hoặc không dùng được)."
+        "2 có báo cáo còn lỗi, chờ kiểm tra hoặc không dùng được)."
     )
     assert ui.opened_workbooks[-1].parent == folder.results and ui.opened_workbooks[-1].exists()
     assert [row[1] for row in ui.log] == ["Nhận báo cáo", "Kiểm tra", "Tổng hợp"]
@@ -285,13 +289,13 @@ def test_accept_and_reject_the_unit_selected_in_the_panel(office):
     buttons.collect_returns(ui)
     buttons.check_returns(ui)
     wrong = ui.named["bc_panel_units"][1]
-    assert wrong[3] == "Có lỗi, cần sửa (đúng hạn)"
+    assert wrong[3] == "Có lỗi (đúng hạn)"
 
     ui.selection, ui.answers = wrong, ["Đã gọi điện xác minh số liệu"]
     buttons.accept_selected(ui)
     assert ui.questions[-1][0].startswith(f"Lý do chấp nhận báo cáo của {wrong[2]}")
     assert ui.alerts[-1][0].startswith(f"Đã chấp nhận báo cáo mới nhất của {wrong[2]} (Đã gọi điện xác minh số liệu).")
-    assert ui.named["bc_panel_units"][1][3] == "Có lỗi, cần sửa (đúng hạn), cán bộ đã chấp nhận"
+    assert ui.named["bc_panel_units"][1][3] == "Có lỗi (đúng hạn), cán bộ đã chấp nhận"
     buttons.make_summary(ui)
     assert ui.alerts[-1][0].startswith("Đã tổng hợp báo cáo của 2/52 đơn vị.")
 
@@ -303,7 +307,7 @@ def test_accept_and_reject_the_unit_selected_in_the_panel(office):
     assert ui.log[-1][2] == f"Đã huỷ: chưa ghi quyết định nào cho {wrong[2]}."
     ui.answers = ["Số liệu sai lệch, đề nghị gửi lại"]
     buttons.reject_selected(ui)
-    assert ui.named["bc_panel_units"][1][3] == "Có lỗi, cần sửa (đúng hạn), cán bộ không nhận"
+    assert ui.named["bc_panel_units"][1][3] == "Có lỗi (đúng hạn), cán bộ không nhận"
 
 
 def test_accept_without_a_selected_unit_says_how(office):

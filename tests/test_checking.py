@@ -17,8 +17,9 @@ from addin.outputs.findings_workbook import (
     write_feedback_copies,
     write_findings_workbook,
 )
-from addin.rules.checking import campaign_status, check_campaign
+from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
+from addin.standing import campaign_standing
 from tests.workbook_access import calamine_grid
 
 
@@ -39,7 +40,7 @@ def send(folder, samples, **kwargs):
 
 
 def findings_of(folder, unit_code):
-    status = campaign_status(folder)
+    status = campaign_standing(folder)
     [unit_status] = [s for s in status.units if s.unit.code == unit_code]
     return unit_status, [(f.severity, f.code, f.cell, f.row) for f in unit_status.latest.findings]
 
@@ -52,20 +53,20 @@ def cell_of(folder, unit, name, offset=0):
     return f"{get_column_letter(area.first_column)}{area.first_row + offset}"
 
 
-def test_clean_returns_are_accepted_and_the_rest_not_received(folder):
+def test_clean_returns_are_valid_and_the_rest_missing(folder):
     config = folder.load_config()
     maker = SampleMaker(config)
     send(folder, [maker.make(unit) for unit in config.units[:3]])
     collected = collect(folder)
     assert len(collected.new) == 3
     check_campaign(folder)
-    status = campaign_status(folder)
+    status = campaign_standing(folder)
     states = [(s.unit.code, s.state, s.late) for s in status.units[:4]]
     assert states == [
-        ("PGD080", "accepted", False),
-        ("PGD082", "accepted", False),
-        ("PGD083", "accepted", False),
-        ("PGD084", "not_received", None),
+        ("PGD080", "valid", False),
+        ("PGD082", "valid", False),
+        ("PGD083", "valid", False),
+        ("PGD084", "missing", None),
     ]
     assert status.units[0].latest.findings == []
 
@@ -107,7 +108,7 @@ def test_late_return_is_late_not_an_error(folder):
     collect(folder)
     check_campaign(folder)
     unit_status, found = findings_of(folder, unit.code)
-    assert (unit_status.state, unit_status.late) == ("accepted", True)
+    assert (unit_status.state, unit_status.late) == ("valid", True)
     assert found == [("warning", "LATE", None, None)]
 
 
@@ -134,18 +135,18 @@ def test_resubmission_supersedes_and_history_is_kept(folder):
     send(folder, [first], file_name=lambda s: "lan1.xlsx")
     collect(folder)
     check_campaign(folder)
-    assert campaign_status(folder).units[0].state == "has_errors"
+    assert campaign_standing(folder).units[0].state == "has_errors"
     second = maker.make(unit)
     second.received_at = datetime(2019, 12, 17, 9, 0)
     send(folder, [second], file_name=lambda s: "lan2.xlsx")
     collect(folder)
     check_campaign(folder)
-    unit_status = campaign_status(folder).units[0]
-    assert unit_status.state == "accepted"
+    unit_status = campaign_standing(folder).units[0]
+    assert unit_status.state == "valid"
     assert [r.record.original_name for r in unit_status.history] == ["lan1.xlsx", "lan2.xlsx"]
     from addin.outputs.findings_workbook import write_findings_workbook
 
-    history = calamine_grid(write_findings_workbook(folder, campaign_status(folder)), "Lịch sử nhận")
+    history = calamine_grid(write_findings_workbook(folder, campaign_standing(folder)), "Lịch sử nhận")
     assert [(row[2], row[5], row[9]) for row in history[1:]] == [
         ("lan1.xlsx", "Có lỗi", "Đã thay thế"),
         ("lan2.xlsx", "Đạt", "Đang dùng"),
@@ -171,11 +172,11 @@ def test_findings_workbook_and_feedback_copy(folder):
     send(folder, [SampleMaker(config, seed=5).make(unit, ["wrong_total"])])
     collect(folder)
     check_campaign(folder)
-    status = campaign_status(folder)
+    status = campaign_standing(folder)
     workbook = write_findings_workbook(folder, status)
     assert workbook == folder.results / FINDINGS_WORKBOOK
     summary = calamine_grid(workbook, "Tình hình nộp")
-    assert summary[2][1:5] == [unit.code, unit.short, unit.group_code, "Có lỗi, cần sửa (đúng hạn)"]
+    assert summary[2][1:5] == [unit.code, unit.short, unit.group_code, "Có lỗi (đúng hạn)"]
     details = calamine_grid(workbook, "Chi tiết")
     assert details[1][4] == "TONG_BANG_NAM_CONG_NU"
     [copy] = write_feedback_copies(folder, status)
@@ -244,7 +245,7 @@ def test_hostile_and_broken_files_each_get_their_finding_and_the_batch_goes_on(f
         codes.keys() - {good.name}, "rejected"
     )
     assert results["PGD083_bao_cao.xlsx"].check.unit_code == "PGD083", "a broken file is still traced to its unit"
-    status = campaign_status(folder)
+    status = campaign_standing(folder)
     assert [s.state for s in status.units[2:6]] == ["rejected"] * 4
     assert write_findings_workbook(folder, status).exists()
     assert write_feedback_copies(folder, status) == [], "an unusable file has no cells to mark"

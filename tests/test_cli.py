@@ -156,14 +156,14 @@ def test_collect_check_status_from_the_command_line(tmp_path):
 
     shown = baocao("status", str(folder_path))
     lines = shown.stdout
-    assert "Đạt (đúng hạn)" in lines and "Có lỗi, cần sửa (đúng hạn)" in lines and "Đạt (nộp muộn)" in lines
-    assert f"chưa nhận {len(config.units) - 3}" in lines
+    assert "Đạt (đúng hạn)" in lines and "Có lỗi (đúng hạn)" in lines and "Đạt (nộp muộn)" in lines
+    assert f"{len(config.units) - 3} chưa nộp" in lines
     units = json.loads(baocao("status", str(folder_path), "--json").stdout)["units"]
     assert [(u["unit_code"], u["status"], u["late"]) for u in units[:4]] == [
-        ("PGD080", "accepted", False),
+        ("PGD080", "valid", False),
         ("PGD082", "has_errors", False),
-        ("PGD083", "accepted", True),
-        ("PGD084", "not_received", None),
+        ("PGD083", "valid", True),
+        ("PGD084", "missing", None),
     ]
     assert units[1]["errors"] == 1
 
@@ -174,16 +174,11 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     report = json.loads(done.stdout)
     counts = report["counts"]
     assert counts["expected"] == len(load_config().units)
-    assert counts["not_received"] > 0 and counts["late"] > 0 and counts["accepted_with_errors"] == 1
-    assert (
-        counts["accepted"]
-        + counts["accepted_with_errors"]
-        + counts["has_errors"]
-        + counts["rejected"]
-        + counts["not_received"]
-        == counts["expected"]
-    )
-    assert len(report["missing"]) == counts["not_received"]
+    assert counts["missing"] > 0 and counts["late"] > 0 and counts["accepted_by_staff"] == 1
+    states = ("missing", "unchecked", "valid", "has_errors", "unusable", "needs_confirmation")
+    assert sum(counts[state] for state in (*states, "accepted_by_staff", "rejected_by_staff")) == counts["expected"]
+    assert counts["included"] == counts["valid"] + counts["accepted_by_staff"]
+    assert len(report["missing"]) == counts["missing"]
     for key in ("summary_workbook", "tidy_workbook"):
         assert Path(report[key]).exists()
     text = baocao("demo", str(tmp_path / "mau"))
@@ -196,7 +191,7 @@ def test_summary_of_a_campaign_without_annexes_still_writes_the_tidy_data(tmp_pa
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["summary_workbook"] is None and Path(report["tidy_workbook"]).exists()
-    assert report["counts"]["not_received"] == 3
+    assert report["counts"]["missing"] == 3
 
 
 def test_version():

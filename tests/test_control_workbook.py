@@ -205,7 +205,7 @@ def test_the_panel_lists_every_unit_in_config_order(built):
     rows = list(book[sheet_name][cells.replace("$", "")])
     assert len(rows) == len(units) and len(rows[0]) == 8
     assert [row[1].value for row in rows] == [unit.code for unit in units]
-    assert {row[3].value for row in rows} == {"Chưa nhận"}
+    assert {row[3].value for row in rows} == {"Chưa nộp"}
     assert book[PANEL_SHEET].page_setup.orientation == "landscape"
 
 
@@ -222,4 +222,4 @@ def test_the_demo_builds_the_control_workbook_with_its_results(tmp_path, capsys)
     book = load_workbook(workbook)
     ((sheet_name, cells),) = book.defined_names[UNITS_NAME].destinations
     states = [row[3].value for row in book[sheet_name][cells.replace("$", "")]]
-    assert states.count("Chưa nhận") == result["counts"]["not_received"]
+    assert states.count("Chưa nộp") == result["counts"]["missing"]

@@ -35,9 +35,8 @@ from addin.channels.mail import (
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.issue.templates import build_master, build_templates, unit_file_name
-from addin.outputs.merge import decide
 from addin.rules.checking import check_campaign
-from addin.stages import init_campaign
+from addin.stages import decide, init_campaign
 from tests.smtp_server import PASSWORD, USER, Mailbox, free_port
 from tests.test_cli import baocao as run_baocao
 

@@ -21,8 +21,9 @@ from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.intake.mail_files import NAME_LIMIT, MailUnreadable, parse_eml, parse_msg, read_mail_file, safe_name
 from addin.issue.templates import build_master
-from addin.rules.checking import campaign_status, check_campaign
+from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
+from addin.standing import campaign_standing
 from tests.data.mail.make_samples import msg_bytes
 
 MAIL = Path(__file__).parent / "data" / "mail"
@@ -189,7 +190,7 @@ def test_collect_from_a_folder_of_saved_mails(tmp_path):
     assert (again.new, again.mails, again.mail_duplicates) == ([], [], 1)
     stored = sqlite3.connect(folder.ledger_path).execute("SELECT not_returns FROM messages WHERE sender LIKE 'gdtx%'")
     assert json.loads(stored.fetchone()[0]) == ["baocao.pdf", "Bản chụp công văn.pdf"]
-    assert [m.subject for m in campaign_status(folder).unusable_mails] == ["Báo cáo của THPT số 1 (gửi sau)"]
+    assert [m.subject for m in campaign_standing(folder).unusable_mails] == ["Báo cáo của THPT số 1 (gửi sau)"]
 
 
 def test_unreadable_mail_file_is_listed_not_lost(tmp_path):
@@ -197,7 +198,7 @@ def test_unreadable_mail_file_is_listed_not_lost(tmp_path):
     (folder.inbox / "hong.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
     result = collect(folder)
     assert [(m.outcome, m.source) for m in result.mails] == [("unreadable", str((folder.inbox / "hong.msg").resolve()))]
-    assert [m.outcome for m in campaign_status(folder).unusable_mails] == ["unreadable"]
+    assert [m.outcome for m in campaign_standing(folder).unusable_mails] == ["unreadable"]
 
 
 # ------------------------------------------------------------ which unit sent it

@@ -10,9 +10,9 @@ from addin.demo.samples import SampleMaker, write_samples
 from addin.errors import BaocaoError
 from addin.intake.collect import collect
 from addin.issue.templates import build_master
-from addin.outputs.merge import decide, merge_campaign, write_tidy
+from addin.outputs.merge import merge_campaign, write_tidy
 from addin.rules.checking import check_campaign
-from addin.stages import init_campaign
+from addin.stages import decide, init_campaign
 from tests.workbook_access import calamine_grid
 
 
@@ -41,8 +41,8 @@ def test_units_are_all_kept_and_data_comes_from_usable_returns(folder):
     merged = merge_campaign(folder, config)
     assert len(merged.units) == len(config.units)
     assert list(merged.units["unit_code"]) == [unit.code for unit in config.units]
-    assert states(merged)["PGD080"] == "accepted" and states(merged)["PGD082"] == "has_errors"
-    assert states(merged)["PGD083"] == "not_received"
+    assert states(merged)["PGD080"] == "valid" and states(merged)["PGD082"] == "has_errors"
+    assert states(merged)["PGD083"] == "missing"
     activities = merged.sections["hoat_dong"]
     assert set(activities["unit_code"]) == {"PGD080"}
     expected = pandas.DataFrame(good.tables["hoat_dong"])
@@ -68,19 +68,20 @@ def test_resubmission_replaces_and_a_broken_resubmission_keeps_the_good_one(fold
     deliver(folder, [third], {id(third): "c.xlsx"})
     merged = merge_campaign(folder, config)
     assert merged.units.loc[0, "file"] == "b.xlsx", "the newest return WITHOUT errors counts"
+    assert states(merged)[unit.code] == "has_errors", "the unit stands as its newest return does"
 
 
 def test_staff_accept_and_reject_are_recorded_and_applied(folder):
     config = folder.load_config()
     maker = SampleMaker(config, seed=10)
     deliver(folder, [maker.make(config.units[0], ["wrong_total"]), maker.make(config.units[1])])
-    decision = decide(folder, "pgd080", "accept", "Số liệu đã xác minh qua điện thoại")
+    decision = decide(folder, "pgd080", "accept", "Số liệu đã xác minh qua điện thoại").decision
     assert (decision.unit_code, decision.decision, decision.decided_by) == ("PGD080", "accept", decision.decided_by)
     decide(folder, "PGD082", "reject", "Gửi nhầm đơn vị")
     merged = merge_campaign(folder, config)
-    assert states(merged)["PGD080"] == "accepted_with_errors"
+    assert states(merged)["PGD080"] == "accepted_by_staff"
     assert merged.units.loc[0, "decision_note"] == "Số liệu đã xác minh qua điện thoại"
-    assert states(merged)["PGD082"] == "rejected"
+    assert states(merged)["PGD082"] == "rejected_by_staff"
     assert set(merged.sections["hoat_dong"]["unit_code"]) == {"PGD080"}
     with pytest.raises(BaocaoError, match="chưa gửi báo cáo nào"):
         decide(folder, "PGD083", "accept", "")

@@ -9,9 +9,8 @@ from datetime import datetime
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.issue.templates import build_master
-from addin.outputs.merge import decide
 from addin.rules.checking import check_campaign
-from addin.stages import init_campaign, summarise
+from addin.stages import decide, init_campaign, summary
 from tests.test_summary import PL1, data_rows, grid
 
 
@@ -30,7 +29,7 @@ def test_summary_totals_equal_the_sums_of_what_units_sent(tmp_path):
     check_campaign(folder)
     decide(folder, units[6].code, "accept", "Đã xác minh")
     sent[units[6].code] = wrong
-    result = summarise(folder)
+    result = summary(folder)
 
     def figures(sample):
         activities = sample.tables["hoat_dong"]

@@ -37,7 +37,7 @@ from addin.issue.templates import read_layout_meta, unit_file_name, write_bytes_
 from addin.ledger import Ledger, SendRecord, already_sent, record_send
 from addin.outputs.findings_workbook import can_mark_up, write_feedback_copies
 from addin.progress import NullReporter, Reporter
-from addin.rules.checking import HAS_ERRORS, NOT_RECEIVED, REJECTED, CampaignStatus, UnitStatus, campaign_status
+from addin.standing import CampaignStanding, State, UnitStanding, campaign_standing
 from addin.subject_tag import subject_tag
 
 SEND, REMIND, FEEDBACK = "send", "remind", "feedback"
@@ -540,21 +540,15 @@ def send_reminders(
     wanted = {unit.code for unit in choose_units(folder, config, only)}
     with Ledger(folder.ledger_path) as ledger:
         unchecked = ledger.returns_to_check(config.check_fingerprint)
-        decisions = ledger.decisions()
     if unchecked:
         raise BaocaoError(
             f"Có {len(unchecked)} tệp đã nhận nhưng chưa kiểm tra. Hãy chạy «baocao check» trước, "
             "để không nhắc nhầm đơn vị đã nộp."
         )
-    status = campaign_status(folder, config)
-    silent = [s.unit for s in status.units if s.state == NOT_RECEIVED and s.unit.code in wanted]
+    standing = campaign_standing(folder, config)
+    silent = [s.unit for s in standing.in_state(State.MISSING) if s.unit.code in wanted]
     plans = [_template_plan(folder, config, unit, REMIND) for unit in _with_templates(folder, config, silent)]
-    for unit_status in status.units:
-        if unit_status.state not in (HAS_ERRORS, REJECTED) or unit_status.unit.code not in wanted:
-            continue
-        decision = decisions.get(unit_status.latest.record.sha256)
-        if not (decision and decision.decision == "accept"):  # staff took it as it is: nothing to ask
-            plans.append(_feedback_plan(folder, config, unit_status))
+    plans += [_feedback_plan(folder, config, s) for s in standing.units if needs_feedback(s) and s.unit.code in wanted]
     order = {unit.code: index for index, unit in enumerate(config.units)}
     plans.sort(key=lambda plan: order[plan.unit.code])
     return deliver_all(folder, config, plans, channel, dry_run, force, pause, server, reporter)
@@ -602,7 +596,15 @@ def _template_plan(folder: CampaignFolder, config: CampaignConfig, unit: UnitEnt
     return plan_message(config, unit, kind, key, [name], lambda: [Attachment(name, data)])
 
 
-def problems_text(unit_status: UnitStatus) -> str:
+def needs_feedback(unit: UnitStanding) -> bool:
+    """The unit's newest return has errors or cannot be used, and staff did not accept it as it is."""
+    latest = unit.latest
+    if latest is None or unit.state in (State.UNCHECKED, State.ACCEPTED_BY_STAFF):
+        return False
+    return latest.check.status in (State.HAS_ERRORS, State.UNUSABLE)
+
+
+def problems_text(unit_status: UnitStanding) -> str:
     """What to fix, numbered, one line each: where (sheet, cell) and what."""
     lines = []
     errors = [finding for finding in unit_status.latest.findings if finding.is_error]
@@ -614,10 +616,10 @@ def problems_text(unit_status: UnitStatus) -> str:
     return "\n".join(lines)
 
 
-def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: UnitStatus) -> Outgoing:
+def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: UnitStanding) -> Outgoing:
     unit, latest = unit_status.unit, unit_status.latest
     problems = problems_text(unit_status)
-    annotated = unit_status.state == HAS_ERRORS and can_mark_up(unit_status)
+    annotated = unit_status.latest.check.status == State.HAS_ERRORS and can_mark_up(unit_status)
     workbook_name = attachment_name(unit, "_cần sửa")
     listing = (
         f"{unit.name}\r\nTệp «{latest.record.original_name}» nhận ngày {latest.record.received_at:%d/%m/%Y} "
@@ -632,7 +634,7 @@ def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: 
     def attachments() -> list[Attachment]:
         made = [Attachment(PROBLEMS_FILE, listing.encode("utf-8-sig"), ("text", "plain"))]
         if annotated:
-            paths = write_feedback_copies(folder, CampaignStatus([unit_status], [], []))
+            paths = write_feedback_copies(folder, CampaignStanding([unit_status], [], [], []))
             made.insert(0, Attachment(workbook_name, paths[0].read_bytes()))
         elif fresh_template.exists():
             made.insert(0, Attachment(first_name, fresh_template.read_bytes()))

@@ -4,16 +4,12 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from addin import stages
 from addin.campaign import CampaignFolder
 from addin.demo.samples import MISTAKES, SampleMaker, write_samples
-from addin.intake.collect import collect
-from addin.issue.templates import MASTER_NAME, build_templates
-from addin.outputs.control_workbook import build_control_workbook
-from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
-from addin.outputs.merge import decide
+from addin.issue.templates import MASTER_NAME
 from addin.progress import NullReporter, Reporter
-from addin.rules.checking import HAS_ERRORS, campaign_status, check_campaign
-from addin.stages import init_campaign
+from addin.standing import ACCEPT, State
 
 MISSING_SHARE, LATE_SHARE, MISTAKE_SHARE = 0.08, 0.12, 0.2
 
@@ -31,9 +27,9 @@ def run_demo(directory: Path, reporter: Reporter | None = None, seed: int = 2019
     reporter = reporter or NullReporter()
     folder = CampaignFolder(directory.resolve())
     if not folder.config_path.exists():
-        folder = init_campaign(directory)
+        folder = stages.init_campaign(directory)
     config = folder.load_config()
-    build_templates(folder, config, reporter=reporter)
+    stages.make_templates(folder, reporter=reporter)
     made = 0
     if not any(folder.inbox.iterdir()):
         chooser, maker = random.Random(seed), SampleMaker(config, seed)
@@ -44,13 +40,8 @@ def run_demo(directory: Path, reporter: Reporter | None = None, seed: int = 2019
             mistakes = [chooser.choice(MISTAKES)] if chooser.random() < MISTAKE_SHARE else []
             samples.append(maker.make(unit, mistakes, late=chooser.random() < LATE_SHARE))
         made = len(write_samples(config, (folder.layouts / MASTER_NAME).read_bytes(), samples, folder.inbox))
-    collect(folder, reporter=reporter)
-    check_campaign(folder, config, reporter)
-    status = campaign_status(folder, config)
-    with_errors = [s for s in status.units if s.state == HAS_ERRORS]
+    stages.collect(folder, reporter=reporter)
+    with_errors = stages.check(folder, reporter).standing.in_state(State.HAS_ERRORS)
     if with_errors and made:
-        decide(folder, with_errors[0].unit.code, "accept", "Chạy thử: chấp nhận dù còn lỗi để minh hoạ.")
-        status = campaign_status(folder, config)
-    write_findings_workbook(folder, status)
-    write_feedback_copies(folder, status)
-    return DemoRun(folder, made, build_control_workbook(folder, config).path)
+        stages.decide(folder, with_errors[0].unit.code, ACCEPT, "Chạy thử: chấp nhận dù còn lỗi để minh hoạ.")
+    return DemoRun(folder, made, stages.workbook(folder).path)

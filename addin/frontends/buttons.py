@@ -13,7 +13,6 @@ a button: staff-fixable problems become their message, anything else is written 
 import getpass
 import sys
 import tempfile
-from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -21,20 +20,14 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from addin import __version__
+from addin import __version__, stages
 from addin.campaign import CampaignFolder, open_campaign
 from addin.channels import mail
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.excel_ui import ExcelUI
-from addin.intake.collect import collect
-from addin.intake.imap import ImapMailbox
 from addin.intake.mail_files import why_no_return
-from addin.issue.templates import build_templates
 from addin.outputs.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
-from addin.outputs.findings_workbook import check_and_report
-from addin.outputs.merge import decide
-from addin.rules.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED
-from addin.stages import summarise
+from addin.standing import ACCEPT, REJECT, State
 
 
 @dataclass
@@ -87,11 +80,11 @@ def check_returns(ui: ExcelUI | None = None) -> None:
 
 
 def accept_selected(ui: ExcelUI | None = None) -> None:
-    _press(ui, "Chấp nhận báo cáo", lambda folder, reporter: _decide_selected(folder, reporter, "accept"))
+    _press(ui, "Chấp nhận báo cáo", lambda folder, reporter: _decide_selected(folder, reporter, ACCEPT))
 
 
 def reject_selected(ui: ExcelUI | None = None) -> None:
-    _press(ui, "Không nhận báo cáo", lambda folder, reporter: _decide_selected(folder, reporter, "reject"))
+    _press(ui, "Không nhận báo cáo", lambda folder, reporter: _decide_selected(folder, reporter, REJECT))
 
 
 def send_reminders(ui: ExcelUI | None = None) -> None:
@@ -118,7 +111,7 @@ def check_installation(ui: ExcelUI | None = None) -> None:
 
 
 def _make_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
-    result = build_templates(folder, reporter=reporter)
+    result = stages.make_templates(folder, reporter=reporter)
     count = len(result.unit_files)
     return Outcome(
         f"Đã tạo {count} biểu mẫu (mỗi đơn vị một tệp) trong thư mục {folder.outgoing.name}.\n\n"
@@ -130,18 +123,18 @@ def _make_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outc
 
 def _send_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
     next_step = "Bước tiếp theo: khi đơn vị gửi lại, bấm «3. Nhận báo cáo»."
-    return _mail_outcome(folder, reporter, mail.send_templates, next_step)
+    return _mail_outcome(folder, reporter, stages.send, next_step)
 
 
 def _send_reminders(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
-    return _mail_outcome(folder, reporter, mail.send_reminders, "Khi đơn vị gửi lại, bấm «3. Nhận báo cáo».")
+    return _mail_outcome(folder, reporter, stages.remind, "Khi đơn vị gửi lại, bấm «3. Nhận báo cáo».")
 
 
 def _mail_outcome(folder: CampaignFolder, reporter: StatusBarReporter, stage, next_step: str) -> Outcome:
     """Send through the server in config when one is set, else write .eml drafts staff send themselves."""
     config = folder.load_config()
-    channel = mail.SMTP if config.mail.smtp.host else mail.OUTBOX
-    report = stage(folder, config, channel=channel, reporter=reporter)
+    channel = stages.default_channel(config)
+    report = stage(folder, channel=channel, reporter=reporter)
     done, skipped, failed = (report.count(outcome) for outcome in (mail.SENT, mail.SKIPPED, mail.FAILED))
     if not report.results and not report.stopped:
         return Outcome("Không có đơn vị nào cần gửi thư lúc này.", "Không có thư cần gửi.")
@@ -164,9 +157,8 @@ def _mail_outcome(folder: CampaignFolder, reporter: StatusBarReporter, stage, ne
 
 
 def _collect_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
-    imap = folder.load_config().mail.imap
-    mailbox = ImapMailbox(imap) if imap.host else None
-    result = collect(folder, reporter=reporter, mailbox=mailbox)
+    mailbox = stages.configured_mailbox(folder)
+    result = stages.collect(folder, mailbox=mailbox, reporter=reporter)
     new, old = len(result.new), len(result.already_recorded)
     text = f"Đã nhận {new} tệp mới; {old} tệp đã có từ trước."
     if mailbox or result.mails or result.mail_duplicates:
@@ -190,14 +182,9 @@ def _unusable_mail_lines(mails: list, shown: int = 5) -> str:
 
 
 def _check_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
-    run = check_and_report(folder, reporter=reporter)
-    checked, status, feedback = run.checked, run.status, run.feedback
-    states = Counter(unit_status.state for unit_status in status.units)
-    text = (
-        f"Đã kiểm tra {len(checked)} tệp mới. Hiện có: {states[ACCEPTED]} đơn vị đạt, "
-        f"{states[HAS_ERRORS]} có lỗi cần sửa, {states[REJECTED]} không dùng được, "
-        f"{states[NOT_RECEIVED]} chưa nộp."
-    )
+    run = stages.check(folder, reporter=reporter)
+    checked, feedback = run.checked, run.feedback
+    text = f"Đã kiểm tra {len(checked)} tệp mới. Các đơn vị hiện có: {run.standing.counts_text()}."
     advice = "Đã mở bảng kết quả kiểm tra."
     if feedback:
         advice += f" Bản đánh dấu lỗi của {len(feedback)} đơn vị ở {feedback[0].parent}: bấm «5. Nhắc nộp, trả lỗi»."
@@ -211,16 +198,16 @@ def _decide_selected(folder: CampaignFolder, reporter: StatusBarReporter, decisi
     if not row or not row[1]:
         raise BaocaoError("Hãy bấm vào dòng của một đơn vị trong bảng «TỪNG ĐƠN VỊ» (bên phải) rồi bấm lại nút này.")
     code, short = str(row[1]), str(row[2])
-    verb = "chấp nhận" if decision == "accept" else "không nhận"
+    verb = "chấp nhận" if decision == ACCEPT else "không nhận"
     note = ui.ask(f"Lý do {verb} báo cáo của {short} (được ghi lại cùng người và thời gian):", f"baocao: {short}")
     if note is None:
         return Outcome(None, f"Đã huỷ: chưa ghi quyết định nào cho {short}.")
-    if decision == "reject" and not note.strip():
+    if decision == REJECT and not note.strip():
         raise BaocaoError(f"Không nhận báo cáo của {short} thì cần ghi lý do. Hãy bấm lại nút và ghi lý do.")
-    record = decide(folder, code, decision, note.strip())
+    record = stages.decide(folder, code, decision, note.strip()).decision
     effect = (
         "Số liệu của đơn vị sẽ vào bảng tổng hợp khi bấm «6. Tổng hợp»."
-        if decision == "accept"
+        if decision == ACCEPT
         else "Số liệu của đơn vị không vào bảng tổng hợp; hãy đề nghị đơn vị gửi lại."
     )
     text = f"Đã {verb} báo cáo mới nhất của {short} ({record.note or 'không ghi lý do'})."
@@ -229,15 +216,14 @@ def _decide_selected(folder: CampaignFolder, reporter: StatusBarReporter, decisi
 
 def _make_summary(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
     reporter.ui.status("Đang tổng hợp báo cáo…")
-    result = summarise(folder)
+    result = stages.summary(folder)
     counts = result.counts
-    used = counts["accepted"] + counts["accepted_with_errors"]
-    text = f"Đã tổng hợp báo cáo của {used}/{counts['expected']} đơn vị."
-    if used < counts["expected"]:
-        unusable = counts["has_errors"] + counts["rejected"]
+    used, expected = counts["included"], counts["expected"]
+    text = f"Đã tổng hợp báo cáo của {used}/{expected} đơn vị."
+    if used < expected:
         text += (
-            f" Chưa có số liệu của {counts['expected'] - used} đơn vị ({counts['not_received']} chưa nộp, "
-            f"{unusable} có báo cáo còn lỗi hoặc không dùng được)."
+            f" Chưa có số liệu của {expected - used} đơn vị ({counts[State.MISSING]} chưa nộp, "
+            f"{expected - used - counts[State.MISSING]} có báo cáo còn lỗi, chờ kiểm tra hoặc không dùng được)."
         )
     opened = result.summary_workbook or result.tidy_workbook
     return Outcome(f"{text}\n\nĐã mở {opened.name} (thư mục {folder.results.name}).", text, open_workbook=opened)

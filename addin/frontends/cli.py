@@ -2,7 +2,6 @@
 
 import json
 import sys
-from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer import _click
 
-from addin import __version__
+from addin import __version__, stages
 from addin.campaign import RESULTS_DIR, CampaignFolder, open_campaign
 from addin.channels.mail import (
     FAILED,
@@ -23,23 +22,15 @@ from addin.channels.mail import (
     SMTP,
     WOULD_SEND,
     SendReport,
-    send_reminders,
-    send_templates,
     shown_time,
 )
 from addin.channels.mail import KIND_LABELS as MAIL_KIND_LABELS
 from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.cli_text import usage_error_text
-from addin.intake.collect import collect as collect_returns
-from addin.intake.imap import ImapMailbox
 from addin.intake.mail_files import why_no_return
-from addin.issue.templates import TemplatesResult, build_templates
-from addin.outputs.control_workbook import build_control_workbook
-from addin.outputs.findings_workbook import check_and_report
-from addin.outputs.merge import decide
-from addin.rules.checking import campaign_status, file_result_json
-from addin.stages import init_campaign, summarise
+from addin.issue.templates import TemplatesResult
+from addin.standing import ACCEPT, REJECT, State
 from addin.vietnamese import parse_vn_date
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
@@ -119,7 +110,7 @@ def init(
     as_json: JsonOption = False,
 ) -> None:
     """Tạo thư mục đợt báo cáo: cấu hình (đã kiểm tra), biểu mẫu gốc và các thư mục con."""
-    folder = init_campaign(directory, config)
+    folder = stages.init_campaign(directory, config)
     if as_json:
         _print_json({"campaign_dir": str(folder.root), "config": str(folder.config_path)})
         return
@@ -172,7 +163,7 @@ def collect(
     """Nhận báo cáo đơn vị gửi về (tệp, thư đã lưu, hộp thư): lưu nguyên vẹn vào kho lưu trữ, ghi vào sổ theo dõi."""
     folder = open_campaign(directory)
     mailbox = _mailbox(folder, imap, server, since)
-    result = collect_returns(folder, source, ProgressBar(enabled=not as_json), mailbox)
+    result = stages.collect(folder, source, mailbox, ProgressBar(enabled=not as_json))
     if as_json:
         _print_json(
             {
@@ -204,7 +195,7 @@ def _mailbox(folder: CampaignFolder, imap: bool, server: str | None, since: str 
         since_date = parse_vn_date(since)
         if since_date is None:
             raise BaocaoError(f"--since «{since}» không phải ngày hợp lệ. Hãy ghi ngày/tháng/năm, ví dụ 01/12/2019.")
-    return ImapMailbox(folder.load_config().mail.imap, server, since_date)
+    return stages.configured_mailbox(folder, server, since_date, required=True)
 
 
 def _echo_unusable_mails(mails) -> None:
@@ -278,7 +269,7 @@ def send(
     """Gửi mỗi đơn vị một thư kèm biểu mẫu riêng của đơn vị (tệp .eml hoặc qua máy chủ thư)."""
     folder = open_campaign(directory)
     options = _mail_options(outbox, smtp, server, only, dry_run, force, pause, as_json)
-    _report_sending(send_templates(folder, **options), as_json, "gửi")
+    _report_sending(stages.send(folder, **options), as_json, "gửi")
 
 
 @app.command()
@@ -296,7 +287,7 @@ def remind(
     """Nhắc đơn vị chưa nộp (kèm lại biểu mẫu) và báo đơn vị có báo cáo còn lỗi (kèm bản đánh dấu lỗi)."""
     folder = open_campaign(directory)
     options = _mail_options(outbox, smtp, server, only, dry_run, force, pause, as_json)
-    _report_sending(send_reminders(folder, **options), as_json, "nhắc")
+    _report_sending(stages.remind(folder, **options), as_json, "nhắc")
 
 
 def _mail_options(outbox, smtp, server, only, dry_run, force, pause, as_json) -> dict:
@@ -362,13 +353,13 @@ def _echo_sending(report: SendReport, verb: str) -> None:
 def check(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
     """Kiểm tra mọi tệp đã nhận chưa được kiểm tra (hoặc khi cấu hình đã đổi); ghi kết quả vào 3_ket_qua."""
     folder = open_campaign(directory)
-    run = check_and_report(folder, reporter=ProgressBar(enabled=not as_json))
+    run = stages.check(folder, reporter=ProgressBar(enabled=not as_json))
     if as_json:
-        _print_json([file_result_json(result) for result in run.status.files])
+        _print_json([result.as_json() for result in run.standing.files])
         return
-    errors = sum(1 for result in run.checked if result.check.status != "accepted")
+    errors = sum(1 for result in run.checked if result.check.status != State.VALID)
     typer.echo(f"Đã kiểm tra {len(run.checked)} tệp; {errors} tệp có lỗi hoặc không dùng được.")
-    _echo_status(run.status)
+    _echo_status(run.standing)
     typer.echo(f"Kết quả chi tiết: {run.workbook}")
     if run.feedback:
         typer.echo(f"Bản đánh dấu lỗi để gửi lại đơn vị ({len(run.feedback)} tệp): {run.feedback[0].parent}")
@@ -376,14 +367,15 @@ def check(directory: DirArgument = Path("."), as_json: JsonOption = False) -> No
 
 @app.command()
 def status(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
-    """Tình hình nộp của từng đơn vị: chưa nhận, đúng hạn, muộn, có lỗi, đạt."""
+    """Tình hình nộp của từng đơn vị: chưa nộp, chờ kiểm tra, đạt, có lỗi, cán bộ chấp nhận…; đúng hạn hay muộn."""
     folder = open_campaign(directory)
-    current = campaign_status(folder)
+    current = stages.status(folder)
     if as_json:
         _print_json(
             {
-                "units": [_unit_json(unit_status) for unit_status in current.units],
-                "unassigned": [file_result_json(result) for result in current.unassigned],
+                "units": [unit_standing.as_json() for unit_standing in current.units],
+                "unassigned": [result.as_json() for result in current.unassigned],
+                "waiting": [_record_json(record) for record in current.waiting],
                 "mails_without_returns": [_mail_json(mail) for mail in current.unusable_mails],
             }
         )
@@ -400,7 +392,7 @@ def accept(
     as_json: JsonOption = False,
 ) -> None:
     """Chấp nhận báo cáo mới nhất của một đơn vị dù còn lỗi (ghi lại ai, lúc nào, vì sao)."""
-    _echo_decision("chấp nhận", decide(open_campaign(directory), unit, "accept", note), as_json)
+    _echo_decision("chấp nhận", stages.decide(open_campaign(directory), unit, ACCEPT, note), as_json)
 
 
 @app.command()
@@ -411,14 +403,14 @@ def reject(
     as_json: JsonOption = False,
 ) -> None:
     """Không nhận báo cáo mới nhất của một đơn vị: số liệu của nó không vào bảng tổng hợp."""
-    _echo_decision("không nhận", decide(open_campaign(directory), unit, "reject", note), as_json)
+    _echo_decision("không nhận", stages.decide(open_campaign(directory), unit, REJECT, note), as_json)
 
 
 @app.command()
 def summary(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
     """Tổng hợp báo cáo đạt (hoặc đã chấp nhận) của các đơn vị: bảng tổng hợp theo mẫu và dữ liệu thô."""
     folder = open_campaign(directory)
-    result = summarise(folder)
+    result = stages.summary(folder)
     if as_json:
         _print_json(result.as_json())
         return
@@ -438,7 +430,7 @@ def workbook(
 ) -> None:
     """Tạo tệp điều khiển BaoCao.xlsm (các nút bấm cho mọi bước) trong thư mục đợt báo cáo; không cần Excel."""
     folder = open_campaign(directory)
-    built = build_control_workbook(folder, interpreter=python)
+    built = stages.workbook(folder, interpreter=python)
     if as_json:
         _print_json(
             {
@@ -469,7 +461,7 @@ def demo(
 ) -> None:
     """Chạy thử toàn bộ quy trình trên đợt mẫu 2019: biểu mẫu, báo cáo giả lập, nhận, kiểm tra, tổng hợp."""
     run = run_demo(directory, ProgressBar(enabled=not as_json))
-    result = summarise(run.folder)
+    result = stages.summary(run.folder)
     if as_json:
         _print_json(
             {
@@ -487,22 +479,24 @@ def demo(
     _echo_summary(result)
 
 
-def _echo_decision(verb: str, decision, as_json: bool) -> None:
+def _echo_decision(verb: str, result: stages.DecisionResult, as_json: bool) -> None:
+    decision = result.decision
     if as_json:
-        _print_json({**asdict(decision), "decided_at": decision.decided_at.isoformat()})
+        payload = {**asdict(decision), "decided_at": decision.decided_at.isoformat()}
+        _print_json({**payload, "findings_workbook": str(result.findings_workbook)})
         return
     when = f"{decision.decided_at:%d/%m/%Y %H:%M}"
     typer.echo(f"Đã ghi: {verb} báo cáo mới nhất của {decision.unit_code} ({decision.decided_by}, {when}).")
-    typer.echo("Chạy «baocao summary» để lập lại bảng tổng hợp.")
+    typer.echo(f"Đã cập nhật kết quả kiểm tra: {result.findings_workbook}")
+    typer.echo("Chạy «baocao summary» để lập lại bảng tổng hợp với quyết định này.")
 
 
 def _echo_summary(result) -> None:
     counts = result.counts
     typer.echo(
-        f"Đơn vị: {counts['expected']}; đạt {counts['accepted']} (nộp muộn {counts['late']}), "
-        f"chấp nhận dù còn lỗi {counts['accepted_with_errors']}, còn lỗi {counts['has_errors']}, "
-        f"không dùng được {counts['rejected']}, chưa nộp {counts['not_received']}."
+        f"Đơn vị: {counts['expected']}; có số liệu trong tổng hợp {counts['included']} (nộp muộn {counts['late']})."
     )
+    typer.echo(f"Tình hình: {result.standing.counts_text()}.")
     if result.missing:
         typer.echo(f"Chưa nộp: {', '.join(result.missing)}")
     if result.summary_workbook:
@@ -529,12 +523,10 @@ def _echo_status(current) -> None:
             str(latest.check.warnings) if latest else "",
         )
     Console(width=max(120, Console().width)).print(table)
-    counts = Counter(unit_status.state for unit_status in current.units)
     late = sum(1 for unit_status in current.units if unit_status.late)
-    typer.echo(
-        f"Tổng: {len(current.units)} đơn vị; đạt {counts['accepted']}, có lỗi {counts['has_errors']}, "
-        f"không dùng được {counts['rejected']}, chưa nhận {counts['not_received']}; nộp muộn {late}."
-    )
+    typer.echo(f"Tổng: {len(current.units)} đơn vị; {current.counts_text()}; nộp muộn {late}.")
+    if current.waiting:
+        typer.echo(f"{len(current.waiting)} tệp đã nhận chưa kiểm tra: chạy «baocao check».")
     if current.unassigned:
         typer.echo(f"{len(current.unassigned)} tệp chưa xác định được đơn vị: xem {RESULTS_DIR}/ket_qua_kiem_tra.xlsx")
 
@@ -553,35 +545,8 @@ def _record_json(record) -> dict:
     }
 
 
-def _unit_json(unit_status) -> dict:
-    latest = unit_status.latest
-    return {
-        "unit_code": unit_status.unit.code,
-        "unit_name": unit_status.unit.name,
-        "group": unit_status.unit.group_code,
-        "status": unit_status.state,
-        "late": unit_status.late,
-        "latest_file": latest.record.original_name if latest else None,
-        "sha256": latest.record.sha256 if latest else None,
-        "errors": latest.check.errors if latest else 0,
-        "warnings": latest.check.warnings if latest else 0,
-        "returns": len(unit_status.history),
-    }
-
-
 def _make_templates(folder: CampaignFolder, only: list[str] | None, quiet: bool) -> TemplatesResult:
-    config = folder.load_config()
-    units = config.units
-    if only:
-        wanted = {code.strip().upper() for code in only}
-        unknown = sorted(wanted - {unit.code for unit in units})
-        if unknown:
-            raise BaocaoError(
-                f"Không có đơn vị mã {', '.join(unknown)} trong {folder.config_path}. "
-                "Hãy kiểm tra lại mã (xem mục unit_groups)."
-            )
-        units = [unit for unit in units if unit.code in wanted]
-    return build_templates(folder, config, units, ProgressBar(enabled=not quiet))
+    return stages.make_templates(folder, only, ProgressBar(enabled=not quiet))
 
 
 def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: bool) -> None:

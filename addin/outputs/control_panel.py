@@ -4,14 +4,12 @@ Both the builder (`workbook.py`, no Excel needed) and the Excel buttons (`button
 their words and numbers from here, so the panel looks the same when built and when refreshed.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig
-from addin.ledger import Decision, Ledger
-from addin.rules.checking import ACCEPTED, HAS_ERRORS, NOT_RECEIVED, REJECTED, UnitStatus, campaign_status
+from addin.standing import LABELS, State, campaign_standing
 
 PANEL_SHEET = "Bảng điều khiển"
 LOG_SHEET = "Nhật ký"
@@ -66,51 +64,36 @@ class Panel:
 
 def panel_for(config: CampaignConfig, folder: CampaignFolder, now: datetime | None) -> Panel:
     """The panel's numbers; `now` None when building the workbook (whose bytes must not depend on the clock)."""
-    status = campaign_status(folder, config, with_findings=False)
-    with Ledger(folder.ledger_path) as ledger:
-        waiting = len(ledger.returns_to_check(config.check_fingerprint))
-        decisions = ledger.decisions()
-    states = Counter(unit_status.state for unit_status in status.units)
-    received = [s for s in status.units if s.state != NOT_RECEIVED]
-    late = sum(1 for s in received if s.late)
+    standing = campaign_standing(folder, config, with_findings=False)
+    received = [unit for unit in standing.units if unit.state != State.MISSING]
+    late = sum(1 for unit in received if unit.late)
     counts = [
-        ("Số đơn vị phải nộp", len(status.units)),
+        ("Số đơn vị phải nộp", len(standing.units)),
         ("Đã nhận", len(received)),
         ("Nộp đúng hạn", len(received) - late),
         ("Nộp muộn", late),
-        ("Đạt", states[ACCEPTED]),
-        ("Có lỗi, cần sửa", states[HAS_ERRORS]),
-        ("Không dùng được", states[REJECTED]),
-        ("Chưa nộp", states[NOT_RECEIVED]),
-        ("Tệp chưa rõ đơn vị", len(status.unassigned)),
-        ("Tệp chờ kiểm tra", waiting),
-        ("Thư không có báo cáo", len(status.unusable_mails)),
+        *((LABELS[state], standing.count(state)) for state in State),
+        ("Tệp chưa rõ đơn vị", len(standing.unassigned)),
+        ("Tệp chờ kiểm tra", len(standing.waiting)),
+        ("Thư không có báo cáo", len(standing.unusable_mails)),
     ]
     rows = []
-    for index, unit_status in enumerate(status.units, start=1):
-        latest = unit_status.latest
+    for index, unit in enumerate(standing.units, start=1):
+        latest = unit.latest
         rows.append(
             [
                 index,
-                unit_status.unit.code,
-                unit_status.unit.short,
-                _label(unit_status, decisions.get(latest.record.sha256) if latest else None),
+                unit.unit.code,
+                unit.unit.short,
+                unit.label,
                 latest.record.original_name if latest else "",
-                latest.record.received_at.strftime("%d/%m/%Y %H:%M") if latest else "",
+                f"{latest.record.received_at:%d/%m/%Y %H:%M}" if latest else "",
                 latest.check.errors if latest else "",
                 latest.check.warnings if latest else "",
             ]
         )
     when = f"Số liệu lúc {now:%H:%M ngày %d/%m/%Y}" if now else "Số liệu lúc tạo tệp"
     return Panel(counts, rows, f"{when}. Bấm «Cập nhật bảng» để đọc lại sổ theo dõi.")
-
-
-def _label(unit_status: UnitStatus, decision: Decision | None) -> str:
-    """The unit's state, with staff's decision on its latest return when there is one."""
-    if decision:
-        taken = "cán bộ đã chấp nhận" if decision.decision == "accept" else "cán bộ không nhận"
-        return f"{unit_status.label}, {taken}"
-    return unit_status.label
 
 
 def log_row(now: datetime, action: str, outcome: str, user: str) -> list[str]:

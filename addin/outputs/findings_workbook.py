@@ -2,7 +2,6 @@
 
 import io
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -11,19 +10,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
 from addin.campaign import CampaignFolder
-from addin.config import CampaignConfig
 from addin.findings import SEVERITY_LABELS
 from addin.issue.templates import fit_row_height, write_bytes_atomically
-from addin.progress import NullReporter, Reporter
-from addin.rules.checking import (
-    NOT_RECEIVED,
-    REJECTED,
-    CampaignStatus,
-    FileResult,
-    UnitStatus,
-    campaign_status,
-    check_campaign,
-)
+from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.limits import cell_text, safe_file_stem
 from addin.xlsx.styles import BOX, FONT, HEADER_FILL, WRAP
 
@@ -31,32 +20,9 @@ FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"
 
 
-@dataclass
-class CheckRun:
-    checked: list[FileResult]  # the returns this run checked
-    status: CampaignStatus
-    workbook: Path
-    feedback: list[Path]
-
-
-def check_and_report(
-    folder: CampaignFolder, config: CampaignConfig | None = None, reporter: Reporter | None = None
-) -> CheckRun:
-    """`baocao check` and the «Kiểm tra» button: check what is new, then write the findings and feedback copies."""
-    config, reporter = config or folder.load_config(), reporter or NullReporter()
-    checked = check_campaign(folder, config, reporter)
-    status = campaign_status(folder, config)
-    reporter.start(2, "Đang ghi kết quả kiểm tra")
-    workbook = write_findings_workbook(folder, status)
-    reporter.advance(FINDINGS_WORKBOOK)
-    feedback = write_feedback_copies(folder, status)
-    reporter.advance("bản đánh dấu lỗi")
-    reporter.finish()
-    return CheckRun(checked, status, workbook, feedback)
-
-
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
+PROBLEM_STATES = (State.HAS_ERRORS, State.UNUSABLE, State.REJECTED_BY_STAFF)
 
 
 def put_text(sheet, row: int, column: int, value) -> None:
@@ -86,7 +52,7 @@ def _header(sheet, headers: list[tuple[str, float]]) -> None:
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def write_findings_workbook(folder: CampaignFolder, status: CampaignStatus) -> Path:
+def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) -> Path:
     workbook = openpyxl.Workbook()
     summary = workbook.active
     summary.title = "Tình hình nộp"
@@ -156,7 +122,7 @@ def write_findings_workbook(folder: CampaignFolder, status: CampaignStatus) -> P
     return target
 
 
-def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStatus, names: dict[str, str]) -> None:
+def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStanding, names: dict[str, str]) -> None:
     """Every file ever received, newest use marked: a resubmission supersedes, nothing disappears."""
     _header(
         sheet,
@@ -174,10 +140,9 @@ def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStatus, names:
             ("Mở tệp", 10),
         ],
     )
-    labels = {"accepted": "Đạt", "has_errors": "Có lỗi", "rejected": "Không dùng được"}
     for row, result in enumerate(status.files, start=2):
         check, record = result.check, result.record
-        in_use = "Đang dùng" if any(result is s.latest for s in status.units) else "Đã thay thế"
+        in_use = _use_of(result, status)
         if check.unit_code not in names:
             in_use = "Chưa rõ đơn vị"
         values = [
@@ -186,7 +151,7 @@ def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStatus, names:
             record.original_name,
             f"{record.received_at:%d/%m/%Y %H:%M}",
             record.source,
-            labels.get(check.status, check.status),
+            LABELS[result.state],
             check.errors,
             check.warnings,
             check.identification,
@@ -198,7 +163,13 @@ def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStatus, names:
         _link(sheet.cell(row=row, column=11), folder, result, None, None)
 
 
-def _summary_row(sheet, row: int, index: int, unit_status: UnitStatus) -> None:
+def _use_of(result: FileResult, status: CampaignStanding) -> str:
+    if any(result is unit.counted for unit in status.units):
+        return "Đang dùng"
+    return "Mới nhất, chưa dùng được" if any(result is unit.latest for unit in status.units) else "Đã thay thế"
+
+
+def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding) -> None:
     latest = unit_status.latest
     values = [
         index,
@@ -214,8 +185,8 @@ def _summary_row(sheet, row: int, index: int, unit_status: UnitStatus) -> None:
     ]
     for column, value in enumerate(values, start=1):
         put_text(sheet, row, column, value)
-    if unit_status.state != "accepted":
-        sheet.cell(row=row, column=5).fill = WARN_FILL if unit_status.state == NOT_RECEIVED else BAD_FILL
+    if unit_status.state not in (State.VALID, State.ACCEPTED_BY_STAFF):
+        sheet.cell(row=row, column=5).fill = BAD_FILL if unit_status.state in PROBLEM_STATES else WARN_FILL
 
 
 def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, address: str | None) -> None:
@@ -227,17 +198,17 @@ def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, a
     cell.font = Font(name=FONT, size=11, color="0563C1", underline="single")
 
 
-def can_mark_up(unit_status: UnitStatus) -> bool:
+def can_mark_up(unit_status: UnitStanding) -> bool:
     """Whether the unit's latest return gets a marked-up copy: readable .xlsx/.xlsm with findings.
 
     A rejected file (broken, encrypted, another campaign's) has no cells worth marking."""
     latest = unit_status.latest
-    if latest is None or not latest.findings or latest.check.status == REJECTED:
+    if latest is None or not latest.findings or latest.check.status == State.UNUSABLE:
         return False
     return latest.record.archive_path.endswith((".xlsx", ".xlsm"))
 
 
-def write_feedback_copies(folder: CampaignFolder, status: CampaignStatus) -> list[Path]:
+def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> list[Path]:
     """For each unit whose latest return has findings: its own workbook, bad cells marked and commented."""
     out = folder.results / FEEDBACK_DIR
     out.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,12 @@
-"""Accepted returns → tidy tables: one row per unit, per document, per activity, per task…
+"""Counted returns → tidy tables: one row per unit, per document, per activity, per task…
 
-Per unit, the newest usable return counts: one without errors, or one staff accepted anyway
-(`baocao accept`). A return staff rejected (`baocao reject`) ends the search: the unit then has
-no data. Typed values come from the ledger, stored when the return was checked, so merging a
-thousand returns reads no workbook at all. Units without usable data are kept, never dropped.
+Which return counts for a unit is the standing's decision (`addin/standing.py`). Typed values come
+from the ledger, stored when the return was checked, so merging a thousand returns reads no workbook
+at all. Units without data are kept, never dropped.
 """
 
-import getpass
 import io
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas
@@ -16,68 +14,48 @@ import xlsxwriter
 
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, Section
-from addin.errors import BaocaoError
 from addin.issue.templates import write_bytes_atomically
-from addin.ledger import Decision, Ledger
+from addin.ledger import Ledger
 from addin.outputs.summary import MergedCampaign
-from addin.rules.checking import ACCEPTED, NOT_RECEIVED, REJECTED, FileResult, campaign_status
+from addin.standing import CampaignStanding, UnitStanding, campaign_standing
 
-ACCEPTED_WITH_ERRORS = "accepted_with_errors"
-INCLUDED = (ACCEPTED, ACCEPTED_WITH_ERRORS)
 TIDY_WORKBOOK = "du_lieu_tong_hop.xlsx"
 CSV_DIR = "du_lieu_csv"
 UNITS_TABLE = "00_don_vi"  # starts with a digit, so no form section (a lowercase identifier) can take it
 
 
-def merge_campaign(folder: CampaignFolder, config: CampaignConfig | None = None) -> MergedCampaign:
+def merge_campaign(
+    folder: CampaignFolder, config: CampaignConfig | None = None, standing: CampaignStanding | None = None
+) -> MergedCampaign:
     config = config or folder.load_config()
-    status = campaign_status(folder, config, with_findings=False)
+    standing = standing or campaign_standing(folder, config, with_findings=False)
     with Ledger(folder.ledger_path) as ledger:
-        decisions = ledger.decisions()
-        chosen = {s.unit.code: _usable(s.history, decisions) for s in status.units}
-        data = {code: ledger.check_data(result.record.sha256) for code, (_, result) in chosen.items() if result}
-    unit_rows = []
-    for unit_status in status.units:
-        unit = unit_status.unit
-        state, used = chosen[unit.code]
-        decision = decisions.get(used.record.sha256) if used else None
-        arrived = used or unit_status.latest
-        unit_rows.append(
-            {
-                "order": unit.order,
-                "unit_code": unit.code,
-                "unit_name": unit.name,
-                "unit_short": unit.short,
-                "group_code": unit.group_code,
-                "group_name": unit.group_name,
-                "state": state or (unit_status.state if unit_status.latest else NOT_RECEIVED),
-                "included": bool(used),
-                "received_at": arrived.record.received_at if arrived else None,
-                "late": arrived.check.late if arrived else None,
-                "file": used.record.original_name if used else None,
-                "sha256": used.record.sha256 if used else None,
-                "errors": used.check.errors if used else None,
-                "warnings": used.check.warnings if used else None,
-                "decision_note": decision.note if decision else None,
-            }
-        )
-    units = pandas.DataFrame(unit_rows)
+        data = {s.unit.code: ledger.check_data(s.counted.record.sha256) for s in standing.units if s.counted}
+    units = pandas.DataFrame([_unit_row(unit_standing) for unit_standing in standing.units])
     included = units[units["included"]]
     sections = {section.name: _section_frame(config, section, included, data) for section in config.form.sections}
     return MergedCampaign(units, sections)
 
 
-def _usable(history: list[FileResult], decisions: dict[str, Decision]) -> tuple[str | None, FileResult | None]:
-    """(state, the return whose data counts) searching newest first."""
-    for result in reversed(history):
-        decision = decisions.get(result.record.sha256)
-        if decision and decision.decision == "reject":
-            return REJECTED, None
-        if result.check.status == ACCEPTED:
-            return ACCEPTED, result
-        if decision and decision.decision == "accept" and result.check.status != REJECTED:
-            return ACCEPTED_WITH_ERRORS, result
-    return None, None
+def _unit_row(standing: UnitStanding) -> dict:
+    unit, used, decision = standing.unit, standing.counted, standing.decision
+    return {
+        "order": unit.order,
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "unit_short": unit.short,
+        "group_code": unit.group_code,
+        "group_name": unit.group_name,
+        "state": standing.state.value,
+        "included": used is not None,
+        "received_at": standing.received_at,
+        "late": standing.late,
+        "file": used.record.original_name if used else None,
+        "sha256": used.record.sha256 if used else None,
+        "errors": used.check.errors if used else None,
+        "warnings": used.check.warnings if used else None,
+        "decision_note": decision.note if decision else None,
+    }
 
 
 def _section_frame(
@@ -112,38 +90,6 @@ def _typed(value, kind: str, labels: dict | None):
     if labels is not None:
         return labels.get(value, value)
     return value
-
-
-# ---------------------------------------------------------------- staff decisions
-
-
-def decide(folder: CampaignFolder, unit_code: str, decision: str, note: str) -> Decision:
-    """Record staff's accept/reject of a unit's latest return (who and when are recorded too)."""
-    config = folder.load_config()
-    code = unit_code.strip().upper()
-    if code not in {unit.code for unit in config.units}:
-        raise BaocaoError(f"Không có đơn vị mã «{unit_code}» trong cấu hình. Xem mã ở lệnh «baocao status».")
-    unit_status = next(s for s in campaign_status(folder, config).units if s.unit.code == code)
-    if unit_status.latest is None:
-        raise BaocaoError(f"Đơn vị {unit_status.unit.short} chưa gửi báo cáo nào (hoặc chưa chạy «baocao check»).")
-    if decision == "accept" and unit_status.latest.check.status == REJECTED:
-        raise BaocaoError(
-            f"Tệp mới nhất của {unit_status.unit.short} không đọc được hoặc không đúng biểu mẫu nên không thể "
-            "chấp nhận; hãy đề nghị đơn vị gửi lại."
-        )
-    record = Decision(
-        code, unit_status.latest.record.sha256, decision, note, _who(), datetime.now().replace(microsecond=0)
-    )
-    with Ledger(folder.ledger_path) as ledger:
-        ledger.record_decision(record)
-    return record
-
-
-def _who() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (service account): still record something
-        return "không rõ"
 
 
 # ---------------------------------------------------------------- tidy outputs

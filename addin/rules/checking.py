@@ -1,61 +1,22 @@
-"""`baocao check` and `baocao status`: every recorded return checked, and where each unit stands."""
+"""Check every recorded return not yet checked with the current config, and record the outcome in the ledger."""
 
 import os
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from python_calamine import CalamineError
 
 from addin.campaign import CampaignFolder
-from addin.config import CampaignConfig, UnitEntry
+from addin.config import CampaignConfig
 from addin.findings import ERROR, Finding, count
 from addin.intake.guard import GuardError, inspect
 from addin.intake.reading import read_workbook
-from addin.ledger import CheckRecord, Ledger, MessageRecord, ReturnRecord
+from addin.ledger import CheckRecord, Ledger, ReturnRecord
 from addin.progress import NullReporter, Reporter
 from addin.rules.validation import CheckedReturn, ReturnChecker
-
-ACCEPTED, HAS_ERRORS, REJECTED, NOT_RECEIVED = "accepted", "has_errors", "rejected", "not_received"
-STATE_LABELS = {
-    ACCEPTED: "Đạt",
-    HAS_ERRORS: "Có lỗi, cần sửa",
-    REJECTED: "Không dùng được",
-    NOT_RECEIVED: "Chưa nhận",
-}
-
-
-@dataclass
-class FileResult:
-    record: ReturnRecord
-    check: CheckRecord
-    findings: list[Finding]
-
-
-@dataclass
-class UnitStatus:
-    unit: UnitEntry
-    state: str
-    late: bool | None = None
-    latest: FileResult | None = None
-    history: list[FileResult] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        if self.state == NOT_RECEIVED:
-            return STATE_LABELS[NOT_RECEIVED]
-        timing = "nộp muộn" if self.late else "đúng hạn"
-        return f"{STATE_LABELS[self.state]} ({timing})"
-
-
-@dataclass
-class CampaignStatus:
-    units: list[UnitStatus]
-    unassigned: list[FileResult]
-    files: list[FileResult]
-    unusable_mails: list[MessageRecord] = field(default_factory=list)  # mails that brought no return
+from addin.standing import FileResult, check_outcome
 
 
 def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnRecord) -> CheckedReturn:
@@ -94,12 +55,6 @@ def _unreadable(checker: ReturnChecker, record: ReturnRecord, findings: list[Fin
     return CheckedReturn(code, how, findings, late=late, readable=False)
 
 
-def state_of(checked: CheckedReturn) -> str:
-    if not checked.readable or checked.unit_code is None:
-        return REJECTED
-    return HAS_ERRORS if any(f.is_error for f in checked.findings) else ACCEPTED
-
-
 def check_campaign(
     folder: CampaignFolder, config: CampaignConfig | None = None, reporter: Reporter | None = None
 ) -> list[FileResult]:
@@ -117,7 +72,7 @@ def check_campaign(
                 sha256=record.sha256,
                 config_fingerprint=config.check_fingerprint,
                 unit_code=checked.unit_code,
-                status=state_of(checked),
+                status=check_outcome(checked.findings, checked.readable, checked.unit_code),
                 errors=errors,
                 warnings=warnings,
                 late=checked.late,
@@ -164,47 +119,3 @@ def _start_worker(folder: CampaignFolder, config: CampaignConfig) -> None:
 
 def _check_in_worker(record: ReturnRecord) -> CheckedReturn:
     return check_one(_worker["folder"], _worker["checker"], record)
-
-
-def campaign_status(
-    folder: CampaignFolder, config: CampaignConfig | None = None, with_findings: bool = True
-) -> CampaignStatus:
-    """Per unit in config order: its latest return (a newer one supersedes older ones) and its state."""
-    config = config or folder.load_config()
-    with Ledger(folder.ledger_path) as ledger:
-        files = [
-            FileResult(record, check, ledger.findings(record.sha256) if with_findings else [])
-            for record, check in ledger.checks()
-        ]
-        unusable_mails = ledger.messages(without_returns=True)
-    by_unit: dict[str, list[FileResult]] = {}
-    unassigned = []
-    for result in files:
-        if result.check.unit_code in {unit.code for unit in config.units}:
-            by_unit.setdefault(result.check.unit_code, []).append(result)
-        else:
-            unassigned.append(result)
-    statuses = []
-    for unit in config.units:
-        history = by_unit.get(unit.code, [])
-        if not history:
-            statuses.append(UnitStatus(unit, NOT_RECEIVED))
-            continue
-        latest = history[-1]
-        statuses.append(UnitStatus(unit, latest.check.status, latest.check.late, latest, history))
-    return CampaignStatus(statuses, unassigned, files, unusable_mails)
-
-
-def file_result_json(result: FileResult) -> dict:
-    return {
-        "path": result.record.source,
-        "archive_path": result.record.archive_path,
-        "original_name": result.record.original_name,
-        "sha256": result.record.sha256,
-        "unit_code": result.check.unit_code,
-        "status": result.check.status,
-        "late": result.check.late,
-        "received_at": result.record.received_at.isoformat(),
-        "identification": result.check.identification,
-        "findings": [finding.as_dict() for finding in result.findings],
-    }

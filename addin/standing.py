@@ -1,0 +1,234 @@
+"""Where each unit stands: one state, its Vietnamese label, and the return that counts, decided once.
+
+Every view (status, the control panel, the findings workbook, reminders, the merge and every annex of
+the summary) reads the standing computed here from the ledger; none re-derives it.
+
+- A return's own state is its check outcome (`valid`, `has_errors`, `unusable`, `needs_confirmation`),
+  or staff's decision on it (`accepted_by_staff`, `rejected_by_staff`).
+- A unit's state is the state of its newest return; `missing` without one, `unchecked` while its newest
+  return waits to be checked.
+- The return that counts is the newest `valid` or `accepted_by_staff` one: a newer return with errors
+  does not throw away an earlier good one, but a staff rejection ends the search (the unit then has no data).
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from addin.campaign import CampaignFolder
+from addin.config import CampaignConfig, UnitEntry
+from addin.findings import Finding
+from addin.ledger import CheckRecord, Decision, Ledger, MessageRecord, ReturnRecord
+from addin.subject_tag import find_subject_tag
+
+
+class State(StrEnum):
+    MISSING = "missing"
+    UNCHECKED = "unchecked"
+    VALID = "valid"
+    HAS_ERRORS = "has_errors"
+    UNUSABLE = "unusable"
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    ACCEPTED_BY_STAFF = "accepted_by_staff"
+    REJECTED_BY_STAFF = "rejected_by_staff"
+
+
+LABELS = {
+    State.MISSING: "Chưa nộp",
+    State.UNCHECKED: "Chờ kiểm tra",
+    State.VALID: "Đạt",
+    State.HAS_ERRORS: "Có lỗi",
+    State.UNUSABLE: "Không dùng được",
+    State.NEEDS_CONFIRMATION: "Chờ xác nhận",
+    State.ACCEPTED_BY_STAFF: "Cán bộ chấp nhận (dù còn lỗi)",
+    State.REJECTED_BY_STAFF: "Cán bộ không nhận",
+}
+COUNTED = frozenset({State.VALID, State.ACCEPTED_BY_STAFF})  # a return in one of these states is used
+ACCEPT, REJECT = "accept", "reject"  # staff decisions, as the ledger stores them
+
+
+def check_outcome(findings: list[Finding], readable: bool, unit_code: str | None) -> State:
+    """A checked return's own state, before any staff decision."""
+    if not readable or unit_code is None:
+        return State.UNUSABLE
+    return State.HAS_ERRORS if any(finding.is_error for finding in findings) else State.VALID
+
+
+@dataclass
+class FileResult:
+    """One checked return as the ledger has it, with staff's latest decision on it."""
+
+    record: ReturnRecord
+    check: CheckRecord
+    findings: list[Finding]
+    decision: Decision | None = None
+
+    @property
+    def state(self) -> State:
+        if self.decision:
+            return State.ACCEPTED_BY_STAFF if self.decision.decision == ACCEPT else State.REJECTED_BY_STAFF
+        return State(self.check.status)
+
+    def as_json(self) -> dict:
+        return {
+            "path": self.record.source,
+            "archive_path": self.record.archive_path,
+            "original_name": self.record.original_name,
+            "sha256": self.record.sha256,
+            "unit_code": self.check.unit_code,
+            "status": self.check.status,
+            "state": self.state.value,
+            "late": self.check.late,
+            "received_at": self.record.received_at.isoformat(),
+            "identification": self.check.identification,
+            "findings": [finding.as_dict() for finding in self.findings],
+        }
+
+
+@dataclass
+class UnitStanding:
+    unit: UnitEntry
+    state: State
+    late: bool | None  # None while nothing was received
+    latest: FileResult | None  # the unit's newest checked return
+    counted: FileResult | None  # the return whose data is used, if any
+    history: list[FileResult] = field(default_factory=list)  # every checked return of the unit, oldest first
+    waiting: list[ReturnRecord] = field(default_factory=list)  # received, not yet checked with the current config
+
+    @property
+    def decision(self) -> Decision | None:
+        return self.latest.decision if self.latest and self.state != State.UNCHECKED else None
+
+    @property
+    def received_at(self):
+        shown = self.counted or self.latest
+        if self.state == State.UNCHECKED or shown is None:
+            return self.waiting[-1].received_at if self.waiting else None
+        return shown.record.received_at
+
+    def _timed(self, config: CampaignConfig) -> "UnitStanding":
+        """Late or not, by the return the state speaks of: the waiting one, else the one used, else the newest."""
+        if self.received_at is not None:
+            self.late = self.received_at.date() > config.campaign.deadline
+        return self
+
+    @property
+    def label(self) -> str:
+        """The state in words, with timing and, when an earlier return is used, which one."""
+        text = LABELS[self.state]
+        if self.late is not None:
+            text += " (nộp muộn)" if self.late else " (đúng hạn)"
+        if self.counted and self.counted is not self.latest:
+            text += f"; đang dùng bản nhận ngày {self.counted.record.received_at:%d/%m/%Y}"
+        return text
+
+    def as_json(self) -> dict:
+        latest, decision = self.latest, self.decision
+        return {
+            "unit_code": self.unit.code,
+            "unit_name": self.unit.name,
+            "group": self.unit.group_code,
+            "status": self.state.value,
+            "label": self.label,
+            "late": self.late,
+            "latest_file": latest.record.original_name if latest else None,
+            "sha256": latest.record.sha256 if latest else None,
+            "counted_sha256": self.counted.record.sha256 if self.counted else None,
+            "errors": latest.check.errors if latest else 0,
+            "warnings": latest.check.warnings if latest else 0,
+            "returns": len(self.history),
+            "waiting": len(self.waiting),
+            "decision": _decision_json(decision) if decision else None,
+        }
+
+
+@dataclass
+class CampaignStanding:
+    units: list[UnitStanding]
+    unassigned: list[FileResult]  # checked returns no unit could be found for
+    files: list[FileResult]  # every checked return, oldest first
+    waiting: list[ReturnRecord]  # every return waiting to be checked (its unit may not be known yet)
+    unusable_mails: list[MessageRecord] = field(default_factory=list)  # mails that brought no return
+
+    def count(self, state: State) -> int:
+        return sum(1 for unit in self.units if unit.state == state)
+
+    def counts_text(self) -> str:
+        """«5 đạt, 2 có lỗi, 45 chưa nộp»: units per state, in the order of the states, none left out but zeros."""
+        return ", ".join(f"{self.count(state)} {LABELS[state].lower()}" for state in State if self.count(state))
+
+    def in_state(self, *states: State) -> list[UnitStanding]:
+        return [unit for unit in self.units if unit.state in states]
+
+
+def campaign_standing(
+    folder: CampaignFolder, config: CampaignConfig | None = None, with_findings: bool = True
+) -> CampaignStanding:
+    """Every unit's standing, in config order, from the ledger alone."""
+    config = config or folder.load_config()
+    with Ledger(folder.ledger_path) as ledger:
+        decisions = ledger.decisions()
+        files = [
+            FileResult(
+                record, check, ledger.findings(record.sha256) if with_findings else [], decisions.get(record.sha256)
+            )
+            for record, check in ledger.checks()
+        ]
+        waiting = ledger.returns_to_check(config.check_fingerprint)
+        unusable_mails = ledger.messages(without_returns=True)
+    codes = {unit.code for unit in config.units}
+    checked_unit = {result.record.sha256: result.check.unit_code for result in files}
+    history: dict[str, list[FileResult]] = {code: [] for code in codes}
+    for result in files:
+        if result.check.unit_code in codes:
+            history[result.check.unit_code].append(result)
+    pending: dict[str, list[ReturnRecord]] = {code: [] for code in codes}
+    for record in waiting:
+        code = checked_unit.get(record.sha256) or likely_unit(config, record)
+        if code in codes:
+            pending[code].append(record)
+    units = [_standing(unit, history[unit.code], pending[unit.code], config) for unit in config.units]
+    unassigned = [result for result in files if result.check.unit_code not in codes]
+    return CampaignStanding(units, unassigned, files, waiting, unusable_mails)
+
+
+def _standing(
+    unit: UnitEntry, history: list[FileResult], waiting: list[ReturnRecord], config: CampaignConfig
+) -> UnitStanding:
+    latest = history[-1] if history else None
+    counted = _counted(history)
+    if waiting and (latest is None or waiting[-1].received_at >= latest.record.received_at):
+        state = State.UNCHECKED
+    else:
+        state = latest.state if latest else State.MISSING
+    return UnitStanding(unit, state, None, latest, counted, history, waiting)._timed(config)
+
+
+def _counted(history: list[FileResult]) -> FileResult | None:
+    for result in reversed(history):
+        if result.state == State.REJECTED_BY_STAFF:
+            return None
+        if result.state in COUNTED:
+            return result
+    return None
+
+
+def likely_unit(config: CampaignConfig, record: ReturnRecord) -> str | None:
+    """A not-yet-checked return's unit as its envelope suggests (sender, subject tag, file name).
+
+    Only to show a unit as «chờ kiểm tra» instead of «chưa nộp»: the check identifies the unit for real.
+    """
+    emails = {unit.email.strip().casefold(): unit.code for unit in config.units}
+    codes = {unit.code for unit in config.units}
+    by_sender = emails.get((record.sender or "").strip().casefold())
+    by_tag = find_subject_tag(record.subject or "", config.campaign.id)
+    by_name = record.original_name.replace(".", "_").replace(" ", "_").split("_", 1)[0].upper()
+    return next((code for code in (by_sender, by_tag, by_name) if code in codes), None)
+
+
+def _decision_json(decision: Decision) -> dict:
+    return {
+        "decision": decision.decision,
+        "note": decision.note,
+        "decided_by": decision.decided_by,
+        "decided_at": decision.decided_at.isoformat(),
+    }
