@@ -16,6 +16,7 @@ from addin.intake.guard import GuardError, inspect
 from addin.intake.reading import read_workbook
 from addin.ledger import CheckRecord, Ledger, MessageRecord, ReturnRecord
 from addin.progress import NullReporter, Reporter
+from addin.rules.identify import UnitEvidence
 from addin.rules.validation import CheckedReturn, ReturnChecker
 
 ACCEPTED, HAS_ERRORS, REJECTED, NOT_RECEIVED = "accepted", "has_errors", "rejected", "not_received"
@@ -85,13 +86,10 @@ def _sentence(message: str) -> str:
 
 
 def _unreadable(checker: ReturnChecker, record: ReturnRecord, findings: list[Finding]) -> CheckedReturn:
-    clues = checker.mail_clues(record.sender, record.subject)
-    code = clues[0].code if clues else checker.code_from_file_name(record.original_name)
-    how = f"Theo tên tệp «{record.original_name}»." if code else "Không xác định được."
-    if clues:
-        how = f"{clues[0].basis[0].upper()}{clues[0].basis[1:]}."
+    evidence = UnitEvidence(record.original_name, sender=record.sender, subject=record.subject)
+    identity = checker.identifier.identify(evidence)
     late = record.received_at.date() > checker.config.campaign.deadline
-    return CheckedReturn(code, how, findings, late=late, readable=False)
+    return CheckedReturn(identity.unit_code, identity.how, findings, late=late, readable=False)
 
 
 def state_of(checked: CheckedReturn) -> str:
