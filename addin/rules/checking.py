@@ -15,6 +15,7 @@ from addin.intake.guard import GuardError, inspect
 from addin.intake.reading import read_workbook
 from addin.ledger import CheckRecord, Ledger, ReturnRecord
 from addin.progress import NullReporter, Reporter
+from addin.rules.identify import UnitEvidence
 from addin.rules.validation import CheckedReturn, ReturnChecker
 from addin.standing import FileResult, check_outcome
 
@@ -46,13 +47,10 @@ def _sentence(message: str) -> str:
 
 
 def _unreadable(checker: ReturnChecker, record: ReturnRecord, findings: list[Finding]) -> CheckedReturn:
-    clues = checker.mail_clues(record.sender, record.subject)
-    code = clues[0].code if clues else checker.code_from_file_name(record.original_name)
-    how = f"Theo tên tệp «{record.original_name}»." if code else "Không xác định được."
-    if clues:
-        how = f"{clues[0].basis[0].upper()}{clues[0].basis[1:]}."
+    evidence = UnitEvidence(record.original_name, sender=record.sender, subject=record.subject)
+    identity = checker.identifier.identify(evidence)
     late = record.received_at.date() > checker.config.campaign.deadline
-    return CheckedReturn(code, how, findings, late=late, readable=False)
+    return CheckedReturn(identity.unit_code, identity.how, findings, late=late, readable=False)
 
 
 def check_campaign(

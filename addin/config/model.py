@@ -1,0 +1,385 @@
+"""The shape of a campaign's `config.yaml` as pydantic models, and the campaign's derived views.
+
+Structure and types are checked here (pydantic); the rules that span several keys live in
+`addin.config.problems`, the reading of the file in `addin.config.loading`.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from addin.contract import FORM_PARTS, fingerprint
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
+def _day_first_date(value: Any) -> Any:
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", value)
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_nfc), StringConstraints(min_length=1)]
+OptionalText = Annotated[str, BeforeValidator(_nfc)]
+Identifier = Annotated[str, BeforeValidator(_nfc), StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+UnitCode = Annotated[str, BeforeValidator(_nfc), StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,19}$")]
+ConfigDate = Annotated[date, BeforeValidator(_day_first_date)]
+FieldType = Literal["text", "integer", "decimal", "date", "select_one", "email", "phone"]
+Operator = Literal[
+    "equal_to",
+    "not_equal_to",
+    "greater_than",
+    "greater_than_or_equal_to",
+    "less_than",
+    "less_than_or_equal_to",
+]
+MissingValueStrategy = Literal["skip_if_any_value_missing", "skip_if_all_values_missing", "never_skip"]
+NUMERIC_TYPES = ("integer", "decimal")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Model):
+    start: ConfigDate
+    end: ConfigDate
+
+
+class Dispatch(_Model):
+    number: Text
+    date_text: OptionalText = ""
+    subject: Text
+
+
+class Campaign(_Model):
+    id: Annotated[str, BeforeValidator(_nfc), StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+    name: Text
+    theme: OptionalText = ""
+    period: Period
+    deadline: ConfigDate
+    report_title: Text = "BÁO CÁO"
+    report_subtitle: OptionalText = ""
+    dispatch: Dispatch
+
+
+class Issuer(_Model):
+    parent: OptionalText = ""
+    name: Text
+    short_name: Text
+    office: OptionalText = ""
+    place: Text
+    email: Text
+    signer_title: OptionalText = ""
+    signer_name: OptionalText = ""
+
+
+class DocumentHeader(_Model):
+    national_title: Text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    motto: Text = "Độc lập - Tự do - Hạnh phúc"
+
+
+class Task(_Model):
+    code: Text
+    text: Text
+
+
+class Unit(_Model):
+    code: UnitCode
+    name: Text
+    short: Text
+    email: Text
+    parent: OptionalText = ""
+
+
+class UnitGroup(_Model):
+    code: Text
+    name: Text
+    parent: OptionalText = ""
+    units: list[Unit] = Field(min_length=1)
+
+
+class Choice(_Model):
+    name: Identifier
+    label: Text
+
+
+class FormField(_Model):
+    name: Identifier
+    label: Text
+    type: FieldType = "text"
+    required: bool = False
+    choices: Identifier | None = None
+    min: float | None = None
+    max: float | None = None
+    within_period: bool = False
+    max_length: Annotated[int, Field(gt=0, le=32_767)] | None = None
+    pattern: str | None = None
+    constraint_message: OptionalText = ""
+    hint: OptionalText = ""
+    prefill: Literal["unit_name", "unit_code", "task_code", "task_text"] | None = None
+    task: Text | None = None
+    width: Annotated[float, Field(gt=0, le=255)] | None = None
+    multiline: bool = False
+
+    @property
+    def is_input(self) -> bool:
+        """Whether the unit types this value (prefilled values are locked)."""
+        return self.prefill is None
+
+
+class HeaderGroup(_Model):
+    label: Text
+    fields: list[Identifier] = Field(min_length=1)
+
+
+class Section(_Model):
+    name: Identifier
+    label: Text
+    sheet: Text
+    kind: Literal["fields", "table"]
+    fields: list[FormField] = Field(min_length=1)
+    rows: Annotated[int, Field(ge=0, le=10_000)] = 0
+    min_rows: Annotated[int, Field(ge=0)] = 0
+    rows_from: Literal["tasks"] | None = None
+    numbered: bool = True
+    header_groups: list[HeaderGroup] = []
+    totals: list[Identifier] = []
+
+    def field(self, name: str) -> FormField:
+        return next(field for field in self.fields if field.name == name)
+
+    @property
+    def input_fields(self) -> list[FormField]:
+        return [field for field in self.fields if field.is_input]
+
+    @property
+    def is_growable_table(self) -> bool:
+        return self.kind == "table" and self.rows_from is None
+
+
+class Form(_Model):
+    form_id: Identifier
+    version: Text
+    title: Text
+    choices: dict[Identifier, list[Choice]] = {}
+    sections: list[Section] = Field(min_length=1)
+    instructions: list[Text] = []
+
+    def section(self, name: str) -> Section:
+        return next(section for section in self.sections if section.name == name)
+
+    def choice_labels(self, list_name: str) -> list[str]:
+        return [choice.label for choice in self.choices[list_name]]
+
+
+class Rule(_Model):
+    name: Identifier
+    scope: Identifier
+    left: Text
+    operator: Operator
+    right: Text
+    importance: Literal["high", "medium", "low"] = "medium"
+    severity: Literal["error", "warning"] = "error"
+    missing_value_strategy: MissingValueStrategy = "skip_if_any_value_missing"
+    message: Text
+
+
+class TemplateOptions(_Model):
+    protection_password: OptionalText = ""
+
+
+class SummaryColumn(_Model):
+    """One figure per unit in the by-unit annex: rows counted in a table, or a column summed."""
+
+    label: Text
+    group: OptionalText = ""
+    count_rows: Identifier | None = None
+    sum: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")] | None = None
+
+
+class Annex(_Model):
+    """One printed annex (a sheet) of the summary workbook."""
+
+    kind: Literal["by_unit", "listing", "matrix", "submission", "charts"]
+    sheet: Text
+    title: Text
+    columns: list[SummaryColumn] = []
+    table: Identifier | None = None
+    key: Identifier | None = None
+    value: Identifier | None = None
+    count_choice: Identifier | None = None
+    series: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]] = []
+
+
+class SummaryOptions(_Model):
+    title: Text = "BÁO CÁO TỔNG HỢP"
+    document_number: OptionalText = ""
+    annex_caption: OptionalText = ""
+    place_date: OptionalText = ""
+    signer_title: OptionalText = ""
+    signer_name: OptionalText = ""
+    recipients: list[Text] = []
+    annexes: list[Annex] = []
+
+
+MAIL_PLACEHOLDERS = {
+    "unit_name": "tên đầy đủ của đơn vị",
+    "unit_short": "tên ngắn của đơn vị",
+    "unit_code": "mã đơn vị",
+    "campaign_name": "tên đợt báo cáo",
+    "dispatch_number": "số công văn",
+    "deadline": "hạn nộp (ngày/tháng/năm)",
+    "issuer_name": "tên cơ quan gửi",
+    "issuer_email": "địa chỉ thư nhận báo cáo",
+    "tag": "mã thư (để ghép thư trả lời với đơn vị)",
+    "file_name": "tên tệp đính kèm",
+    "problems": "danh sách lỗi cần sửa (chỉ thư phản hồi)",
+}
+
+
+class MailServer(_Model):
+    host: OptionalText = ""
+    port: Annotated[int, Field(gt=0, lt=65_536)] | None = None
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    user: OptionalText = ""
+    password_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+
+
+class SmtpServer(MailServer):
+    security: Literal["ssl", "starttls", "plain"] = "starttls"
+    password_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = "BAOCAO_SMTP_PASSWORD"
+
+
+class ImapServer(MailServer):
+    password_env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = "BAOCAO_IMAP_PASSWORD"
+    folder: Text = "INBOX"
+
+
+class MailText(_Model):
+    subject: Text
+    body: Text
+
+
+DEFAULT_SEND = MailText(
+    subject="[{tag}] {dispatch_number}: biểu mẫu báo cáo của {unit_short}",
+    body=(
+        "Kính gửi: {unit_name}\n\n"
+        "Thực hiện công văn số {dispatch_number} về {campaign_name}, {issuer_name} gửi kèm biểu mẫu báo cáo "
+        "dành riêng cho đơn vị (tệp {file_name}).\n\n"
+        "Đề nghị đơn vị điền đầy đủ biểu mẫu, kiểm tra trang «Kiểm tra» không còn lỗi, và gửi lại tệp Excel "
+        "trước ngày {deadline} bằng cách trả lời thư này (giữ nguyên tiêu đề, đính kèm tệp đã điền) "
+        "hoặc gửi tới {issuer_email}.\n\n"
+        "Trân trọng."
+    ),
+)
+DEFAULT_REMIND = MailText(
+    subject="[{tag}] Nhắc nộp báo cáo: {unit_short}",
+    body=(
+        "Kính gửi: {unit_name}\n\n"
+        "Đến nay {issuer_name} chưa nhận được báo cáo của đơn vị theo công văn số {dispatch_number} "
+        "(hạn nộp: {deadline}). Biểu mẫu của đơn vị được gửi kèm lại thư này (tệp {file_name}).\n\n"
+        "Đề nghị đơn vị điền và gửi lại bằng cách trả lời thư này (giữ nguyên tiêu đề) hoặc gửi tới "
+        "{issuer_email}.\n\n"
+        "Trân trọng."
+    ),
+)
+DEFAULT_FEEDBACK = MailText(
+    subject="[{tag}] Báo cáo cần sửa: {unit_short}",
+    body=(
+        "Kính gửi: {unit_name}\n\n"
+        "{issuer_name} đã nhận báo cáo của đơn vị nhưng báo cáo còn lỗi:\n\n"
+        "{problems}\n\n"
+        "Tệp đính kèm {file_name} là báo cáo của đơn vị với các ô cần sửa được tô màu và có ghi chú "
+        "(nếu tệp đơn vị gửi không mở được thì đó là biểu mẫu mới để điền lại). "
+        "Đề nghị đơn vị sửa và gửi lại trước ngày {deadline} bằng cách trả lời thư này (giữ nguyên tiêu đề) "
+        "hoặc gửi tới {issuer_email}.\n\n"
+        "Trân trọng."
+    ),
+)
+
+
+class MailOptions(_Model):
+    sender: OptionalText = ""
+    sender_name: OptionalText = ""
+    pause_seconds: Annotated[float, Field(ge=0, le=600)] = 1.0
+    smtp: SmtpServer = SmtpServer()
+    imap: ImapServer = ImapServer()
+    send: MailText = DEFAULT_SEND
+    remind: MailText = DEFAULT_REMIND
+    feedback: MailText = DEFAULT_FEEDBACK
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    """A unit with its group resolved, in official order."""
+
+    code: str
+    name: str
+    short: str
+    email: str
+    parent: str
+    group_code: str
+    group_name: str
+    order: int
+
+
+class CampaignConfig(_Model):
+    campaign: Campaign
+    issuer: Issuer
+    document_header: DocumentHeader = DocumentHeader()
+    tasks: list[Task] = []
+    unit_groups: list[UnitGroup] = Field(min_length=1)
+    form: Form
+    rules: list[Rule] = []
+    template: TemplateOptions = TemplateOptions()
+    summary: SummaryOptions = SummaryOptions()
+    mail: MailOptions = MailOptions()
+
+    @cached_property
+    def units(self) -> list[UnitEntry]:
+        entries = []
+        for group in self.unit_groups:
+            for unit in group.units:
+                entries.append(
+                    UnitEntry(
+                        code=unit.code,
+                        name=unit.name,
+                        short=unit.short,
+                        email=unit.email,
+                        parent=unit.parent or group.parent,
+                        group_code=group.code,
+                        group_name=group.name,
+                        order=len(entries) + 1,
+                    )
+                )
+        return entries
+
+    @cached_property
+    def form_fingerprint(self) -> str:
+        """Changes whenever what a return must contain changes (the reader's contract)."""
+        return fingerprint(self.model_dump(mode="json", include=set(FORM_PARTS)))
+
+    @cached_property
+    def check_fingerprint(self) -> str:
+        """Changes whenever anything that decides a check's outcome changes: returns are then checked again."""
+        return fingerprint(self.model_dump(mode="json", exclude={"summary", "mail"}))
+
+    @cached_property
+    def master_fingerprint(self) -> str:
+        """Changes whenever anything drawn on the master template changes (all but the units)."""
+        return fingerprint(self.model_dump(mode="json", exclude={"unit_groups", "summary", "mail"}))

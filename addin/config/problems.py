@@ -1,0 +1,288 @@
+"""The rules of a config that span several keys: dates, units, form, rules, summary, mail.
+
+Each check yields `(key path, Vietnamese message)`; loading adds the line in the file.
+"""
+
+import re
+import string
+from collections.abc import Iterator
+
+from addin.config.model import MAIL_PLACEHOLDERS, NUMERIC_TYPES, CampaignConfig, FormField, Section
+from addin.contract import NAME_PREFIX
+from addin.rules.expressions import CONSTANTS, ExpressionError, parse_expression
+from addin.xlsx.limits import DEFINED_NAME_MAX, sheet_name_problem
+
+KeyPath = tuple[str | int, ...]  # ("form", "sections", 0, "name")
+Problem = tuple[KeyPath, str]
+
+
+def format_path(where: KeyPath) -> str:
+    """A key path as written in messages: `unit_groups[0].units[2].email`."""
+    text = ""
+    for part in where:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(gốc)"
+
+
+def semantic_problems(config: CampaignConfig) -> Iterator[Problem]:
+    yield from _date_problems(config)
+    yield from _unit_problems(config)
+    yield from _form_problems(config)
+    yield from _rule_problems(config)
+    yield from _summary_problems(config)
+    yield from _mail_problems(config)
+
+
+def _date_problems(config: CampaignConfig) -> Iterator[Problem]:
+    period, deadline = config.campaign.period, config.campaign.deadline
+    if period.end < period.start:
+        yield (
+            ("campaign", "period", "end"),
+            (f"ngày kết thúc {period.end:%d/%m/%Y} trước ngày bắt đầu {period.start:%d/%m/%Y}."),
+        )
+    if deadline < period.end:
+        yield (
+            ("campaign", "deadline"),
+            (
+                f"hạn nộp {deadline:%d/%m/%Y} trước ngày kết thúc đợt {period.end:%d/%m/%Y}; "
+                "hạn nộp phải từ ngày kết thúc đợt trở đi."
+            ),
+        )
+
+
+def _unit_problems(config: CampaignConfig) -> Iterator[Problem]:
+    first_seen: dict[str, dict[str, KeyPath]] = {"code": {}, "short": {}}
+    labels = {"code": "mã đơn vị", "short": "tên ngắn"}
+    for g, group in enumerate(config.unit_groups):
+        for u, unit in enumerate(group.units):
+            for key in ("code", "short"):
+                value = getattr(unit, key)
+                where = ("unit_groups", g, "units", u, key)
+                folded = value.casefold()
+                if folded in first_seen[key]:
+                    other = format_path(first_seen[key][folded][:-1])
+                    yield (
+                        where,
+                        f"{labels[key]} «{value}» bị trùng với đơn vị {other}; mỗi đơn vị cần {labels[key]} riêng.",
+                    )
+                else:
+                    first_seen[key][folded] = where
+            if not _looks_like_email(unit.email):
+                yield ("unit_groups", g, "units", u, "email"), f"địa chỉ thư «{unit.email}» không hợp lệ."
+            if not (unit.parent or group.parent):
+                yield (
+                    ("unit_groups", g, "units", u),
+                    ("chưa có cơ quan chủ quản (parent) cho quốc hiệu bên trái: ghi parent ở đơn vị hoặc ở nhóm."),
+                )
+
+
+def _looks_like_email(address: str) -> bool:
+    return re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+", address) is not None
+
+
+def _form_problems(config: CampaignConfig) -> Iterator[Problem]:
+    form = config.form
+    section_names: set[str] = set()
+    single_fields: set[str] = set()
+    growable_sheets: dict[str, int] = {}
+    for s, section in enumerate(form.sections):
+        where = ("form", "sections", s)
+        if section.name in section_names:
+            yield (*where, "name"), f"tên phần «{section.name}» bị trùng."
+        section_names.add(section.name)
+        problem = sheet_name_problem(section.sheet)
+        if problem:
+            yield (*where, "sheet"), problem + "."
+        if section.sheet.casefold() in ("hướng dẫn", "kiểm tra", "_meta"):
+            yield (*where, "sheet"), f"tên trang «{section.sheet}» đã dành cho trang của hệ thống; hãy đặt tên khác."
+        yield from _section_shape_problems(config, section, where)
+        names_here: set[str] = set()
+        for f, field in enumerate(section.fields):
+            field_where = (*where, "fields", f)
+            if field.name in names_here:
+                yield (*field_where, "name"), f"tên trường «{field.name}» bị trùng trong phần «{section.name}»."
+            names_here.add(field.name)
+            if section.kind == "fields":
+                if field.name in single_fields:
+                    yield (
+                        (*field_where, "name"),
+                        f"tên trường «{field.name}» đã dùng ở phần khác; tên trường đơn phải khác nhau.",
+                    )
+                single_fields.add(field.name)
+            yield from _field_problems(config, section, field, field_where)
+        if section.is_growable_table:
+            growable_sheets.setdefault(section.sheet, s)
+    for s, section in enumerate(form.sections):
+        first = growable_sheets.get(section.sheet)
+        if first is not None and s > first:
+            yield (
+                ("form", "sections", s, "sheet"),
+                (
+                    f"trang «{section.sheet}» đã có bảng «{form.sections[first].name}» nhiều dòng; "
+                    "bảng đó phải là phần cuối cùng của trang (để đơn vị chèn thêm dòng). "
+                    "Hãy đặt phần này ở trang khác."
+                ),
+            )
+    table_names = {section.name for section in form.sections if section.kind == "table"}
+    for name in sorted(table_names & single_fields):
+        yield ("form", "sections"), f"«{name}» vừa là tên bảng vừa là tên trường; hãy đổi một trong hai."
+
+
+def _section_shape_problems(config: CampaignConfig, section: Section, where: KeyPath) -> Iterator[Problem]:
+    if section.kind == "fields":
+        for key in ("rows", "min_rows", "rows_from", "header_groups", "totals"):
+            if key in section.model_fields_set:
+                yield (*where, key), f"mục «{key}» chỉ dùng cho phần dạng bảng (kind: table)."
+        return
+    if section.rows_from == "tasks" and not config.tasks:
+        yield (*where, "rows_from"), "bảng lấy dòng từ danh sách nhiệm vụ (tasks) nhưng cấu hình chưa có nhiệm vụ nào."
+    if section.rows_from is None and section.rows < 1:
+        yield (*where, "rows"), "bảng cần số dòng để đơn vị nhập (rows), ví dụ rows: 200."
+    if section.min_rows > max(section.rows, len(config.tasks) if section.rows_from else 0):
+        yield (*where, "min_rows"), "số dòng tối thiểu lớn hơn số dòng của bảng."
+    names = [field.name for field in section.fields]
+    for g, group in enumerate(section.header_groups):
+        unknown = [name for name in group.fields if name not in names]
+        if unknown:
+            yield (
+                (*where, "header_groups", g, "fields"),
+                f"không có cột «{', '.join(unknown)}» trong bảng «{section.name}».",
+            )
+            continue
+        positions = sorted(names.index(name) for name in group.fields)
+        if positions != list(range(positions[0], positions[0] + len(positions))):
+            yield (*where, "header_groups", g, "fields"), "các cột của một nhóm tiêu đề phải đứng liền nhau."
+    for t, name in enumerate(section.totals):
+        if name not in names:
+            yield (*where, "totals", t), f"không có cột «{name}» trong bảng «{section.name}»."
+        elif section.field(name).type not in NUMERIC_TYPES:
+            yield (*where, "totals", t), f"cột «{name}» không phải cột số nên không cộng được."
+    longest = max(len(f"{NAME_PREFIX}{section.name}__{name}") for name in names)
+    if longest > DEFINED_NAME_MAX:
+        yield (*where, "name"), "tên phần và tên cột quá dài cho tên vùng của Excel."
+
+
+def _field_problems(config: CampaignConfig, section: Section, field: FormField, where: KeyPath) -> Iterator[Problem]:
+    choices = config.form.choices
+    if field.type == "select_one" and not field.choices:
+        yield (*where, "choices"), "trường chọn từ danh sách (select_one) cần ghi tên danh sách lựa chọn (choices)."
+    if field.choices and field.choices not in choices:
+        known = ", ".join(choices) or "(chưa có danh sách nào)"
+        yield (
+            (*where, "choices"),
+            f"không có danh sách lựa chọn «{field.choices}» trong form.choices; các danh sách có: {known}.",
+        )
+    if field.choices and field.type != "select_one":
+        yield (*where, "choices"), "chỉ trường kiểu select_one mới dùng danh sách lựa chọn."
+    if (field.min is not None or field.max is not None) and field.type not in NUMERIC_TYPES:
+        yield (*where, "type"), "giới hạn min/max chỉ dùng cho trường số (integer, decimal)."
+    if field.min is not None and field.max is not None and field.min > field.max:
+        yield (*where, "min"), f"min ({field.min:g}) lớn hơn max ({field.max:g})."
+    if field.within_period and field.type != "date":
+        yield (*where, "within_period"), "within_period chỉ dùng cho trường ngày (type: date)."
+    if field.pattern is not None:
+        try:
+            re.compile(field.pattern)
+        except re.error:
+            yield (*where, "pattern"), f"mẫu kiểm tra «{field.pattern}» viết sai (biểu thức chính quy)."
+    if field.prefill in ("task_code", "task_text") and section.rows_from != "tasks":
+        yield (*where, "prefill"), "chỉ bảng lấy dòng từ nhiệm vụ (rows_from: tasks) mới điền sẵn mã/nội dung nhiệm vụ."
+    if field.prefill in ("unit_name", "unit_code") and section.kind != "fields":
+        yield (*where, "prefill"), "tên/mã đơn vị chỉ điền sẵn vào trường đơn (phần kind: fields)."
+    if field.task is not None and field.task not in {task.code for task in config.tasks}:
+        yield (*where, "task"), f"không có nhiệm vụ mã «{field.task}» trong danh sách tasks."
+    for label_list, options in choices.items():
+        labels = [option.label.casefold() for option in options]
+        if len(labels) != len(set(labels)) and field.choices == label_list:
+            yield ("form", "choices", label_list), "hai lựa chọn trong danh sách trùng nhãn (label)."
+
+
+def _rule_problems(config: CampaignConfig) -> Iterator[Problem]:
+    sections = {section.name: section for section in config.form.sections}
+    seen: set[str] = set()
+    for r, rule in enumerate(config.rules):
+        where = ("rules", r)
+        if rule.name in seen:
+            yield (*where, "name"), f"tên quy tắc «{rule.name}» bị trùng."
+        seen.add(rule.name)
+        section = sections.get(rule.scope)
+        if section is None:
+            yield (*where, "scope"), f"không có phần «{rule.scope}» trong form; các phần có: {', '.join(sections)}."
+            continue
+        known = {field.name: field for field in section.fields}
+        for side in ("left", "right"):
+            try:
+                expression = parse_expression(getattr(rule, side))
+            except ExpressionError as error:
+                yield (*where, side), f"{error}."
+                continue
+            for name in expression.names:
+                if name in CONSTANTS:
+                    continue
+                if name not in known:
+                    yield (
+                        (*where, side),
+                        (
+                            f"quy tắc dùng trường «{name}» không có trong phần «{rule.scope}»; "
+                            f"các trường có: {', '.join(known)}."
+                        ),
+                    )
+                elif known[name].type not in (*NUMERIC_TYPES, "date"):
+                    yield (*where, side), f"trường «{name}» không phải số hay ngày nên không tính toán được."
+
+
+def _summary_problems(config: CampaignConfig) -> Iterator[Problem]:
+    tables = {section.name: section for section in config.form.sections if section.kind == "table"}
+    sheets: set[str] = set()
+    for a, annex in enumerate(config.summary.annexes):
+        where = ("summary", "annexes", a)
+        problem = sheet_name_problem(annex.sheet)
+        if problem:
+            yield (*where, "sheet"), problem + "."
+        if annex.sheet.casefold() in sheets:
+            yield (*where, "sheet"), f"tên trang «{annex.sheet}» bị trùng."
+        sheets.add(annex.sheet.casefold())
+        references = [(("table",), annex.table)] if annex.table else []
+        references += [
+            (("columns", c, "count_rows"), column.count_rows)
+            for c, column in enumerate(annex.columns)
+            if column.count_rows
+        ]
+        for path, name in references:
+            if name not in tables:
+                yield (*where, *path), f"không có bảng «{name}» trong form; các bảng có: {', '.join(tables)}."
+        sums = [(("columns", c, "sum"), col.sum) for c, col in enumerate(annex.columns) if col.sum]
+        sums += [(("series", s), item) for s, item in enumerate(annex.series)]
+        for path, dotted in sums:
+            table, column = dotted.split(".")
+            if table not in tables or column not in {f.name for f in tables[table].fields}:
+                yield (*where, *path), f"không có cột «{dotted}» (dạng bảng.cột) trong form."
+            elif tables[table].field(column).type not in NUMERIC_TYPES:
+                yield (*where, *path), f"cột «{dotted}» không phải cột số nên không cộng được."
+        if annex.kind in ("listing", "matrix") and annex.table is None:
+            yield where, f"phụ lục dạng {annex.kind} cần ghi bảng nguồn (table)."
+        if annex.kind == "matrix" and annex.table in tables:
+            names = {f.name for f in tables[annex.table].fields}
+            for key in ("key", "value"):
+                if getattr(annex, key) not in names:
+                    yield (*where, key), f"phụ lục dạng matrix cần cột «{key}» có trong bảng «{annex.table}»."
+
+
+def _mail_problems(config: CampaignConfig) -> Iterator[Problem]:
+    known = ", ".join("{" + name + "}" for name in MAIL_PLACEHOLDERS)
+    for kind in ("send", "remind", "feedback"):
+        for part in ("subject", "body"):
+            text = getattr(getattr(config.mail, kind), part)
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+            except ValueError:
+                yield ("mail", kind, part), "dấu ngoặc nhọn { } không khớp; muốn viết chính dấu { thì gõ {{."
+                continue
+            for name in sorted(names - MAIL_PLACEHOLDERS.keys()):
+                yield ("mail", kind, part), f"không có chỗ điền «{{{name}}}». Các chỗ điền dùng được: {known}."
+    for kind in ("smtp", "imap"):
+        server = getattr(config.mail, kind)
+        if server.host and not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\]", server.host):
+            yield ("mail", kind, "host"), f"tên máy chủ thư «{server.host}» không hợp lệ."
+    if config.mail.sender and not _looks_like_email(config.mail.sender):
+        yield ("mail", "sender"), f"địa chỉ thư «{config.mail.sender}» không hợp lệ."
