@@ -18,7 +18,7 @@ from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, UnitEntry
 from addin.findings import Finding
 from addin.ledger import CheckRecord, Decision, Ledger, MessageRecord, ReturnRecord
-from addin.subject_tag import find_subject_tag
+from addin.rules.identify import UnitEvidence, UnitIdentifier
 
 
 class State(StrEnum):
@@ -182,8 +182,11 @@ def campaign_standing(
         if result.check.unit_code in codes:
             history[result.check.unit_code].append(result)
     pending: dict[str, list[ReturnRecord]] = {code: [] for code in codes}
+    identifier = UnitIdentifier(config)
     for record in waiting:
-        code = checked_unit.get(record.sha256) or likely_unit(config, record)
+        # Until it is checked, a new return's unit is what its envelope (sender, subject tag, file name) says.
+        envelope = UnitEvidence(record.original_name, sender=record.sender, subject=record.subject)
+        code = checked_unit.get(record.sha256) or identifier.identify(envelope).unit_code
         if code in codes:
             pending[code].append(record)
     units = [_standing(unit, history[unit.code], pending[unit.code], config) for unit in config.units]
@@ -210,19 +213,6 @@ def _counted(history: list[FileResult]) -> FileResult | None:
         if result.state in COUNTED:
             return result
     return None
-
-
-def likely_unit(config: CampaignConfig, record: ReturnRecord) -> str | None:
-    """A not-yet-checked return's unit as its envelope suggests (sender, subject tag, file name).
-
-    Only to show a unit as «chờ kiểm tra» instead of «chưa nộp»: the check identifies the unit for real.
-    """
-    emails = {unit.email.strip().casefold(): unit.code for unit in config.units}
-    codes = {unit.code for unit in config.units}
-    by_sender = emails.get((record.sender or "").strip().casefold())
-    by_tag = find_subject_tag(record.subject or "", config.campaign.id)
-    by_name = record.original_name.replace(".", "_").replace(" ", "_").split("_", 1)[0].upper()
-    return next((code for code in (by_sender, by_tag, by_name) if code in codes), None)
 
 
 def _decision_json(decision: Decision) -> dict:
