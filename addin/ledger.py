@@ -111,6 +111,19 @@ class ReturnRecord:
     message_id: str | None = None
     subject: str | None = None
 
+    def as_json(self) -> dict:
+        return {
+            "path": self.source,
+            "original_name": self.original_name,
+            "sha256": self.sha256,
+            "size": self.size,
+            "detected_format": self.detected_format,
+            "received_at": self.received_at.isoformat(),
+            "archive_path": self.archive_path,
+            "sender": self.sender,
+            "message_id": self.message_id,
+        }
+
 
 @dataclass(frozen=True)
 class MessageRecord:
@@ -126,6 +139,19 @@ class MessageRecord:
     outcome: str
     not_returns: list[str]
     first_seen: datetime | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "message_id": self.message_id,
+            "source": self.source,
+            "sender": self.sender,
+            "subject": self.subject,
+            "date": self.date.isoformat() if self.date else None,
+            "attachments": self.attachments,
+            "returns": self.returns,
+            "outcome": self.outcome,
+            "not_returns": self.not_returns,
+        }
 
 
 @dataclass(frozen=True)

@@ -167,12 +167,12 @@ def collect(
     if as_json:
         _print_json(
             {
-                "new": [_record_json(record) for record in result.new],
-                "already_recorded": [_record_json(record) for record in result.already_recorded],
+                "new": [record.as_json() for record in result.new],
+                "already_recorded": [record.as_json() for record in result.already_recorded],
                 "ignored": [str(path) for path in result.ignored],
-                "mails": [_mail_json(mail) for mail in result.mails],
+                "mails": [mail.as_json() for mail in result.mails],
                 "mail_duplicates": result.mail_duplicates,
-                "mails_without_returns": [_mail_json(mail) for mail in result.unusable_mails],
+                "mails_without_returns": [mail.as_json() for mail in result.unusable_mails],
             }
         )
         return
@@ -208,20 +208,6 @@ def _echo_unusable_mails(mails) -> None:
             f"  - {when}, {mail.sender or 'không rõ người gửi'}: «{mail.subject}»: "
             f"{why_no_return(mail.outcome, mail.not_returns)} [{mail.source}]"
         )
-
-
-def _mail_json(mail) -> dict:
-    return {
-        "message_id": mail.message_id,
-        "source": mail.source,
-        "sender": mail.sender,
-        "subject": mail.subject,
-        "date": mail.date.isoformat() if mail.date else None,
-        "attachments": mail.attachments,
-        "returns": mail.returns,
-        "outcome": mail.outcome,
-        "not_returns": mail.not_returns,
-    }
 
 
 # ---------------------------------------------------------------- outgoing mail: send, remind
@@ -375,8 +361,8 @@ def status(directory: DirArgument = Path("."), as_json: JsonOption = False) -> N
             {
                 "units": [unit_standing.as_json() for unit_standing in current.units],
                 "unassigned": [result.as_json() for result in current.unassigned],
-                "waiting": [_record_json(record) for record in current.waiting],
-                "mails_without_returns": [_mail_json(mail) for mail in current.unusable_mails],
+                "waiting": [record.as_json() for record in current.waiting],
+                "mails_without_returns": [mail.as_json() for mail in current.unusable_mails],
             }
         )
         return
@@ -529,20 +515,6 @@ def _echo_status(current) -> None:
         typer.echo(f"{len(current.waiting)} tệp đã nhận chưa kiểm tra: chạy «baocao check».")
     if current.unassigned:
         typer.echo(f"{len(current.unassigned)} tệp chưa xác định được đơn vị: xem {RESULTS_DIR}/ket_qua_kiem_tra.xlsx")
-
-
-def _record_json(record) -> dict:
-    return {
-        "path": record.source,
-        "original_name": record.original_name,
-        "sha256": record.sha256,
-        "size": record.size,
-        "detected_format": record.detected_format,
-        "received_at": record.received_at.isoformat(),
-        "archive_path": record.archive_path,
-        "sender": record.sender,
-        "message_id": record.message_id,
-    }
 
 
 def _make_templates(folder: CampaignFolder, only: list[str] | None, quiet: bool) -> TemplatesResult:
