@@ -140,7 +140,7 @@ def test_an_unexpected_failure_is_logged_in_the_campaign_folder_not_shown_as_a_t
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(buttons, "build_templates", broken)
+    monkeypatch.setattr(buttons.stages, "make_templates", broken)
     buttons.make_templates(ui)
     ((message, _, critical),) = ui.alerts
     log = folder.root / "baocao-loi.log"
