@@ -9,11 +9,12 @@ from pathlib import Path
 from addin.campaign import CONFIG_NAME, FOLDER_GUIDE, CampaignFolder
 from addin.config import CampaignConfig, load_config
 from addin.errors import BaocaoError
-from addin.issue.templates import MASTER_NAME, read_layout_meta
+from addin.issue.master import MASTER_NAME
 from addin.outputs.findings_workbook import FINDINGS_WORKBOOK
 from addin.outputs.merge import MergedCampaign, merge_campaign, write_tidy
 from addin.outputs.summary import SUMMARY_LAYOUT, build_summary, layout_fingerprint, summary_file_name
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
+from addin.xlsx.meta import read_layout_meta
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
-from addin.issue.templates import build_master
+from addin.issue.master import build_master
 from addin.outputs.merge import decide
 from addin.rules.checking import check_campaign
 from addin.stages import init_campaign, summarise

@@ -7,7 +7,8 @@ from pathlib import Path
 from addin.campaign import CampaignFolder
 from addin.demo.samples import MISTAKES, SampleMaker, write_samples
 from addin.intake.collect import collect
-from addin.issue.templates import MASTER_NAME, build_templates
+from addin.issue.master import MASTER_NAME
+from addin.issue.unit_copies import build_templates
 from addin.outputs.control_workbook import build_control_workbook
 from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
 from addin.outputs.merge import decide

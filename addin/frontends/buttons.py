@@ -29,7 +29,7 @@ from addin.frontends.excel_ui import ExcelUI
 from addin.intake.collect import collect
 from addin.intake.imap import ImapMailbox
 from addin.intake.mail_files import why_no_return
-from addin.issue.templates import build_templates
+from addin.issue.unit_copies import build_templates
 from addin.outputs.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
 from addin.outputs.findings_workbook import check_and_report
 from addin.outputs.merge import decide

@@ -34,7 +34,7 @@ from addin.frontends.cli_text import usage_error_text
 from addin.intake.collect import collect as collect_returns
 from addin.intake.imap import ImapMailbox
 from addin.intake.mail_files import why_no_return
-from addin.issue.templates import TemplatesResult, build_templates
+from addin.issue.unit_copies import TemplatesResult, build_templates
 from addin.outputs.control_workbook import build_control_workbook
 from addin.outputs.findings_workbook import check_and_report
 from addin.outputs.merge import decide

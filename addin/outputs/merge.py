@@ -17,10 +17,10 @@ import xlsxwriter
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, Section
 from addin.errors import BaocaoError
-from addin.issue.templates import write_bytes_atomically
 from addin.ledger import Decision, Ledger
 from addin.outputs.summary import MergedCampaign
 from addin.rules.checking import ACCEPTED, NOT_RECEIVED, REJECTED, FileResult, campaign_status
+from addin.xlsx.atomic import write_bytes_atomically
 
 ACCEPTED_WITH_ERRORS = "accepted_with_errors"
 INCLUDED = (ACCEPTED, ACCEPTED_WITH_ERRORS)
