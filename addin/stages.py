@@ -16,7 +16,8 @@ from addin.errors import BaocaoError
 from addin.intake.collect import CollectResult, MailSource
 from addin.intake.collect import collect as collect_returns
 from addin.intake.imap import ImapMailbox
-from addin.issue.templates import MASTER_NAME, TemplatesResult, build_templates, read_layout_meta
+from addin.issue.master import MASTER_NAME
+from addin.issue.unit_copies import TemplatesResult, build_templates
 from addin.ledger import Decision, Ledger
 from addin.outputs.control_workbook import ControlWorkbook, build_control_workbook
 from addin.outputs.findings_workbook import FINDINGS_WORKBOOK, write_feedback_copies, write_findings_workbook
@@ -26,6 +27,7 @@ from addin.progress import NullReporter, Reporter
 from addin.rules.checking import check_campaign
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
 from addin.standing import ACCEPT, CampaignStanding, FileResult, State, campaign_standing
+from addin.xlsx.meta import read_layout_meta
 
 # ---------------------------------------------------------------- init, templates
 

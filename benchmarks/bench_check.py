@@ -26,7 +26,7 @@ from report import report
 
 from addin.demo.samples import MISTAKES, SampleMaker, write_samples
 from addin.intake.collect import collect
-from addin.issue.templates import build_master
+from addin.issue.master import build_master
 from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
 from addin.rules.checking import check_campaign
 from addin.stages import init_campaign

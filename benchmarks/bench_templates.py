@@ -18,7 +18,9 @@ import openpyxl
 from report import report
 
 from addin.config import CampaignConfig, UnitEntry
-from addin.issue.templates import MASTER_NAME, build_templates, unit_file_name, unit_values
+from addin.issue.master import MASTER_NAME
+from addin.issue.placeholders import unit_values
+from addin.issue.unit_copies import build_templates, unit_file_name
 from addin.stages import init_campaign
 
 

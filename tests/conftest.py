@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from addin.config import load_config
-from addin.issue.templates import build_templates
+from addin.issue.unit_copies import build_templates
 from addin.stages import init_campaign
 from tests.smtp_server import server  # noqa: F401 -- the aiosmtpd fixture, for every test module
 

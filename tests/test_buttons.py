@@ -18,7 +18,7 @@ import pytest
 
 import addin.frontends.buttons as buttons
 from addin.demo.samples import SampleMaker, write_samples
-from addin.issue.templates import build_master
+from addin.issue.master import build_master
 from addin.outputs.control_workbook import build_control_workbook
 from addin.stages import init_campaign
 from addin.standing import campaign_standing

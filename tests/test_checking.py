@@ -9,7 +9,8 @@ import pytest
 
 from addin.demo.samples import SampleMaker, TemplateFiller, write_samples
 from addin.intake.collect import collect
-from addin.issue.templates import MASTER_NAME, MasterPackage, build_templates
+from addin.issue.master import MASTER_NAME
+from addin.issue.unit_copies import MasterPackage, build_templates
 from addin.ledger import Ledger
 from addin.outputs.findings_workbook import (
     FEEDBACK_DIR,

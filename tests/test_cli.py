@@ -129,7 +129,7 @@ def test_unexpected_error_goes_to_a_log_not_the_screen(tmp_path):
 def test_collect_check_status_from_the_command_line(tmp_path):
     from addin.campaign import open_campaign
     from addin.demo.samples import SampleMaker, write_samples
-    from addin.issue.templates import build_master
+    from addin.issue.master import build_master
 
     folder_path = tmp_path / "dot"
     assert baocao("init", str(folder_path)).returncode == 0

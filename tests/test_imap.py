@@ -15,7 +15,7 @@ import yaml
 
 import addin.frontends.buttons as buttons
 from addin.demo.samples import SampleMaker, write_samples
-from addin.issue.templates import build_master
+from addin.issue.master import build_master
 from addin.outputs.control_workbook import build_control_workbook
 from addin.stages import init_campaign
 from tests.data.mail.make_samples import msg_bytes

@@ -9,7 +9,8 @@ import time
 
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
-from addin.issue.templates import MASTER_NAME, build_templates
+from addin.issue.master import MASTER_NAME
+from addin.issue.unit_copies import build_templates
 from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
 

@@ -95,7 +95,8 @@ def test_master_restyled_and_saved_in_libreoffice_still_makes_good_templates(tmp
     """Staff may restyle the master in LibreOffice Calc instead of Excel."""
     import shutil
 
-    from addin.issue.templates import MASTER_NAME, build_templates
+    from addin.issue.master import MASTER_NAME
+    from addin.issue.unit_copies import build_templates
     from addin.stages import init_campaign
 
     folder = init_campaign(tmp_path / "dot")
@@ -124,7 +125,7 @@ def test_second_campaign_panel_counts_its_own_rules(second_campaign, tmp_path):
 def test_findings_workbook_and_feedback_copy_open_in_libreoffice(tmp_path):
     from addin.demo.samples import SampleMaker, write_samples
     from addin.intake.collect import collect
-    from addin.issue.templates import build_master
+    from addin.issue.master import build_master
     from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
     from addin.rules.checking import check_campaign
     from addin.stages import init_campaign

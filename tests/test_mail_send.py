@@ -34,7 +34,8 @@ from addin.channels.mail import (
 )
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
-from addin.issue.templates import build_master, build_templates, unit_file_name
+from addin.issue.master import build_master
+from addin.issue.unit_copies import build_templates, unit_file_name
 from addin.rules.checking import check_campaign
 from addin.stages import decide, init_campaign
 from tests.smtp_server import PASSWORD, USER, Mailbox, free_port

@@ -9,7 +9,7 @@ import pytest
 from addin.demo.samples import SampleMaker, write_samples
 from addin.errors import BaocaoError
 from addin.intake.collect import collect
-from addin.issue.templates import build_master
+from addin.issue.master import build_master
 from addin.outputs.merge import merge_campaign, write_tidy
 from addin.rules.checking import check_campaign
 from addin.stages import decide, init_campaign

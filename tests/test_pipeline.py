@@ -8,7 +8,7 @@ from datetime import datetime
 
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
-from addin.issue.templates import build_master
+from addin.issue.master import build_master
 from addin.rules.checking import check_campaign
 from addin.stages import decide, init_campaign, summary
 from tests.test_summary import PL1, data_rows, grid

@@ -10,7 +10,7 @@ from addin import stages
 from addin.channels.mail import WOULD_SEND
 from addin.demo.samples import SampleMaker, write_samples
 from addin.frontends.cli import run
-from addin.issue.templates import build_master
+from addin.issue.master import build_master
 from addin.ledger import Ledger
 from addin.outputs.control_panel import panel_for
 from addin.outputs.merge import CSV_DIR, UNITS_TABLE

@@ -9,17 +9,13 @@ from openpyxl.styles import Font, PatternFill
 
 from addin.config import load_config
 from addin.errors import BaocaoError
-from addin.issue.templates import (
-    MASTER_NAME,
-    MasterPackage,
-    build_master,
-    build_templates,
-    unit_file_name,
-    write_bytes_atomically,
-)
+from addin.issue.master import MASTER_NAME, build_master
+from addin.issue.unit_copies import MasterPackage, build_templates, unit_file_name
 from addin.rules.template_checks import excel_serial
 from addin.stages import init_campaign
-from addin.xlsx.limits import fit, safe_file_stem, sheet_name_problem
+from addin.xlsx.atomic import write_bytes_atomically
+from addin.xlsx.limits import fit, sheet_name_problem
+from addin.xlsx.names import safe_file_stem
 from tests.conftest import SECOND_CONFIG
 from tests.workbook_access import calamine_grid, name_targets, read_named_values
 
@@ -255,9 +251,9 @@ def test_shipped_master_layout_is_what_the_code_builds(shipped_config):
 
 
 def test_shipped_summary_layout_is_what_the_code_builds(shipped_config, tmp_path):
-    from addin.issue.templates import read_layout_meta
     from addin.outputs.summary import SUMMARY_LAYOUT, layout_fingerprint
     from addin.shipped import SHIPPED_LAYOUTS
+    from addin.xlsx.meta import read_layout_meta
 
     assert read_layout_meta(SHIPPED_LAYOUTS / SUMMARY_LAYOUT)["summary_fingerprint"] == layout_fingerprint(
         shipped_config
@@ -289,7 +285,7 @@ def test_a_file_open_in_excel_is_reported_and_left_whole(tmp_path, monkeypatch):
     def locked(source, destination):
         raise PermissionError(13, "The process cannot access the file because it is being used")
 
-    monkeypatch.setattr("addin.issue.templates.os.replace", locked)
+    monkeypatch.setattr("addin.xlsx.atomic.os.replace", locked)
     with pytest.raises(BaocaoError) as caught:
         write_bytes_atomically(target, b"new contents")
     assert caught.value.message == (

@@ -33,12 +33,14 @@ from typing import Protocol
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, SmtpServer, UnitEntry
 from addin.errors import BaocaoError
-from addin.issue.templates import read_layout_meta, unit_file_name, write_bytes_atomically
+from addin.issue.unit_copies import unit_file_name
 from addin.ledger import Ledger, SendRecord, already_sent, record_send
 from addin.outputs.findings_workbook import can_mark_up, write_feedback_copies
 from addin.progress import NullReporter, Reporter
 from addin.standing import CampaignStanding, State, UnitStanding, campaign_standing
 from addin.subject_tag import subject_tag
+from addin.xlsx.atomic import write_bytes_atomically
+from addin.xlsx.meta import read_layout_meta
 
 SEND, REMIND, FEEDBACK = "send", "remind", "feedback"
 KIND_LABELS = {SEND: "gửi biểu mẫu", REMIND: "nhắc nộp", FEEDBACK: "báo lỗi cần sửa"}

@@ -7,7 +7,7 @@ from pathlib import Path
 from addin import stages
 from addin.campaign import CampaignFolder
 from addin.demo.samples import MISTAKES, SampleMaker, write_samples
-from addin.issue.templates import MASTER_NAME
+from addin.issue.master import MASTER_NAME
 from addin.progress import NullReporter, Reporter
 from addin.standing import ACCEPT, State
 

@@ -6,26 +6,26 @@ which keeps generating a thousand returns fast. Nothing here is specific to one 
 values follow each field's type and rules.
 """
 
-import io
 import os
 import random
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from openpyxl.utils import get_column_letter
 from simpleeval import simple_eval
 
 from addin.config import CampaignConfig, FormField, Section, UnitEntry
 from addin.contract import field_name
 from addin.intake.reading import parse_reference, workbook_layout
-from addin.issue.templates import MasterPackage, unit_file_name
+from addin.issue.unit_copies import MasterPackage, unit_file_name
 from addin.rules.expressions import parse_expression
 from addin.rules.template_checks import excel_serial
 from addin.vietnamese import unicode_to_legacy
+from addin.xlsx.zip_parts import read_parts, write_parts
 
 MISTAKES = (
     "wrong_total",
@@ -190,8 +190,7 @@ class TemplateFiller:
     """Writes values into a unit template's cells, found by its defined names."""
 
     def __init__(self, template: bytes):
-        with zipfile.ZipFile(io.BytesIO(template)) as archive:
-            self.parts = {info.filename: archive.read(info) for info in archive.infolist()}
+        self.parts = read_parts(template)
         self.sheet_parts, names = workbook_layout(self.parts.__getitem__)
         self.names = {name: parse_reference(reference) for name, reference in names.items()}
 
@@ -210,26 +209,14 @@ class TemplateFiller:
         for sheet, cells in edits.items():
             part = self.sheet_parts[sheet]
             parts[part] = _write_cells(parts[part].decode("utf-8"), cells).encode("utf-8")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in parts.items():
-                archive.writestr(zipfile.ZipInfo(name, date_time=(2019, 12, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
-        return buffer.getvalue()
+        return write_parts(parts.items())
 
     def _plan(self, edits: dict, name: str, offset: int, value: object) -> None:
         area = self.names.get(name)
         if area is None or area.first_row + offset > area.last_row:
             return
-        column = _letters(area.first_column)
+        column = get_column_letter(area.first_column)
         edits.setdefault(area.sheet, {})[f"{column}{area.first_row + offset}"] = value
-
-
-def _letters(column: int) -> str:
-    letters = ""
-    while column:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def _write_cells(xml: str, cells: dict[str, object]) -> str:

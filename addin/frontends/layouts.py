@@ -4,9 +4,10 @@ Run `python -m addin.frontends.layouts` after changing `config.yaml`; a test fai
 """
 
 from addin.config import load_config
-from addin.issue.templates import MASTER_NAME, build_master, write_bytes_atomically
+from addin.issue.master import MASTER_NAME, build_master
 from addin.outputs.summary import SUMMARY_LAYOUT, build_layout
 from addin.shipped import SHIPPED_LAYOUTS
+from addin.xlsx.atomic import write_bytes_atomically
 
 
 def rebuild_shipped_layouts() -> None:

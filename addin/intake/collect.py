@@ -8,7 +8,6 @@ is recorded in the ledger only after its copy is complete, so an interrupted run
 import hashlib
 import io
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from addin.intake.guard import FileKind, sniff
 from addin.intake.mail_files import MailItem, MailUnreadable, is_mail_file, read_mail_file
 from addin.ledger import Ledger, MessageRecord, ReturnRecord
 from addin.progress import NullReporter, Reporter
+from addin.xlsx.atomic import is_temporary, replace_file, temporary_beside
 
 NOT_RETURNS = {"thumbs.db", ".ds_store", "desktop.ini"}
 ARCHIVE_EXTENSIONS = {
@@ -68,7 +68,7 @@ def find_arrivals(location: Path) -> tuple[list[Arrival], list[Path]]:
     paths = [location] if location.is_file() else sorted(p for p in location.rglob("*") if p.is_file())
     arrivals, ignored = [], []
     for path in paths:
-        if path.name.casefold() in NOT_RETURNS or path.name.startswith(".~tmp_"):
+        if path.name.casefold() in NOT_RETURNS or is_temporary(path):
             ignored.append(path)
             continue
         received = datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
@@ -193,34 +193,30 @@ def bring_in(folder: CampaignFolder, ledger: Ledger, arrival: Arrival) -> tuple[
 
 def archive_file(folder: CampaignFolder, path: Path | bytes, original_name: str) -> tuple[str, int, bytes, Path]:
     """Copy `path` (or these bytes) into the archive while hashing it; (sha256, size, first bytes, archive path)."""
-    folder.archive.mkdir(parents=True, exist_ok=True)
-    temporary = folder.archive / f".~tmp_{secrets.token_hex(8)}"
     digest, size, head = hashlib.sha256(), 0, b""
-    try:
-        with _open(path) as reader, temporary.open("wb") as writer:
-            while chunk := reader.read(1 << 20):
-                digest.update(chunk)
-                writer.write(chunk)
-                if len(head) < HEAD_BYTES:
-                    head += chunk[: HEAD_BYTES - len(head)]
-                size += len(chunk)
-            writer.flush()
-            os.fsync(writer.fileno())
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise BaocaoError(
-            f"Không đọc được tệp {original_name if isinstance(path, bytes) else path} ({error.strerror}). "
-            "Tệp có thể đang mở hoặc ổ đĩa đã đầy; hãy kiểm tra rồi chạy lại."
-        ) from error
-    sha256 = digest.hexdigest()
-    extension = ARCHIVE_EXTENSIONS.get(sniff(head, original_name), ".bin")
-    target = folder.archive / sha256[:2] / f"{sha256}{extension}"
-    if target.exists():
-        temporary.unlink()
-    else:
-        target.parent.mkdir(exist_ok=True)
-        os.replace(temporary, target)
-        target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    with temporary_beside(folder.archive) as temporary:
+        try:
+            with _open(path) as reader, temporary.open("wb") as writer:
+                while chunk := reader.read(1 << 20):
+                    digest.update(chunk)
+                    writer.write(chunk)
+                    if len(head) < HEAD_BYTES:
+                        head += chunk[: HEAD_BYTES - len(head)]
+                    size += len(chunk)
+                writer.flush()
+                os.fsync(writer.fileno())
+        except OSError as error:
+            raise BaocaoError(
+                f"Không đọc được tệp {original_name if isinstance(path, bytes) else path} ({error.strerror}). "
+                "Tệp có thể đang mở hoặc ổ đĩa đã đầy; hãy kiểm tra rồi chạy lại."
+            ) from error
+        sha256 = digest.hexdigest()
+        extension = ARCHIVE_EXTENSIONS.get(sniff(head, original_name), ".bin")
+        target = folder.archive / sha256[:2] / f"{sha256}{extension}"
+        if not target.exists():  # else these bytes are archived already and the copy is dropped
+            target.parent.mkdir(exist_ok=True)
+            replace_file(temporary, target)
+            target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     return sha256, size, head, target
 
 

@@ -6,8 +6,6 @@ bad message except `MailUnreadable`, which callers record (nothing is dropped si
 """
 
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -18,16 +16,11 @@ from pathlib import PurePosixPath
 
 from addin.intake.guard import WORKBOOK_KINDS, sniff
 from addin.vietnamese import nfc
+from addin.xlsx.names import safe_name
 
 MAIL_EXTENSIONS = {".eml", ".msg"}
 SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods", ".ots"}
-NAME_LIMIT = 100
-FALLBACK_NAME = "tep_dinh_kem"
 MAX_NESTING = 5
-_DEVICES = {f"{kind}{n}" for kind in ("COM", "LPT") for n in "0123456789¹²³"}
-_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | _DEVICES
-_BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f-\x9f]')
-_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}$")
 
 
 class MailUnreadable(Exception):
@@ -62,22 +55,6 @@ class MailItem:
         if self.returns:
             return "returns"
         return "no_spreadsheet" if self.attachments else "no_attachment"
-
-
-def safe_name(name: str | None, limit: int = NAME_LIMIT) -> str:
-    """A file name that is safe on Windows and POSIX: no folders, devices, reserved characters; never empty."""
-    text = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    text = _BAD_CHARS.sub("", "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")))
-    text = text.rstrip(" .")
-    match = _EXTENSION.search(text)
-    extension = match.group(0) if match else ""
-    stem = text[: len(text) - len(extension)].strip(" .")
-    if not stem:
-        stem = FALLBACK_NAME
-    if stem.split(".")[0].strip().upper() in _RESERVED:
-        stem = f"_{stem}"
-    stem = stem[: max(1, limit - len(extension))].rstrip(" .") or FALLBACK_NAME[: max(1, limit - len(extension))]
-    return f"{stem}{extension}"
 
 
 def is_return(name: str, data: bytes) -> bool:

@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 from addin.config import CampaignConfig, Section
 from addin.contract import META_SHEET, field_name
 from addin.intake.guard import FileKind, read_isolated
+from addin.xlsx.meta import meta_from_rows
 
 _REFERENCE = re.compile(
     r"^\$?(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^!']+?))[!.]"
@@ -223,18 +224,13 @@ def read_workbook(path: Path, kind: FileKind, config: CampaignConfig) -> Workboo
     wanted = wanted_names(config)
     opener = _open_ooxml if kind in (FileKind.XLSX, FileKind.XLSM) else _open_isolated
     sheet_names, sheets = opener(path, set(wanted))
-    contents = WorkbookContents(sheet_names=sheet_names, meta=_read_meta(sheets))
+    contents = WorkbookContents(sheet_names=sheet_names, meta=meta_from_rows(sheets.grids.get(META_SHEET, [])))
     for section in config.form.sections:
         if section.kind == "fields":
             _read_fields(section, sheets, contents)
         else:
             _read_table(section, sheets, contents)
     return contents
-
-
-def _read_meta(sheets: _Sheets) -> dict[str, str]:
-    grid = sheets.grids.get(META_SHEET, [])
-    return {str(row[0]).strip(): str(row[1]).strip() for row in grid if len(row) >= 2 and row[0] not in ("", None)}
 
 
 def _locate(section: Section, sheets: _Sheets, contents: WorkbookContents) -> dict[str, Area]:

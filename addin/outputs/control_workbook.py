@@ -13,7 +13,6 @@ import io
 import re
 import sys
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +31,6 @@ from addin import __version__
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig
 from addin.errors import BaocaoError
-from addin.issue.templates import write_bytes_atomically
 from addin.outputs.control_panel import (
     BUTTONS,
     CONF_SHEET,
@@ -48,17 +46,18 @@ from addin.outputs.control_panel import (
     panel_for,
 )
 from addin.shipped import SHIPPED_MACROS
+from addin.xlsx.atomic import write_bytes_atomically
+from addin.xlsx.styles import FONT
+from addin.xlsx.zip_parts import rewrite_parts
 
 CONTROL_WORKBOOK = "BaoCao.xlsm"
 MACROS_DIR = SHIPPED_MACROS
 XLWINGS_MODULE = Path(xlwings.__file__).parent / "xlwings.bas"
-FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 FIXED_DOC_TIME = datetime(2020, 1, 1)
 
 BUTTON_COLUMN_LEFT_PT, BUTTON_WIDTH_PT, BUTTON_HEIGHT_PT = 10.0, 140.0, 26.0
 FIRST_BUTTON_ROW, ROWS_PER_BUTTON, ROW_HEIGHT_PT = 5, 2, 17.0
 COUNTS_TOP = 5
-FONT = "Times New Roman"
 MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 PLAIN_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -276,14 +275,14 @@ def _with_buttons_and_macros(layout: bytes, scratch: Path, modules: dict[str, st
 
 def _declare_relationships_namespace(path: Path) -> None:
     """pyOpenVBA writes `r:id` into a sheet whose root (written by openpyxl) does not declare `r`."""
-    path.write_bytes(_rewrite_parts(path.read_bytes(), {r"xl/worksheets/sheet\d+\.xml": _with_r_namespace}))
+    path.write_bytes(rewrite_parts(path.read_bytes(), {r"xl/worksheets/sheet\d+\.xml": _with_r_namespace}))
 
 
 # ---------------------------------------------------------------- 3. the finishing pass
 
 
 def _finished_package(package: bytes) -> bytes:
-    return _rewrite_parts(
+    return rewrite_parts(
         package,
         {
             r"\[Content_Types\]\.xml": lambda xml: xml.replace(PLAIN_CONTENT_TYPE, MACRO_CONTENT_TYPE),
@@ -314,19 +313,3 @@ def _captions_with_font(vml: str) -> str:
         vml,
         flags=re.DOTALL,
     )
-
-
-def _rewrite_parts(package: bytes, edits: dict[str, object]) -> bytes:
-    """Copy a zip package, applying text edits to the parts whose names match a pattern; fixed timestamps."""
-    output = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(output, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            for pattern, edit in edits.items():
-                if re.fullmatch(pattern, item.filename):
-                    data = edit(data.decode("utf-8")).encode("utf-8")
-            info = zipfile.ZipInfo(item.filename, FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            target.writestr(info, data)
-    return output.getvalue()

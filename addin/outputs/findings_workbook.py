@@ -11,10 +11,11 @@ from openpyxl.utils import quote_sheetname
 
 from addin.campaign import CampaignFolder
 from addin.findings import SEVERITY_LABELS
-from addin.issue.templates import fit_row_height, write_bytes_atomically
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
-from addin.xlsx.limits import cell_text, safe_file_stem
-from addin.xlsx.styles import BOX, FONT, HEADER_FILL, WRAP
+from addin.xlsx.atomic import write_bytes_atomically
+from addin.xlsx.limits import cell_text
+from addin.xlsx.names import safe_file_stem
+from addin.xlsx.styles import BOX, FONT, HEADER_FILL, WRAP, fit_row_height
 
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"

@@ -14,10 +14,10 @@ import xlsxwriter
 
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, Section
-from addin.issue.templates import write_bytes_atomically
 from addin.ledger import Ledger
 from addin.outputs.summary import MergedCampaign
 from addin.standing import CampaignStanding, UnitStanding, campaign_standing
+from addin.xlsx.atomic import write_bytes_atomically
 
 TIDY_WORKBOOK = "du_lieu_tong_hop.xlsx"
 CSV_DIR = "du_lieu_csv"

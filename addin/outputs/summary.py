@@ -61,15 +61,9 @@ from addin import __version__
 from addin.config import Annex, CampaignConfig, Section, UnitEntry
 from addin.contract import META_SHEET
 from addin.errors import BaocaoError
-from addin.issue.templates import (
-    DEFAULT_WIDTHS,
-    NUMBER_FORMATS,
-    fit_row_height,
-    font,
-    write_bytes_atomically,
-)
+from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.limits import cell_text
-from addin.xlsx.styles import BOX, CENTER, HEADER_FILL
+from addin.xlsx.styles import BOX, CENTER, DEFAULT_WIDTHS, HEADER_FILL, NUMBER_FORMATS, fit_row_height, font
 
 
 @dataclass

@@ -1,8 +1,5 @@
 """Excel's own limits, checked before we write rather than after Excel complains."""
 
-import re
-import unicodedata
-
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 CELL_TEXT_MAX = 32_767
@@ -11,8 +8,6 @@ VALIDATION_LIST_MAX = 255
 VALIDATION_TITLE_MAX = 32
 VALIDATION_PROMPT_MAX = 255
 VALIDATION_ERROR_MAX = 225
-FILE_STEM_MAX = 80
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
 
 
 def sheet_name_problem(name: str) -> str | None:
@@ -38,18 +33,3 @@ def fit(text: str, limit: int) -> str:
 
 def cell_text(text: str) -> str:
     return fit(text, CELL_TEXT_MAX)
-
-
-def ascii_slug(text: str) -> str:
-    """Vietnamese text as a plain ASCII file-name part: 'Phòng GD&ĐT Bát Xát' → 'Phong_GD_DT_Bat_Xat'."""
-    text = text.replace("Đ", "D").replace("đ", "d")
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]+", "_", plain).strip("_")
-
-
-def safe_file_stem(text: str) -> str:
-    """A file name stem that is valid on Windows, macOS and Linux and short enough for mail."""
-    stem = ascii_slug(text)[:FILE_STEM_MAX].rstrip("_") or "tep"
-    if stem.upper() in _WINDOWS_RESERVED:
-        stem = f"{stem}_"
-    return stem

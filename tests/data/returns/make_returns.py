@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from addin.config import load_config  # noqa: E402
 from addin.demo.samples import SampleMaker, SampleReturn, TemplateFiller  # noqa: E402
-from addin.issue.templates import MasterPackage, build_master  # noqa: E402
+from addin.issue.master import build_master  # noqa: E402
+from addin.issue.unit_copies import MasterPackage  # noqa: E402
 from addin.vietnamese import unicode_to_legacy  # noqa: E402
 
 HERE = Path(__file__).parent

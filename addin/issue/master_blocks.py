@@ -1,0 +1,213 @@
+"""The fixed parts of the master around the form: the official header and signature blocks, the
+instructions sheet, the check panel that counts what is still missing or wrong, and the page set-up."""
+
+from collections.abc import Iterable
+
+from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.worksheet import Worksheet
+
+from addin.config import CampaignConfig
+from addin.contract import CHECK_ERRORS_NAME, CHECK_STATUS_NAME, CHECK_WARNINGS_NAME
+from addin.issue.placeholders import placeholder
+from addin.rules.template_checks import ERROR, FormChecks
+from addin.xlsx.limits import cell_text
+from addin.xlsx.styles import BOX, CENTER, FONT, HEADER_FILL, WRAP, fit_row_height, font
+
+INSTRUCTIONS_SHEET = "Hướng dẫn"
+CHECK_SHEET = "Kiểm tra"
+PROBLEM_FILL = PatternFill("solid", fgColor="F8CBAD")
+
+
+def merged_text(
+    sheet: Worksheet,
+    row: int,
+    first: int,
+    last: int,
+    value,
+    cell_font: Font | None = None,
+    alignment: Alignment | None = None,
+) -> Cell:
+    """`value` in columns `first`..`last` of `row`, merged when that is more than one column."""
+    cell = sheet.cell(row=row, column=first, value=cell_text(value) if isinstance(value, str) else value)
+    cell.font = cell_font or font()
+    cell.alignment = alignment or WRAP
+    if last > first:
+        sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    return cell
+
+
+def page_setup(sheet: Worksheet, total_width: float) -> None:
+    """A4, one page wide (landscape when the columns are wide), page numbers in the footer."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if total_width > 100 else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    sheet.print_options.horizontalCentered = True
+    sheet.oddFooter.center.text = "Trang &P/&N"
+    sheet.oddFooter.center.font = FONT
+
+
+def write_document_header(sheet: Worksheet, config: CampaignConfig, columns: int) -> int:
+    """The official header (unit left, national title right), the report title, 'Kính gửi'; the next free row."""
+    split = max(1, columns // 2)
+    header = config.document_header
+    campaign = config.campaign
+    left = [
+        (placeholder("unit_parent"), font()),
+        (placeholder("unit_name_upper"), font(bold=True)),
+        ("Số: ……/BC-……", font()),
+    ]
+    right = [
+        (header.national_title, font(bold=True)),
+        (header.motto, font(bold=True)),
+        (f"……………, ngày …… tháng …… năm {campaign.deadline.year}", font(italic=True)),
+    ]
+    row = 3
+    for (left_text, left_font), (right_text, right_font) in zip(left, right, strict=True):
+        merged_text(sheet, row, 1, split, left_text, left_font, CENTER)
+        merged_text(sheet, row, split + 1, columns, right_text, right_font, CENTER)
+        sheet.row_dimensions[row].height = 33
+        row += 1
+    row += 1
+    dispatch = campaign.dispatch
+    lines = [
+        (campaign.report_title, font(size=14, bold=True)),
+        (campaign.report_subtitle, font(bold=True)),
+        (
+            f"(Thực hiện Công văn số {dispatch.number} {dispatch.date_text} của {config.issuer.short_name})",
+            font(italic=True),
+        ),
+    ]
+    for text, text_font in lines:
+        if text:
+            merged_text(sheet, row, 1, columns, text, text_font, CENTER)
+            sheet.row_dimensions[row].height = 36 if len(text) > 80 else 20
+            row += 1
+    issuer = config.issuer
+    office = f" (qua {issuer.office})" if issuer.office else ""
+    merged_text(sheet, row, 1, columns, f"Kính gửi: {issuer.short_name}{office}.", font(), CENTER)
+    return row + 2
+
+
+def write_signature(sheet: Worksheet, row: int, columns: int) -> int:
+    """The two signature blocks from `row`; the row after the room left for signing."""
+    split = max(1, columns // 2)
+    merged_text(sheet, row, 1, split, "NGƯỜI LẬP BÁO CÁO", font(bold=True), CENTER)
+    merged_text(sheet, row, split + 1, columns, "THỦ TRƯỞNG ĐƠN VỊ", font(bold=True), CENTER)
+    merged_text(sheet, row + 1, 1, split, "(Ký, ghi rõ họ tên)", font(italic=True), CENTER)
+    merged_text(sheet, row + 1, split + 1, columns, "(Ký tên, đóng dấu)", font(italic=True), CENTER)
+    return row + 6
+
+
+def write_check_panel(sheet: Worksheet, checks: FormChecks) -> dict[str, str]:
+    """The check sheet: one counting formula per check, the totals and the status line.
+
+    Returns the defined names the totals and status need (name → reference on this sheet), in order.
+    """
+    for column, width in zip("ABCDE", (6, 80, 20, 12, 12), strict=True):
+        sheet.column_dimensions[column].width = width
+    merged_text(sheet, 1, 1, 5, "KIỂM TRA BÁO CÁO TRƯỚC KHI GỬI", font(size=14, bold=True), CENTER)
+    merged_text(sheet, 2, 1, 5, f"={CHECK_STATUS_NAME}", font(bold=True), CENTER)
+    merged_text(
+        sheet,
+        3,
+        1,
+        5,
+        "Bảng này tự đếm các chỗ còn thiếu hoặc sai. Ô sai được tô màu cam ở trang tương ứng. "
+        "Khi cột «Số chỗ sai» ở các dòng «Lỗi» đều bằng 0 là có thể gửi báo cáo.",
+        font(italic=True),
+    )
+    sheet.row_dimensions[3].height = 34
+    headers = ("TT", "Nội dung kiểm tra", "Trang", "Số chỗ sai", "Mức độ")
+    for column, label in enumerate(headers, start=1):
+        cell = sheet.cell(row=5, column=column, value=label)
+        cell.font, cell.alignment, cell.border, cell.fill = font(bold=True), CENTER, BOX, HEADER_FILL
+    panel = checks.panel()
+    first = 6
+    for index, check in enumerate(panel):
+        row = first + index
+        values = (index + 1, check.description, check.sheet, None, check.severity)
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row, column=column, value=value)
+            cell.border, cell.alignment, cell.font = BOX, CENTER if column in (1, 5) else WRAP, font()
+        fit_row_height(sheet, row, check.description, 80)
+        count = sheet.cell(row=row, column=4)
+        count.value = ArrayFormula(count.coordinate, check.formula) if check.is_array else check.formula
+        count.alignment = CENTER
+    last = first + len(panel) - 1
+    counts, levels = f"$D${first}:$D${last}", f"$E${first}:$E${last}"
+    sheet.conditional_formatting.add(f"D{first}:D{last}", FormulaRule(formula=[f"D{first}>0"], fill=PROBLEM_FILL))
+    total_row = last + 2
+    sheet.cell(row=total_row, column=2, value="Tổng số lỗi phải sửa").font = font(bold=True)
+    sheet.cell(row=total_row, column=4, value=f'=SUMIF({levels},"{ERROR}",{counts})').font = font(bold=True)
+    sheet.cell(row=total_row + 1, column=2, value="Tổng số cảnh báo (nên xem lại)")
+    sheet.cell(row=total_row + 1, column=4, value=f'=SUMIF({levels},"Cảnh báo",{counts})')
+    status = (
+        f'=IF({CHECK_ERRORS_NAME}=0,"ĐÃ ĐỦ: không còn lỗi"'
+        f'&IF({CHECK_WARNINGS_NAME}>0," (còn "&{CHECK_WARNINGS_NAME}&" cảnh báo nên xem lại)","")'
+        f'&", có thể gửi báo cáo.","CÒN "&{CHECK_ERRORS_NAME}'
+        f'&" LỖI: xem trang «{CHECK_SHEET}» và sửa các ô tô màu trước khi gửi.")'
+    )
+    sheet.cell(row=total_row + 2, column=2, value=status)
+    sheet.conditional_formatting.add(
+        "A2", FormulaRule(formula=[f"{CHECK_ERRORS_NAME}>0"], font=font(bold=True, color="C00000"))
+    )
+    sheet.print_title_rows = "5:5"
+    sheet.print_area = f"A1:E{total_row + 2}"
+    page_setup(sheet, 130)
+    return {
+        CHECK_ERRORS_NAME: f"$D${total_row}",
+        CHECK_WARNINGS_NAME: f"$D${total_row + 1}",
+        CHECK_STATUS_NAME: f"$B${total_row + 2}",
+    }
+
+
+def write_instructions(sheet: Worksheet, config: CampaignConfig, form_sheets: Iterable[str]) -> None:
+    """The first sheet units see: deadline, where to send, how to fill in, how to check before sending."""
+    campaign, issuer, form = config.campaign, config.issuer, config.form
+    sheet.column_dimensions["A"].width = 75
+    deadline = f"{campaign.deadline:%d/%m/%Y}"
+    office = f" ({issuer.office})" if issuer.office else ""
+    sheet_list = "; ".join(
+        f"trang «{name}»: {', '.join(s.label for s in form.sections if s.sheet == name)}" for name in form_sheets
+    )
+    growable = [s for s in form.sections if s.is_growable_table]
+    lines = [
+        ("HƯỚNG DẪN ĐIỀN BÁO CÁO", font(size=14, bold=True)),
+        (campaign.name, font(bold=True)),
+        (f"Đơn vị: {placeholder('unit_name')} (mã {placeholder('unit_code')})", font(bold=True)),
+        (f"Hạn gửi báo cáo: trước ngày {deadline}.", font(bold=True, color="C00000")),
+        (f"Nơi nhận: {issuer.short_name}{office}, thư điện tử {issuer.email}.", font()),
+        ("", font()),
+        ("1. Chỉ nhập vào các ô nền vàng; các ô khác đã được khoá để tránh sửa nhầm.", font()),
+        (f"2. Các phần cần điền: {sheet_list}.", font()),
+        ("3. Ngày nhập dạng ngày/tháng/năm (ví dụ 20/11/2019); số người nhập bằng số, không kèm chữ.", font()),
+        ("4. Ô có danh sách: bấm vào ô rồi chọn ở mũi tên bên phải, không tự gõ nội dung khác.", font()),
+    ]
+    if growable:
+        sizes = ", ".join(f"«{s.label}» có sẵn {s.rows} dòng" for s in growable)
+        lines.append((f"5. Bảng nhiều dòng: {sizes}; mỗi dòng một mục, không cần xoá dòng trống.", font()))
+    lines += [
+        (
+            f"6. Trước khi gửi, mở trang «{CHECK_SHEET}»: thấy «ĐÃ ĐỦ» là gửi được; nếu còn lỗi, "
+            "mỗi dòng cho biết thiếu hoặc sai ở đâu, ô sai được tô màu.",
+            font(),
+        ),
+        (
+            "7. Giữ nguyên tên các trang và tên tệp, không thêm hay xoá cột; lưu dạng Excel (.xlsx).",
+            font(),
+        ),
+        (f"8. Gửi tệp này (đính kèm thư) về {issuer.email} trước ngày {deadline}.", font()),
+    ]
+    lines += [(text, font()) for text in form.instructions]
+    for row, (text, text_font) in enumerate(lines, start=1):
+        cell = sheet.cell(row=row, column=1, value=cell_text(text))
+        cell.font, cell.alignment = text_font, WRAP
+        fit_row_height(sheet, row, text, 75)
+    sheet.print_area = f"A1:A{len(lines)}"
+    page_setup(sheet, 100)
