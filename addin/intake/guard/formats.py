@@ -198,4 +198,5 @@ def sniff(data_head: bytes, name: str) -> FileKind:
 
 
 def name_suffix(name: str) -> str:
+    """The lower-case extension of a file name given with a Windows or POSIX path, "" if none."""
     return posixpath.splitext(name.replace("\\", "/").rsplit("/", 1)[-1])[1].lower()
