@@ -1,7 +1,7 @@
 """Benchmark: `inspect()` reading zip members with our raw-deflate inflater against `zipfile`'s
 streaming reader, in the same run.
 
-    python benchmarks/bench_guard.py [--returns 1000] [--rounds 3]
+    python benchmarks/bench_guard.py [--returns 1000] [--rounds 4]
 
 The corpus: N filled returns stamped from the real master template (`build_master(load_config())`,
 as units send them back), one return with a 15,000-row sheet, and hostile files: a zip bomb by total

@@ -153,12 +153,12 @@ class Package:
         return False
 
     # -- reading members with our own bounded inflater (mirrors how calamine's zip reader sees them).
-    # Not zipfile's streaming reader: benchmarks/bench_guard.py measured it 1.25x slower for inspect()
-    # on 1,000 filled 30 KB returns (CPU 22.4 vs 18.0 ms/file on a loaded 2-core machine; reading their
-    # members alone 6.4 vs 3.2 ms), equal on a 15,000-row sheet. Its cost is per member opened (shared
-    # file object with a lock, header re-read, 4 KiB minimum inflate for a 512-byte prolog look), and a
-    # return has a dozen small members, each opened two or three times. It also stops at the declared
-    # size and reports a bad CRC, where we must say the declared size lies.
+    # Not zipfile's streaming reader: benchmarks/bench_guard.py measured it 1.24-1.38x slower for
+    # inspect() on 1,000 filled 30 KB returns (last run: 20.5 vs 14.8 ms CPU/file on a loaded 2-core
+    # machine; reading their members alone 1.5-1.8x), equal on a 15,000-row sheet. Its cost is per member
+    # opened (a shared file object with a lock, the header re-read, a 4 KiB minimum inflate for a
+    # 512-byte prolog look), and a return has a dozen small members, some opened two or three times.
+    # It also stops at the declared size and reports a bad CRC, where we must say the declared size lies.
     def chunks(self, name: str, limit: int | None = None, first: int = CHUNK) -> Iterator[bytes]:
         """Decompressed data of member `name` in bounded chunks; size and CRC are verified at the end.
 
