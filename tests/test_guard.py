@@ -16,16 +16,10 @@ import pytest
 from openpyxl.workbook.defined_name import DefinedName
 from python_calamine import CalamineWorkbook
 
-from addin.intake.guard import (
-    DEFAULT_LIMITS,
-    FileKind,
-    GuardError,
-    GuardFinding,
-    Limits,
-    inspect,
-    read_isolated,
-    sniff,
-)
+from addin.intake.guard.findings import DEFAULT_LIMITS, GuardError, GuardFinding, Limits
+from addin.intake.guard.formats import FileKind, sniff
+from addin.intake.guard.inspection import inspect
+from addin.intake.guard.isolated import read_isolated
 from tests.conftest import libreoffice_convert
 
 SHEET = "xl/worksheets/sheet1.xml"

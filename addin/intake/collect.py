@@ -17,7 +17,7 @@ from typing import Protocol
 
 from addin.campaign import CampaignFolder
 from addin.errors import BaocaoError
-from addin.intake.guard import FileKind, sniff
+from addin.intake.guard.formats import FileKind, sniff
 from addin.intake.mail_files import MailItem, MailUnreadable, is_mail_file, read_mail_file
 from addin.ledger import Ledger, MessageRecord, ReturnRecord
 from addin.progress import NullReporter, Reporter

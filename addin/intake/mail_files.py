@@ -14,7 +14,7 @@ from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import PurePosixPath
 
-from addin.intake.guard import WORKBOOK_KINDS, sniff
+from addin.intake.guard.formats import WORKBOOK_KINDS, sniff
 from addin.vietnamese import nfc
 from addin.xlsx.names import safe_name
 

@@ -18,7 +18,8 @@ from python_calamine import CalamineWorkbook
 
 from addin.config import CampaignConfig, Section
 from addin.contract import META_SHEET, field_name
-from addin.intake.guard import FileKind, read_isolated
+from addin.intake.guard.formats import FileKind
+from addin.intake.guard.isolated import read_isolated
 from addin.xlsx.meta import meta_from_rows
 
 _REFERENCE = re.compile(
