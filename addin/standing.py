@@ -116,7 +116,8 @@ class UnitStanding:
         """The state in words, with timing and, when an earlier return is used, which one."""
         text = LABELS[self.state]
         if self.late is not None:
-            text += " (nộp muộn)" if self.late else " (đúng hạn)"
+            timing = "nộp muộn" if self.late else "đúng hạn"
+            text += f", {timing}" if text.endswith(")") else f" ({timing})"
         if self.counted and self.counted is not self.latest:
             text += f"; đang dùng bản nhận ngày {self.counted.record.received_at:%d/%m/%Y}"
         return text

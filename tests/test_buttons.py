@@ -295,7 +295,7 @@ def test_accept_and_reject_the_unit_selected_in_the_panel(office):
     buttons.accept_selected(ui)
     assert ui.questions[-1][0].startswith(f"Lý do chấp nhận báo cáo của {wrong[2]}")
     assert ui.alerts[-1][0].startswith(f"Đã chấp nhận báo cáo mới nhất của {wrong[2]} (Đã gọi điện xác minh số liệu).")
-    assert ui.named["bc_panel_units"][1][3] == "Có lỗi (đúng hạn), cán bộ đã chấp nhận"
+    assert ui.named["bc_panel_units"][1][3] == "Cán bộ chấp nhận (dù còn lỗi), đúng hạn"
     buttons.make_summary(ui)
     assert ui.alerts[-1][0].startswith("Đã tổng hợp báo cáo của 2/52 đơn vị.")
 
@@ -307,7 +307,7 @@ def test_accept_and_reject_the_unit_selected_in_the_panel(office):
     assert ui.log[-1][2] == f"Đã huỷ: chưa ghi quyết định nào cho {wrong[2]}."
     ui.answers = ["Số liệu sai lệch, đề nghị gửi lại"]
     buttons.reject_selected(ui)
-    assert ui.named["bc_panel_units"][1][3] == "Có lỗi (đúng hạn), cán bộ không nhận"
+    assert ui.named["bc_panel_units"][1][3] == "Cán bộ không nhận (đúng hạn)"
 
 
 def test_accept_without_a_selected_unit_says_how(office):

@@ -29,6 +29,7 @@ def deliver(folder, config, samples, names):
 def every_state(tmp_path_factory):
     """A campaign whose first units stand in every state a return can put them in; the rest are missing."""
     folder = stages.init_campaign(tmp_path_factory.mktemp("standing") / "dot")
+    stages.make_templates(folder)
     config = folder.load_config()
     units = config.units
     maker = SampleMaker(config, seed=21)
