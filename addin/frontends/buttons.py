@@ -23,7 +23,9 @@ from pathlib import Path
 
 from addin import __version__
 from addin.campaign import CampaignFolder, open_campaign
-from addin.channels import mail
+from addin.channels import sending
+from addin.channels.channel import OUTBOX, SMTP
+from addin.channels.sending import FAILED, SENT, SKIPPED
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.excel_ui import ExcelUI
 from addin.intake.collect import collect
@@ -130,36 +132,36 @@ def _make_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outc
 
 def _send_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
     next_step = "Bước tiếp theo: khi đơn vị gửi lại, bấm «3. Nhận báo cáo»."
-    return _mail_outcome(folder, reporter, mail.send_templates, next_step)
+    return _mail_outcome(folder, reporter, sending.send_templates, next_step)
 
 
 def _send_reminders(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
-    return _mail_outcome(folder, reporter, mail.send_reminders, "Khi đơn vị gửi lại, bấm «3. Nhận báo cáo».")
+    return _mail_outcome(folder, reporter, sending.send_reminders, "Khi đơn vị gửi lại, bấm «3. Nhận báo cáo».")
 
 
 def _mail_outcome(folder: CampaignFolder, reporter: StatusBarReporter, stage, next_step: str) -> Outcome:
     """Send through the server in config when one is set, else write .eml drafts staff send themselves."""
     config = folder.load_config()
-    channel = mail.SMTP if config.mail.smtp.host else mail.OUTBOX
+    channel = SMTP if config.mail.smtp.host else OUTBOX
     report = stage(folder, config, channel=channel, reporter=reporter)
-    done, skipped, failed = (report.count(outcome) for outcome in (mail.SENT, mail.SKIPPED, mail.FAILED))
+    done, skipped, failed = (report.count(outcome) for outcome in (SENT, SKIPPED, FAILED))
     if not report.results and not report.stopped:
         return Outcome("Không có đơn vị nào cần gửi thư lúc này.", "Không có thư cần gửi.")
-    if channel == mail.OUTBOX:
+    if channel == OUTBOX:
         text = f"Đã ghi {done} thư (tệp .eml) vào thư mục {report.outbox}"
         advice = "Mở từng tệp bằng Outlook (hoặc Thunderbird) rồi bấm Gửi."
     else:
         text = f"Đã gửi {done} thư qua máy chủ {config.mail.smtp.host}"
         advice = next_step
     text += f"; {skipped} đơn vị đã nhận đúng thư này từ trước nên không gửi lại."
-    lines = [f"- {r.unit_short}: {r.error}" for r in report.results if r.outcome == mail.FAILED][:5]
+    lines = [f"- {r.unit_short}: {r.error}" for r in report.results if r.outcome == FAILED][:5]
     if failed:
         text += f" {failed} đơn vị chưa gửi được:\n" + "\n".join(lines)
         advice = "Sửa xong bấm lại nút này: chỉ các đơn vị chưa gửi được mới được gửi."
     if report.stopped:
         advice = f"{report.stopped}\n\nBấm lại nút này sau: đơn vị đã gửi rồi sẽ không bị gửi lại."
-    opened = Path(report.outbox) if channel == mail.OUTBOX and done else None
-    summary = f"Thư: {done} đã {'ghi' if channel == mail.OUTBOX else 'gửi'}, {skipped} bỏ qua, {failed} lỗi."
+    opened = Path(report.outbox) if channel == OUTBOX and done else None
+    summary = f"Thư: {done} đã {'ghi' if channel == OUTBOX else 'gửi'}, {skipped} bỏ qua, {failed} lỗi."
     return Outcome(f"{text}\n\n{advice}", summary, open_folder=opened, critical=bool(failed or report.stopped))
 
 
