@@ -438,7 +438,7 @@ def _check_from(row: sqlite3.Row) -> CheckRecord:
     )
 
 
-# ---------------------------------------------------------------- outgoing mail (addin/channels/mail.py)
+# ---------------------------------------------------------------- outgoing mail (addin/channels/sending.py)
 
 
 @dataclass(frozen=True)

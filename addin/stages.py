@@ -10,7 +10,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from addin.campaign import CONFIG_NAME, FOLDER_GUIDE, CampaignFolder, chosen_units
-from addin.channels import mail
+from addin.channels import sending
+from addin.channels.channel import OUTBOX, SMTP
+from addin.channels.servers import Server
 from addin.config import CampaignConfig, load_config
 from addin.errors import BaocaoError
 from addin.intake.collect import CollectResult, MailSource
@@ -73,26 +75,26 @@ def make_templates(
 # ---------------------------------------------------------------- mail out
 
 
-def send(folder: CampaignFolder, **options) -> mail.SendReport:
+def send(folder: CampaignFolder, **options) -> sending.SendReport:
     """Each unit's template by mail (options: channel, only, dry_run, force, pause, server, reporter)."""
-    return mail.send_templates(folder, **options)
+    return sending.send_templates(folder, **options)
 
 
-def remind(folder: CampaignFolder, **options) -> mail.SendReport:
+def remind(folder: CampaignFolder, **options) -> sending.SendReport:
     """Reminders to units not heard from, feedback to units whose return has errors (options as `send`)."""
-    return mail.send_reminders(folder, **options)
+    return sending.send_reminders(folder, **options)
 
 
 def default_channel(config: CampaignConfig) -> str:
     """Through the server in config when one is set, else .eml drafts staff send themselves."""
-    return mail.SMTP if config.mail.smtp.host else mail.OUTBOX
+    return SMTP if config.mail.smtp.host else OUTBOX
 
 
 # ---------------------------------------------------------------- intake and check
 
 
 def configured_mailbox(
-    folder: CampaignFolder, server: str | None = None, since: date | None = None, required: bool = False
+    folder: CampaignFolder, server: Server | None = None, since: date | None = None, required: bool = False
 ) -> ImapMailbox | None:
     """The mailbox of `mail.imap` in config; None when none is set, unless `required` (then its absence is said)."""
     imap = folder.load_config().mail.imap

@@ -29,7 +29,6 @@ from pathlib import Path
 from unittest import mock
 
 import openpyxl
-from addin.issue.templates import build_master
 from bench_templates import many_units
 from report import report
 
@@ -38,6 +37,7 @@ from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.guard import zip_scan
 from addin.intake.guard.findings import DEFAULT_LIMITS, MSG_CORRUPT, MSG_TRUNCATED, Damaged
 from addin.intake.guard.inspection import inspect
+from addin.issue.master import build_master
 
 CHUNK = zip_scan.CHUNK
 

@@ -20,19 +20,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from addin.campaign import open_campaign
-from addin.channels.mail import (
-    SEND,
-    SENT,
-    SMTP,
-    Attachment,
-    as_bytes,
-    compose,
-    mail_values,
-    plan_message,
-    send_reminders,
-    send_templates,
-)
+from addin.channels.channel import SMTP
+from addin.channels.compose import SEND, Attachment, as_bytes, compose, mail_values, plan_message
+from addin.channels.sending import SENT, send_reminders, send_templates
+from addin.channels.servers import Server, parse_server
 from addin.demo.samples import SampleMaker, write_samples
+from addin.errors import BaocaoError
 from addin.intake.collect import collect
 from addin.issue.master import build_master
 from addin.issue.unit_copies import build_templates, unit_file_name
@@ -220,6 +213,21 @@ def test_without_a_password_staff_are_told_which_variable_to_set(tmp_path, serve
     assert "Hãy đặt biến môi trường BAOCAO_SMTP_PASSWORD" in message and "setx BAOCAO_SMTP_PASSWORD" in message
 
 
+@pytest.mark.parametrize(
+    ("text", "host", "port"),
+    [("smtp.gmail.com:587", "smtp.gmail.com", 587), (" [::1]:993 ", "::1", 993), ("127.0.0.1:25", "127.0.0.1", 25)],
+)
+def test_one_parser_reads_host_and_port(text, host, port):
+    assert parse_server(text) == Server(host, port)
+
+
+@pytest.mark.parametrize("text", ["smtp.gmail.com", "smtp.gmail.com:0", "smtp.gmail.com:70000", "[::zz]:993", "::1:25"])
+def test_a_server_without_a_usable_port_is_refused_naming_it(text):
+    with pytest.raises(BaocaoError, match="dạng MÁY_CHỦ:CỔNG") as refused:
+        parse_server(text)
+    assert f"«{text}»" in refused.value.message
+
+
 def test_server_option_overrides_the_configured_host_and_port(tmp_path, server):
     folder, _ = make_campaign(tmp_path / "dot", free_port())
     done = baocao("send", str(folder.root), "--server", f"127.0.0.1:{server.port}", "--only", "PGD085")
@@ -229,7 +237,8 @@ def test_server_option_overrides_the_configured_host_and_port(tmp_path, server):
     assert bad.returncode == 1 and "dạng MÁY_CHỦ:CỔNG" in " ".join(bad.stderr.split())
 
 
-def test_the_password_can_come_from_the_os_keyring(tmp_path, server, monkeypatch):
+@pytest.mark.parametrize("entry", [("baocao", f"smtp:{USER}@127.0.0.1"), ("baocao-smtp", USER)], ids=["new", "old"])
+def test_the_password_can_come_from_the_os_keyring(tmp_path, server, monkeypatch, entry):
     keyring = pytest.importorskip("keyring")
     from keyring.backend import KeyringBackend
 
@@ -238,7 +247,7 @@ def test_the_password_can_come_from_the_os_keyring(tmp_path, server, monkeypatch
 
         def __init__(self):
             super().__init__()
-            self.stored = {("baocao-smtp", USER): PASSWORD}
+            self.stored = {entry: PASSWORD}
 
         def get_password(self, service, username):
             return self.stored.get((service, username))
@@ -444,7 +453,7 @@ def test_smtp_pauses_between_messages_not_after_the_last(tmp_path, server, monke
     folder, _ = make_campaign(tmp_path / "dot", server.port)
     monkeypatch.setenv("BAOCAO_SMTP_PASSWORD", PASSWORD)
     pauses = []
-    monkeypatch.setattr("addin.channels.mail.time.sleep", pauses.append)
+    monkeypatch.setattr("addin.channels.sending.time.sleep", pauses.append)
     report = send_templates(folder, channel=SMTP, only=["PGD080", "PGD082", "PGD083"], pause=2.5)
     assert report.count(SENT) == 3 and pauses == [2.5, 2.5]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from addin import stages
-from addin.channels.mail import WOULD_SEND
+from addin.channels.sending import WOULD_SEND
 from addin.demo.samples import SampleMaker, write_samples
 from addin.frontends.cli import run
 from addin.issue.master import build_master

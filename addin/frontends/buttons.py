@@ -22,7 +22,8 @@ from pathlib import Path
 
 from addin import __version__, stages
 from addin.campaign import CampaignFolder, open_campaign
-from addin.channels import mail
+from addin.channels.channel import OUTBOX
+from addin.channels.sending import FAILED, SENT, SKIPPED
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.excel_ui import ExcelUI
 from addin.intake.mail_files import why_no_return
@@ -135,24 +136,24 @@ def _mail_outcome(folder: CampaignFolder, reporter: StatusBarReporter, stage, ne
     config = folder.load_config()
     channel = stages.default_channel(config)
     report = stage(folder, channel=channel, reporter=reporter)
-    done, skipped, failed = (report.count(outcome) for outcome in (mail.SENT, mail.SKIPPED, mail.FAILED))
+    done, skipped, failed = (report.count(outcome) for outcome in (SENT, SKIPPED, FAILED))
     if not report.results and not report.stopped:
         return Outcome("Không có đơn vị nào cần gửi thư lúc này.", "Không có thư cần gửi.")
-    if channel == mail.OUTBOX:
+    if channel == OUTBOX:
         text = f"Đã ghi {done} thư (tệp .eml) vào thư mục {report.outbox}"
         advice = "Mở từng tệp bằng Outlook (hoặc Thunderbird) rồi bấm Gửi."
     else:
         text = f"Đã gửi {done} thư qua máy chủ {config.mail.smtp.host}"
         advice = next_step
     text += f"; {skipped} đơn vị đã nhận đúng thư này từ trước nên không gửi lại."
-    lines = [f"- {r.unit_short}: {r.error}" for r in report.results if r.outcome == mail.FAILED][:5]
+    lines = [f"- {r.unit_short}: {r.error}" for r in report.results if r.outcome == FAILED][:5]
     if failed:
         text += f" {failed} đơn vị chưa gửi được:\n" + "\n".join(lines)
         advice = "Sửa xong bấm lại nút này: chỉ các đơn vị chưa gửi được mới được gửi."
     if report.stopped:
         advice = f"{report.stopped}\n\nBấm lại nút này sau: đơn vị đã gửi rồi sẽ không bị gửi lại."
-    opened = Path(report.outbox) if channel == mail.OUTBOX and done else None
-    summary = f"Thư: {done} đã {'ghi' if channel == mail.OUTBOX else 'gửi'}, {skipped} bỏ qua, {failed} lỗi."
+    opened = Path(report.outbox) if channel == OUTBOX and done else None
+    summary = f"Thư: {done} đã {'ghi' if channel == OUTBOX else 'gửi'}, {skipped} bỏ qua, {failed} lỗi."
     return Outcome(f"{text}\n\n{advice}", summary, open_folder=opened, critical=bool(failed or report.stopped))
 
 

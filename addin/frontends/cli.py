@@ -14,17 +14,17 @@ from typer import _click
 
 from addin import __version__, stages
 from addin.campaign import RESULTS_DIR, CampaignFolder, open_campaign
-from addin.channels.mail import (
+from addin.channels.channel import OUTBOX, SMTP
+from addin.channels.compose import KIND_LABELS as MAIL_KIND_LABELS
+from addin.channels.sending import (
     FAILED,
-    OUTBOX,
     SENT,
     SKIPPED,
-    SMTP,
     WOULD_SEND,
     SendReport,
     shown_time,
 )
-from addin.channels.mail import KIND_LABELS as MAIL_KIND_LABELS
+from addin.channels.servers import parse_server
 from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.cli_text import usage_error_text
@@ -195,7 +195,7 @@ def _mailbox(folder: CampaignFolder, imap: bool, server: str | None, since: str 
         since_date = parse_vn_date(since)
         if since_date is None:
             raise BaocaoError(f"--since «{since}» không phải ngày hợp lệ. Hãy ghi ngày/tháng/năm, ví dụ 01/12/2019.")
-    return stages.configured_mailbox(folder, server, since_date, required=True)
+    return stages.configured_mailbox(folder, parse_server(server) if server else None, since_date, required=True)
 
 
 def _echo_unusable_mails(mails) -> None:
@@ -285,7 +285,7 @@ def _mail_options(outbox, smtp, server, only, dry_run, force, pause, as_json) ->
         "dry_run": dry_run,
         "force": force,
         "pause": pause,
-        "server": server,
+        "server": parse_server(server) if server else None,
         "reporter": ProgressBar(enabled=not as_json),
     }
 

@@ -8,64 +8,26 @@ needs no state on the server (no flags set, nothing moved).
 import base64
 import contextlib
 import imaplib
-import os
-import re
 import socket
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 
+from addin.channels.credentials import mail_password
+from addin.channels.servers import Server
 from addin.config import ImapServer
 from addin.errors import BaocaoError
 from addin.progress import Reporter
 
 TIMEOUT_SECONDS = 30
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "plain": 143}
-KEYRING_SERVICE = "baocao"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_SERVER = re.compile(r"^(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+))(?::(?P<port>\d{1,5}))?$")
-
-
-@dataclass(frozen=True)
-class Server:
-    host: str
-    port: int
-
-
-def parse_server(text: str) -> tuple[str, int | None]:
-    """`HOST:PORT`, `HOST` or `[IPv6]:PORT` → (host, port or None)."""
-    match = _SERVER.match(text.strip())
-    port = int(match.group("port")) if match and match.group("port") else None
-    if not match or (port is not None and not 0 < port < 65_536):
-        raise BaocaoError(
-            f"«{text}» không phải địa chỉ máy chủ thư hợp lệ. Hãy ghi dạng MÁY_CHỦ:CỔNG, ví dụ imap.gmail.com:993."
-        )
-    return match.group("ipv6") or match.group("host"), port
-
-
-def imap_password(options: ImapServer) -> str:
-    """The password from the environment variable named in config, else the OS keyring; never from config."""
-    password = os.environ.get(options.password_env)
-    if password:
-        return password
-    try:
-        import keyring  # optional: only when installed
-
-        password = keyring.get_password(KEYRING_SERVICE, f"imap:{options.user}@{options.host}")
-    except Exception:  # no keyring module or no usable backend
-        password = None
-    if password:
-        return password
-    raise BaocaoError(
-        f"Chưa có mật khẩu hộp thư {options.user}. Hãy đặt biến môi trường {options.password_env} "
-        f'(trên Windows: setx {options.password_env} "mật khẩu", rồi mở cửa sổ lệnh mới) và chạy lại.'
-    )
 
 
 class ImapMailbox:
-    def __init__(self, options: ImapServer, server: str | None = None, since: date | None = None):
-        host, port = parse_server(server) if server else (options.host, options.port)
+    def __init__(self, options: ImapServer, server: Server | None = None, since: date | None = None):
+        """`server` (from the command line) overrides the host and port of `options`."""
+        host, port = (server.host, server.port) if server else (options.host, options.port)
         if not host:
             raise BaocaoError(
                 "Chưa có máy chủ thư đến: hãy ghi mail.imap.host trong config.yaml hoặc dùng --server MÁY_CHỦ:CỔNG."
@@ -130,7 +92,7 @@ class ImapMailbox:
             raise BaocaoError(f"Không kết nối được {self._where()} ({error.strerror or error}).") from error
 
     def _login(self, connection: imaplib.IMAP4) -> None:
-        password = imap_password(self.options)
+        password = mail_password("imap", self.options.user, self.server.host, self.options.password_env)
         try:
             connection.login(self.options.user, password)
         except imaplib.IMAP4.error:
