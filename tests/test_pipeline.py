@@ -12,7 +12,7 @@ from addin.issue.templates import build_master
 from addin.outputs.merge import decide
 from addin.rules.checking import check_campaign
 from addin.stages import init_campaign, summarise
-from tests.test_summary import PL1, data_rows, grid
+from tests.summary_grid import PL1, data_rows, grid
 
 
 def test_summary_totals_equal_the_sums_of_what_units_sent(tmp_path):

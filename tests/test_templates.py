@@ -20,7 +20,7 @@ from addin.issue.templates import (
 from addin.rules.template_checks import excel_serial
 from addin.stages import init_campaign
 from addin.xlsx.limits import fit, safe_file_stem, sheet_name_problem
-from tests.conftest import SECOND_CONFIG
+from tests.sample_data import SECOND_CONFIG
 from tests.workbook_access import calamine_grid, name_targets, read_named_values
 
 
