@@ -85,4 +85,5 @@ def test_the_installed_wheel_runs_the_demo_from_any_folder(wheel, tmp_path):
     assert any(folder.results.iterdir())
     control = load_workbook(folder.root / CONTROL_WORKBOOK, read_only=True)
     settings = dict(row[:2] for row in control[CONF_SHEET].iter_rows(values_only=True))
-    assert Path(settings["PYTHONPATH"]).resolve() == site.resolve(), "Excel's Python imports baocao from where it is installed"
+    installed_at = Path(settings["PYTHONPATH"]).resolve()
+    assert installed_at == site.resolve(), "Excel's Python imports baocao from where it is installed"
