@@ -22,9 +22,9 @@ from addin.issue.master import build_master
 from addin.outputs.control_workbook import build_control_workbook
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
+from tests.mail_campaign import make_campaign
 from tests.recording_ui import RecordingUI
 from tests.smtp_server import PASSWORD
-from tests.test_mail_send import make_campaign
 
 EXPECTED_LOG_USER = getpass.getuser()
 MAIL_SAMPLES = Path(__file__).parent / "data" / "mail"

@@ -21,6 +21,8 @@ from addin.outputs.findings_workbook import (
 from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
+from tests.office_files import compound_file, repack
+from tests.run_cli import baocao
 from tests.workbook_access import calamine_grid
 
 
@@ -191,8 +193,6 @@ def test_findings_workbook_and_feedback_copy(folder):
 
 
 def test_json_check_output(folder):
-    from tests.test_cli import baocao
-
     config = folder.load_config()
     send(folder, [SampleMaker(config).make(config.units[0], ["wrong_total"])])
     assert baocao("collect", str(folder.root)).returncode == 0
@@ -214,8 +214,6 @@ def test_ledger_is_a_real_sqlite_file(folder):
 
 
 def test_hostile_and_broken_files_each_get_their_finding_and_the_batch_goes_on(folder):
-    from tests.test_guard import compound_file, repack
-
     config = folder.load_config()
     [good] = send(folder, [SampleMaker(config).make(config.units[0])])
     inbox = folder.inbox

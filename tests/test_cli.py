@@ -1,15 +1,13 @@
 """The `baocao` command as staff run it: real subprocesses, Vietnamese output, exit codes."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from addin.config import load_config
-from tests.conftest import SECOND_CONFIG
+from tests.run_cli import baocao
+from tests.sample_data import SECOND_CONFIG
 
 COMMANDS = [
     "init",
@@ -25,20 +23,6 @@ COMMANDS = [
     "workbook",
     "demo",
 ]
-
-
-def baocao(*arguments: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the real `baocao` command; `env` adds variables to the environment (None removes one)."""
-    environment = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", **(env or {})}
-    environment = {name: value for name, value in environment.items() if value is not None}
-    return subprocess.run(
-        [sys.executable, "-m", "addin", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=180,
-    )
 
 
 def test_init_then_templates_with_json(tmp_path):

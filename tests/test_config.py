@@ -8,7 +8,7 @@ import pytest
 
 from addin.config import ConfigError, load_config
 from addin.shipped import SHIPPED_CONFIG
-from tests.conftest import SECOND_CONFIG
+from tests.sample_data import SECOND_CONFIG
 
 SHIPPED_TEXT = SHIPPED_CONFIG.read_text(encoding="utf-8")
 

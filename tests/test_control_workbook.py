@@ -28,7 +28,7 @@ from addin.frontends.cli import run
 from addin.outputs.control_panel import BUTTONS, CONF_SHEET, INFO_SHEET, PANEL_SHEET, UNITS_NAME
 from addin.outputs.control_workbook import MACROS_DIR, XLWINGS_MODULE, build_control_workbook, macro_sources
 from addin.stages import init_campaign
-from tests.conftest import soffice_path
+from tests.libreoffice import soffice_path
 
 TESTS = Path(__file__).parent
 RUN_PYTHON = re.compile(r'^\s*RunPython "import addin\.frontends\.buttons as b; b\.([a-z_]+)\(\)"\s*$', re.MULTILINE)

@@ -21,7 +21,7 @@ from addin.stages import init_campaign
 from tests.data.mail.make_samples import msg_bytes
 from tests.imap_server import PASSWORD, USER, start_dovecot
 from tests.recording_ui import RecordingUI
-from tests.test_cli import baocao as run_baocao
+from tests.run_cli import baocao as run_baocao
 
 VN = timezone(timedelta(hours=7))
 ISSUER = "tccb.sgddt@laocai.example"

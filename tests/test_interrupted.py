@@ -1,11 +1,16 @@
-"""A run killed half way (SIGKILL, as a power cut or a closed window would) loses nothing."""
+"""A run killed half way (SIGKILL, as a power cut or a closed window would) loses nothing.
+
+The child run kills itself, with its pool workers, right after a known number of files
+(`tests/killed_run.py`), so the kill always lands half way, on any machine.
+"""
 
 import hashlib
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from pathlib import Path
+
+import pytest
 
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
@@ -13,6 +18,9 @@ from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import build_templates
 from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
+from tests.killed_run import MARKER
+
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def archive_is_intact(folder) -> int:
@@ -25,24 +33,27 @@ def archive_is_intact(folder) -> int:
 def count(folder, table) -> int:
     with sqlite3.connect(folder.ledger_path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
-def start_and_kill(folder, command: str, table: str) -> None:
-    process = subprocess.Popen([sys.executable, "-m", "addin", command, str(folder.root)])
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        try:
-            if count(folder, table) >= 3:
-                break
-        except sqlite3.Error:
-            continue
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+def findings_without_a_check(folder) -> int:
+    with sqlite3.connect(folder.ledger_path) as db:
+        return db.execute("SELECT COUNT(*) FROM findings WHERE sha256 NOT IN (SELECT sha256 FROM checks)").fetchone()[0]
 
 
-def test_killed_collect_and_check_resume_without_loss(tmp_path):
+def run_and_kill(folder, step: str, files: int, parallel_from: int = 0) -> int:
+    """Run `step` in a child that kills itself after `files` files; the number of pool workers it had."""
+    command = [sys.executable, "-m", "tests.killed_run", step, str(folder.root), str(files), str(parallel_from)]
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, cwd=REPOSITORY, start_new_session=True
+    )
+    assert completed.returncode == -9, completed.stderr
+    return int((folder.root / MARKER).read_text())
+
+
+@pytest.mark.parametrize("parallel_from", [10_000, 1], ids=["one_process", "process_pool"])
+def test_killed_collect_and_check_resume_without_loss(tmp_path, parallel_from):
     folder = init_campaign(tmp_path / "dot")
     build_templates(folder)
     config = folder.load_config()
@@ -50,18 +61,20 @@ def test_killed_collect_and_check_resume_without_loss(tmp_path):
     samples = [maker.make(unit, ["wrong_total"] if index % 3 == 0 else []) for index, unit in enumerate(config.units)]
     write_samples(config, (folder.layouts / MASTER_NAME).read_bytes(), samples, folder.inbox)
     total = len(samples)
+    half = total // 2
 
-    start_and_kill(folder, "collect", "returns")
-    recorded = count(folder, "returns")
-    assert 0 < recorded <= total
-    assert archive_is_intact(folder) >= recorded, "every recorded file is in the archive, byte for byte"
-    assert len(collect(folder).new) == total - recorded
-    assert count(folder, "returns") == total
+    run_and_kill(folder, "collect", half)
+    assert count(folder, "returns") == half, "the kill happened half way"
+    assert archive_is_intact(folder) >= half, "every recorded file is in the archive, byte for byte"
+    assert len(collect(folder).new) == total - half
+    assert count(folder, "returns") == count(folder, "sightings") == total
 
-    start_and_kill(folder, "check", "checks")
-    checked = count(folder, "checks")
-    assert 0 < checked < total, "the kill happened half way"
+    workers = run_and_kill(folder, "check", half, parallel_from)
+    assert (workers > 0) == (parallel_from == 1), "the run was cut on the path under test"
+    assert count(folder, "checks") == half, "the kill happened half way"
+    assert findings_without_a_check(folder) == 0
     finished = check_campaign(folder)
-    assert len(finished) == total - checked
+    assert len(finished) == total - half
     assert count(folder, "checks") == total
+    assert findings_without_a_check(folder) == 0
     assert archive_is_intact(folder) == total

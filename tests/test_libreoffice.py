@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.conftest import libreoffice_convert
+from tests.libreoffice import libreoffice_convert
 from tests.workbook_access import calamine_grid, fill_workbook, read_named_values
 
 TASK_ROWS = [{"tinh_trang": "Đã thực hiện", "ket_qua": "Đã hoàn thành."} for _ in range(8)]

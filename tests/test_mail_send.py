@@ -28,29 +28,17 @@ from addin.demo.samples import SampleMaker, write_samples
 from addin.errors import BaocaoError
 from addin.intake.collect import collect
 from addin.issue.master import build_master
-from addin.issue.unit_copies import build_templates, unit_file_name
+from addin.issue.unit_copies import unit_file_name
 from addin.rules.checking import check_campaign
 from addin.stages import decide, init_campaign
+from tests.mail_campaign import make_campaign
+from tests.run_cli import baocao as run_baocao
 from tests.smtp_server import PASSWORD, USER, Mailbox, free_port
-from tests.test_cli import baocao as run_baocao
 
 NULL_KEYRING = "keyring.backends.null.Keyring"
 
 VIETNAMESE_PASSWORD = "Mật-khẩu-thử-7f3Q9z"
 DEADLINE = "18/12/2019"
-
-
-def make_campaign(root: Path, port: int, security: str = "plain"):
-    """A campaign of the shipped config with every template built, sending to `port` without pauses."""
-    folder = init_campaign(root)
-    text = folder.config_path.read_text(encoding="utf-8")
-    start = text.index("  smtp: {")
-    end = text.index("\n", start)
-    smtp = f"  smtp: {{host: 127.0.0.1, port: {port}, security: {security}, user: {USER}}}"
-    text = text[:start] + smtp + text[end:]
-    folder.config_path.write_text(text.replace("pause_seconds: 1", "pause_seconds: 0"), encoding="utf-8")
-    build_templates(folder)
-    return folder, folder.load_config()
 
 
 def baocao(*arguments: str, password: str | None = PASSWORD, cwd: Path | None = None, env: dict | None = None):

@@ -11,7 +11,7 @@ from addin.intake.collect import collect
 from addin.issue.master import build_master
 from addin.rules.checking import check_campaign
 from addin.stages import decide, init_campaign, summary
-from tests.test_summary import PL1, data_rows, grid
+from tests.summary_grid import PL1, data_rows, grid
 
 
 def test_summary_totals_equal_the_sums_of_what_units_sent(tmp_path):

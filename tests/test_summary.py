@@ -12,7 +12,6 @@ import openpyxl
 import pandas
 import pytest
 from openpyxl.styles import Font
-from python_calamine import CalamineWorkbook
 
 from addin.config import CampaignConfig
 from addin.outputs.summary import (
@@ -21,18 +20,11 @@ from addin.outputs.summary import (
     build_summary,
     summary_file_name,
 )
-from tests.conftest import libreoffice_convert
-from tests.workbook_access import name_targets
+from tests.libreoffice import libreoffice_convert
+from tests.summary_grid import CHARTS, PL1, PL2, PL3, PL4, data_rows, grid
 
 GENERATED_AT = datetime(2019, 12, 19, 9, 30)
 HOSTILE = ['=HYPERLINK("http://x","click")', "=1+1", "@SUM(1)", "+84 912", "-2+3"]
-PL1, PL2, PL3, PL4, CHARTS = (
-    "PL1 Theo đơn vị",
-    "PL2 Danh sách hoạt động",
-    "PL3 Nhiệm vụ",
-    "PL4 Tình hình nộp",
-    "Biểu đồ",
-)
 
 
 # ---------------------------------------------------------------- a merged campaign made by hand
@@ -159,17 +151,6 @@ def make_merged(
 
 
 # ---------------------------------------------------------------- reading the summary back
-
-
-def grid(path: Path, sheet: str) -> list[list]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-
-
-def data_rows(path: Path, sheet: str, number: int) -> tuple[int, int]:
-    """0-based first and last data row of an annex, from the summary's `th_pl<n>_data` name."""
-    _, reference = name_targets(openpyxl.load_workbook(path))[f"th_pl{number}_data"]
-    first, last = (int(part) for part in re.findall(r"\d+", reference))
-    return first - 1, last - 1
 
 
 def by_unit_rows(path: Path, first: int, last: int) -> list[list]:

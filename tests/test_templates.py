@@ -16,7 +16,7 @@ from addin.stages import init_campaign
 from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.limits import fit, sheet_name_problem
 from addin.xlsx.names import safe_file_stem
-from tests.conftest import SECOND_CONFIG
+from tests.sample_data import SECOND_CONFIG
 from tests.workbook_access import calamine_grid, name_targets, read_named_values
 
 

@@ -116,6 +116,7 @@ def build_control_workbook(
 ) -> ControlWorkbook:
     config = config or folder.load_config()
     interpreter = interpreter or sys.executable
+    # The folder holding the addin package: site-packages in a normal install, the repository in an editable one.
     python_path = python_path or str(Path(addin.__file__).resolve().parent.parent)
     temp_dir = str(Path(python_path) / "tmp")
     modules = macro_sources(macros_dir)

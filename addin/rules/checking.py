@@ -55,9 +55,16 @@ def _unreadable(checker: ReturnChecker, record: ReturnRecord, findings: list[Fin
 
 
 def check_campaign(
-    folder: CampaignFolder, config: CampaignConfig | None = None, reporter: Reporter | None = None
+    folder: CampaignFolder,
+    config: CampaignConfig | None = None,
+    reporter: Reporter | None = None,
+    parallel_from: int | None = None,
 ) -> list[FileResult]:
-    """Check every return not yet checked with the current config; the results of this run."""
+    """Check every return not yet checked with the current config; the results of this run.
+
+    From `parallel_from` files on (default `PARALLEL_FROM`), a pool of processes does the checking.
+    """
+    parallel_from = PARALLEL_FROM if parallel_from is None else parallel_from
     config = config or folder.load_config()
     reporter = reporter or NullReporter()
     units = {unit.code: unit for unit in config.units}
@@ -65,7 +72,7 @@ def check_campaign(
     with Ledger(folder.ledger_path) as ledger:
         pending = ledger.returns_to_check(config.check_fingerprint)
         reporter.start(len(pending), "Đang kiểm tra")
-        for record, checked in _checked_in_order(folder, config, pending):
+        for record, checked in _checked_in_order(folder, config, pending, parallel_from):
             errors, warnings = count(checked.findings)
             check = CheckRecord(
                 sha256=record.sha256,
@@ -90,14 +97,14 @@ PARALLEL_FROM = 40
 _worker: dict = {}
 
 
-def _checked_in_order(folder: CampaignFolder, config: CampaignConfig, pending: list[ReturnRecord]):
+def _checked_in_order(folder: CampaignFolder, config: CampaignConfig, pending: list[ReturnRecord], parallel_from: int):
     """(record, checked) pairs in order; many files are checked by a pool of processes, one per core.
 
     Each file is independent and most of the work is Python, so two cores nearly halve a large
     batch. A pool that breaks (a worker killed) leaves the rest to be checked here, one by one.
     """
     workers = min(os.cpu_count() or 1, 4)
-    if len(pending) < PARALLEL_FROM or workers < 2:
+    if len(pending) < parallel_from or workers < 2:
         checker = ReturnChecker(config)
         yield from ((record, check_one(folder, checker, record)) for record in pending)
         return

@@ -124,7 +124,7 @@ def main() -> None:
         [["unprotect"], ["set", "Thông tin chung", "C13", "Phòng GD&ĐT Bắc Hà"]],
     )
 
-    from tests.conftest import SECOND_CONFIG
+    from tests.sample_data import SECOND_CONFIG
 
     other = load_config(SECOND_CONFIG)
     other_unit = other.units[0]

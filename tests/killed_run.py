@@ -1,0 +1,54 @@
+"""A `collect` or `check` run that kills itself, and any pool workers, after a given number of files.
+
+Run by `tests/test_interrupted.py` as a child process in its own session:
+
+    python -m tests.killed_run collect|check CAMPAIGN FILES [PARALLEL_FROM]
+
+Just before the kill it writes `CAMPAIGN/.killed_run` with the number of worker processes alive
+then, so the test knows which path (one process or the pool) was cut.
+"""
+
+import multiprocessing
+import os
+import signal
+import sys
+
+from addin.campaign import open_campaign
+from addin.intake.collect import collect
+from addin.rules.checking import check_campaign
+
+MARKER = ".killed_run"
+
+
+class KillAfter:
+    """A reporter whose `advance()` SIGKILLs the whole process group once `files` files are done."""
+
+    def __init__(self, marker, files: int):
+        self.marker, self.files, self.done = marker, files, 0
+
+    def start(self, total: int, label: str) -> None:
+        pass
+
+    def advance(self, item: str) -> None:
+        self.done += 1
+        if self.done == self.files:
+            self.marker.write_text(str(len(multiprocessing.active_children())))
+            os.killpg(0, signal.SIGKILL)
+
+    def finish(self) -> None:
+        pass
+
+
+def main(step: str, campaign: str, files: str, parallel_from: str | None = None) -> None:
+    folder = open_campaign(campaign)
+    reporter = KillAfter(folder.root / MARKER, int(files))
+    if step == "collect":
+        collect(folder, reporter=reporter)
+    else:
+        os.cpu_count = lambda: 2  # the pool needs two cores; the path under test must not depend on the machine
+        check_campaign(folder, reporter=reporter, parallel_from=int(parallel_from))
+    sys.exit("the run finished without being killed")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
