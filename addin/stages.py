@@ -12,7 +12,9 @@ from addin.errors import BaocaoError
 from addin.issue.templates import MASTER_NAME, read_layout_meta
 from addin.outputs.findings_workbook import FINDINGS_WORKBOOK
 from addin.outputs.merge import MergedCampaign, merge_campaign, write_tidy
-from addin.outputs.summary import SUMMARY_LAYOUT, build_summary, layout_fingerprint, summary_file_name
+from addin.outputs.summary.layout import layout_fingerprint
+from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
+from addin.outputs.summary.workbook import build_summary, summary_file_name
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
 
 

@@ -256,7 +256,8 @@ def test_shipped_master_layout_is_what_the_code_builds(shipped_config):
 
 def test_shipped_summary_layout_is_what_the_code_builds(shipped_config, tmp_path):
     from addin.issue.templates import read_layout_meta
-    from addin.outputs.summary import SUMMARY_LAYOUT, layout_fingerprint
+    from addin.outputs.summary.layout import layout_fingerprint
+    from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
     from addin.shipped import SHIPPED_LAYOUTS
 
     assert read_layout_meta(SHIPPED_LAYOUTS / SUMMARY_LAYOUT)["summary_fingerprint"] == layout_fingerprint(

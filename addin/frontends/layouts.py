@@ -5,7 +5,8 @@ Run `python -m addin.frontends.layouts` after changing `config.yaml`; a test fai
 
 from addin.config import load_config
 from addin.issue.templates import MASTER_NAME, build_master, write_bytes_atomically
-from addin.outputs.summary import SUMMARY_LAYOUT, build_layout
+from addin.outputs.summary.layout import build_layout
+from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 from addin.shipped import SHIPPED_LAYOUTS
 
 

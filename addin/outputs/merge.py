@@ -19,7 +19,7 @@ from addin.config import CampaignConfig, Section
 from addin.errors import BaocaoError
 from addin.issue.templates import write_bytes_atomically
 from addin.ledger import Decision, Ledger
-from addin.outputs.summary import MergedCampaign
+from addin.outputs.summary.facts import MergedCampaign
 from addin.rules.checking import ACCEPTED, NOT_RECEIVED, REJECTED, FileResult, campaign_status
 
 ACCEPTED_WITH_ERRORS = "accepted_with_errors"
