@@ -10,7 +10,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.issue.templates import fit_row_height
-from addin.outputs.summary.cells import apply_style, bold_style, delete_cells, merge_styled, style_of, write_value
+from addin.outputs.summary.cells import (
+    apply_style,
+    bold_style,
+    delete_cells,
+    fresh_cell,
+    merge_styled,
+    style_of,
+    write_value,
+)
 from addin.outputs.summary.names import data_name, define, name_target
 
 TOTAL_LABEL = "Tổng cộng"
@@ -97,12 +105,9 @@ class Table:
 
     def put(self, row: int, column: int, value, style: StyleArray, width: float | None = None, fit: bool = True):
         """Write one cell; a long text makes its row tall enough (`width`: the columns it spans)."""
-        cell = self.sheet.cell(row=row, column=column)
+        cell = fresh_cell(self.sheet, row, column)
         apply_style(cell, style)
-        if value is None:
-            cell.value = None  # nothing of the layout's prototype cell stays in the first data row
-        else:
-            write_value(cell, value)
+        write_value(cell, value)
         if fit and isinstance(value, str) and len(value) > 8:
             fit_row_height(self.sheet, row, value, width or self.column_width(column), self.min_height)
         return cell
