@@ -102,7 +102,7 @@ def merge_styled(sheet: Worksheet, top: int, left: int, bottom: int, right: int)
                 merged = MergedCell(sheet, row=row, column=column)
                 existing = sheet._cells.get((row, column))
                 if existing is not None:
-                    apply_style(merged, style_of(existing))
+                    apply_style(merged, existing._style)
                 sheet._cells[(row, column)] = merged
 
 
