@@ -24,7 +24,9 @@ from addin.ledger import Decision, Ledger
 from addin.outputs.control_workbook import ControlWorkbook, build_control_workbook
 from addin.outputs.findings_workbook import FINDINGS_WORKBOOK, write_feedback_copies, write_findings_workbook
 from addin.outputs.merge import MergedCampaign, merge_campaign, write_tidy
-from addin.outputs.summary import SUMMARY_LAYOUT, build_summary, layout_fingerprint, summary_file_name
+from addin.outputs.summary.layout import layout_fingerprint
+from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
+from addin.outputs.summary.workbook import build_summary, summary_file_name
 from addin.progress import NullReporter, Reporter
 from addin.rules.checking import check_campaign
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS

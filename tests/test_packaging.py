@@ -22,7 +22,7 @@ from addin.campaign import CampaignFolder
 from addin.issue.master import MASTER_NAME
 from addin.outputs.control_panel import CONF_SHEET
 from addin.outputs.control_workbook import CONTROL_WORKBOOK
-from addin.outputs.summary import SUMMARY_LAYOUT
+from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 NOT_BUILT_FROM = shutil.ignore_patterns(

@@ -14,12 +14,9 @@ import pytest
 from openpyxl.styles import Font
 
 from addin.config import CampaignConfig
-from addin.outputs.summary import (
-    SUMMARY_LAYOUT,
-    MergedCampaign,
-    build_summary,
-    summary_file_name,
-)
+from addin.outputs.summary.facts import MergedCampaign
+from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
+from addin.outputs.summary.workbook import build_summary, summary_file_name
 from tests.libreoffice import libreoffice_convert
 from tests.summary_grid import CHARTS, PL1, PL2, PL3, PL4, data_rows, grid
 
@@ -470,7 +467,8 @@ def test_dates_in_listing_are_real_dates(built):
 def test_fast_sheet_writer_writes_what_openpyxl_writes(tmp_path):
     from openpyxl.styles import Font
 
-    from addin.outputs.summary import _set_value, save_workbook_fast
+    from addin.outputs.summary.cells import write_value
+    from addin.outputs.summary.fast_save import save_workbook_fast
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -481,7 +479,7 @@ def test_fast_sheet_writer_writes_what_openpyxl_writes(tmp_path):
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=column)
             cell.font = Font(name="Times New Roman", bold=row % 2 == 0)
-            _set_value(cell, value)
+            write_value(cell, value)
     sheet.cell(row=3, column=6).number_format = "dd/mm/yyyy"
     sheet.row_dimensions[5].height = 33
     sheet.row_dimensions[40].height = 20  # a styled empty row

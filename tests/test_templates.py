@@ -251,7 +251,8 @@ def test_shipped_master_layout_is_what_the_code_builds(shipped_config):
 
 
 def test_shipped_summary_layout_is_what_the_code_builds(shipped_config, tmp_path):
-    from addin.outputs.summary import SUMMARY_LAYOUT, layout_fingerprint
+    from addin.outputs.summary.layout import layout_fingerprint
+    from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
     from addin.shipped import SHIPPED_LAYOUTS
     from addin.xlsx.meta import read_layout_meta
 

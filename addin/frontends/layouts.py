@@ -5,7 +5,8 @@ Run `python -m addin.frontends.layouts` after changing `config.yaml`; a test fai
 
 from addin.config import load_config
 from addin.issue.master import MASTER_NAME, build_master
-from addin.outputs.summary import SUMMARY_LAYOUT, build_layout
+from addin.outputs.summary.layout import build_layout
+from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 from addin.shipped import SHIPPED_LAYOUTS
 from addin.xlsx.atomic import write_bytes_atomically
 

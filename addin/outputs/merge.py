@@ -15,7 +15,7 @@ import xlsxwriter
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, Section
 from addin.ledger import Ledger
-from addin.outputs.summary import MergedCampaign
+from addin.outputs.summary.facts import MergedCampaign
 from addin.standing import CampaignStanding, UnitStanding, campaign_standing
 from addin.xlsx.atomic import write_bytes_atomically
 

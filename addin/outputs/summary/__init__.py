@@ -1,0 +1,32 @@
+"""The official summary workbook (bảng tổng hợp) sent to the Provincial People's Committee.
+
+Two files take part:
+
+- the layout `workbook_templates/bang_tong_hop.xlsx`, built from config the first time, and again only when the
+  parts of config it draws change (its very hidden `_meta` sheet carries their fingerprint). Staff may restyle it
+  in Excel: fonts, colours, widths, heights, title texts, the signature block, notes under a table, even sheet
+  names (Excel keeps the names below pointing at a renamed sheet). They should not add or remove table columns:
+  such a layout is set aside and rebuilt. An old layout is kept beside a rebuilt one as
+  `bang_tong_hop.cu_<fingerprint>.xlsx`.
+- the summary `bang_tong_hop_<campaign id>.xlsx`: the layout loaded with openpyxl and the data written into it, so
+  whatever staff did to the layout is in every summary.
+
+Layout convention, per annex n (its 1-based position in `summary.annexes`), as workbook-level defined names:
+
+- `th_pl<n>_head`: the table's header rows (one or two label rows and the "(1) (2) …" row), printed on every page.
+- `th_pl<n>_data`: the first data row, as wide as the table. In the layout it holds empty cells whose style every
+  data row copies: as it is for unit rows, in bold for group and total rows. Everything below it (the signature
+  block, any note staff add) is moved below the data. In the summary the name covers all data rows written.
+- The matrix annex's layout has one prototype unit column (3) and the count column after it: every unit column
+  copies the prototype's header style, width and cell style.
+- The charts annex has only `th_pl<n>_data`: where its tables and charts start; everything from there down is
+  rebuilt on every build, charts included.
+
+Every value is a plain value, never a formula: totals show the right number in any viewer and a recalculation
+cannot change them. Text is always forced to text, so a return's "=..." never becomes a formula.
+
+Modules: `facts` (the merged data, indexed for the annexes), `columns` (each annex kind's table columns),
+`names` (the defined names above), `layout` (drawing the layout) and `layout_cache` (keeping it on disk),
+`cells` and `table` (writing cells and annex tables), `annexes`, `matrix`, `charts` (filling each annex kind),
+`fast_save` (writing big sheets quickly) and `workbook` (`build_summary`, which runs them in order).
+"""

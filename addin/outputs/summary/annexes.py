@@ -1,0 +1,145 @@
+"""Filling the plain table annexes: figures by unit (by_unit), one table's rows (listing), who has reported
+(submission)."""
+
+import math
+from datetime import datetime
+
+import pandas
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+
+from addin.config import Annex
+from addin.outputs.summary.cells import new_style, style_of
+from addin.outputs.summary.facts import Facts, UnitFacts, as_number, plain_value, submission_counts
+from addin.outputs.summary.names import head_name, name_target
+from addin.outputs.summary.table import TOTAL_LABEL, Table
+from addin.xlsx.styles import font
+
+STATE_NOTES = {
+    "accepted": "",
+    "accepted_with_errors": "Đã chấp nhận (còn lỗi)",
+    "has_errors": "Chưa đạt (báo cáo còn lỗi phải sửa)",
+    "rejected": "Chưa đạt (tệp báo cáo không dùng được)",
+    "not_received": "Chưa có báo cáo",
+}
+
+
+def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
+    """A row per unit under a bold row per group with its totals, and a bold grand total."""
+    table = Table(workbook, number)
+    figures: list[tuple[dict, bool]] = []
+    for column in annex.columns:
+        if column.count_rows:
+            figures.append((facts.row_counts(column.count_rows), True))
+        else:
+            figures.append((facts.column_sums(column.sum), facts.is_whole(column.sum)))
+
+    def unit_figures(each: UnitFacts) -> list:
+        return [as_number(values.get(each.unit.code, 0), whole) for values, whole in figures]
+
+    def totals(units: list[UnitFacts]) -> list:
+        chosen = [each.unit.code for each in units if each.included]
+        return [as_number(math.fsum(values.get(code, 0) for code in chosen), whole) for values, whole in figures]
+
+    def coverage(units: list[UnitFacts]) -> str:
+        return f"{sum(each.included for each in units)}/{len(units)} đơn vị có số liệu"
+
+    row, running = table.first, 0
+    for code, name, units in facts.groups():
+        table.row(row, [code, name, *totals(units), coverage(units)], bold=True)
+        row += 1
+        for each in units:
+            running += 1
+            values = unit_figures(each) if each.included else [None] * len(figures)
+            table.row(row, [running, each.unit.short, *values, _note(each)])
+            row += 1
+    table.row(row, [None, TOTAL_LABEL, *totals(facts.units), coverage(facts.units)], bold=True)
+    table.finish(row)
+
+
+def _note(each: UnitFacts) -> str:
+    note = STATE_NOTES.get(each.state, "") if each.state != "accepted" or each.included else "Chưa có số liệu"
+    if each.late:
+        note = f"{note}; nộp muộn" if note else "Nộp muộn"
+    return note
+
+
+def fill_listing(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
+    """Every row of one table section, numbered, under a band naming each unit; totals where config asks."""
+    table = Table(workbook, number)
+    section = facts.config.form.section(annex.table)
+    names = [each.name for each in section.fields]
+    frame = facts.frame(annex.table)
+    row, running = table.first, 0
+    shorts = {each.unit.code: each.unit.short for each in facts.units}
+    if frame is not None and not frame.empty:
+        frame = frame.reindex(columns=["unit_code", *names])
+        current = None
+        for record in frame.itertuples(index=False, name=None):
+            code, values = record[0], record[1:]
+            if code != current:
+                current = code
+                table.band(row, 2, shorts.get(code, str(code)), table.bold[1])
+                table.put(row, 1, None, table.bold[0])
+                row += 1
+            running += 1
+            table.row(row, [running, *(plain_value(value) for value in values)])
+            row += 1
+    if running == 0:
+        table.band(row, 1, "Chưa có số liệu.", table.plain[1])
+        row += 1
+    if section.totals:
+        totals: list = [None, TOTAL_LABEL] + [None] * (len(names) - 1)
+        for name in section.totals:
+            position = names.index(name) + 1
+            if position == 1:
+                continue
+            whole = section.field(name).type == "integer"
+            values = pandas.to_numeric(frame[name], errors="coerce") if frame is not None and not frame.empty else []
+            totals[position] = as_number(math.fsum(value for value in values if not pandas.isna(value)), whole)
+        table.row(row, totals, bold=True)
+        row += 1
+    table.finish(row - 1)
+
+
+def fill_submission(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
+    """Counts per group and in total, when they were counted, and the list of units that have not reported."""
+    table = Table(workbook, number)
+    sheet = table.sheet
+    row = table.first
+    for code, name, units in facts.groups():
+        table.row(row, [code, name, *submission_counts(units)])
+        row += 1
+    table.row(row, [None, TOTAL_LABEL, *submission_counts(facts.units)], bold=True)
+    data_last = row
+    deadline = facts.config.campaign.deadline
+    left = Alignment(horizontal="left", vertical="center")
+    italic = new_style(sheet, font(italic=True), left)
+    heading = new_style(sheet, font(bold=True), left)
+    row += 2
+    table.band(
+        row,
+        1,
+        f"Số liệu tính đến {generated_at:%H} giờ {generated_at:%M} ngày {generated_at:%d/%m/%Y}; "
+        f"hạn nộp báo cáo: {deadline:%d/%m/%Y}.",
+        italic,
+    )
+    missing = [each for each in facts.units if each.state == "not_received"]
+    row += 2
+    table.band(row, 1, "DANH SÁCH ĐƠN VỊ CHƯA NỘP BÁO CÁO", heading)
+    if not missing:
+        table.band(row + 1, 1, "Tất cả các đơn vị đã nộp báo cáo.", table.plain[1])
+        table.finish(row + 1, data_last_row=data_last)
+        return
+    _, (_, head_top, _, _) = name_target(workbook, head_name(number))
+    header_style = style_of(sheet.cell(row=head_top, column=1))
+    row += 1
+    table.put(row, 1, "TT", header_style)
+    table.put(row, 2, "Nhóm đơn vị", header_style)
+    table.band(row, 3, "Tên đơn vị", header_style)
+    for index, each in enumerate(missing, start=1):
+        row += 1
+        table.put(row, 1, index, table.plain[0])
+        table.put(row, 2, f"{each.unit.group_code}. {each.unit.group_name}", table.plain[1])
+        table.band(row, 3, each.unit.name, table.plain[1])
+    table.finish(row, data_last_row=data_last)

@@ -1,0 +1,128 @@
+"""The merged campaign, and the same data indexed the way the annexes read it."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas
+
+from addin.config import CampaignConfig, UnitEntry
+
+
+@dataclass
+class MergedCampaign:
+    units: pandas.DataFrame
+    # one row per unit of config.units, in config order. Columns: order (int, 1-based), unit_code, unit_name,
+    # unit_short, group_code ("I", "II", ...), group_name, state (one of "accepted", "accepted_with_errors",
+    # "has_errors", "rejected", "not_received"), included (bool: its data is in the sections below),
+    # received_at (datetime or NaT), late (bool, or None when not received), file (str or None)
+    sections: dict[str, pandas.DataFrame]
+    # per form section name (config.form.sections[].name). Only rows of included units. Every frame has
+    # columns unit_code, group_code, order (the unit's order), then for table sections a column "row"
+    # (1-based row number in the unit's table), then one column per form field name of that section with
+    # typed values: int/float for numbers (NaN/None when blank), datetime.date for dates, str for text,
+    # and for select_one fields the choice LABEL (e.g. "Đã thực hiện"). Fields sections have one row per unit.
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    unit: UnitEntry
+    state: str
+    included: bool
+    late: bool | None
+
+
+class Facts:
+    """The merged campaign indexed for the annexes: units in config order, included units' rows."""
+
+    def __init__(self, config: CampaignConfig, merged: MergedCampaign):
+        self.config = config
+        records = {str(record["unit_code"]): record for record in merged.units.to_dict("records")}
+        self.units: list[UnitFacts] = []
+        for unit in config.units:
+            record = records.get(unit.code, {})
+            state = str(record.get("state") or "not_received")
+            late, included = plain_value(record.get("late")), bool(plain_value(record.get("included")) or False)
+            self.units.append(UnitFacts(unit, state, included, None if late is None else bool(late)))
+        self.included = {each.unit.code for each in self.units if each.included}
+        order = {unit.code: unit.order for unit in config.units}
+        self.sections: dict[str, pandas.DataFrame] = {}
+        for name, frame in merged.sections.items():
+            frame = frame[frame["unit_code"].isin(self.included)]
+            keys = ["_order", "row"] if "row" in frame.columns else ["_order"]
+            frame = frame.assign(_order=frame["unit_code"].map(order)).sort_values(keys, kind="stable")
+            self.sections[name] = frame
+
+    def groups(self) -> list[tuple[str, str, list[UnitFacts]]]:
+        """(group code, group name, its units) in config order."""
+        result: list[tuple[str, str, list[UnitFacts]]] = []
+        for each in self.units:
+            if not result or result[-1][0] != each.unit.group_code:
+                result.append((each.unit.group_code, each.unit.group_name, []))
+            result[-1][2].append(each)
+        return result
+
+    def frame(self, section: str) -> pandas.DataFrame | None:
+        return self.sections.get(section)
+
+    def column_sums(self, dotted: str) -> dict[str, float]:
+        """Per unit code, the sum of a "section.field" column."""
+        table, name = dotted.split(".")
+        frame = self.frame(table)
+        if frame is None or frame.empty or name not in frame.columns:
+            return {}
+        values = pandas.to_numeric(frame[name], errors="coerce")
+        return {str(code): float(total) for code, total in values.groupby(frame["unit_code"]).sum().items()}
+
+    def row_counts(self, table: str) -> dict[str, int]:
+        """Per unit code, its number of rows in a table section."""
+        frame = self.frame(table)
+        if frame is None or frame.empty:
+            return {}
+        return {str(code): int(count) for code, count in frame.groupby("unit_code").size().items()}
+
+    def is_whole(self, dotted: str) -> bool:
+        table, name = dotted.split(".")
+        return self.config.form.section(table).field(name).type == "integer"
+
+
+def submission_counts(units: list[UnitFacts]) -> list:
+    """Expected, received, on time, late, missing, accepted, and the received and on-time shares of expected."""
+    expected = len(units)
+    received = sum(each.state != "not_received" for each in units)
+    late = sum(bool(each.late) for each in units if each.state != "not_received")
+    accepted = sum(each.state in ("accepted", "accepted_with_errors") for each in units)
+    on_time = received - late
+
+    def share(count: int):
+        # rounded: LibreOffice keeps 15 significant digits, so the value survives its re-save unchanged
+        return round(count / expected, 6) if expected else None
+
+    return [expected, received, on_time, late, expected - received, accepted, share(received), share(on_time)]
+
+
+def plain_value(value):
+    """A DataFrame value as what openpyxl should write: None for blanks, Python numbers and dates."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, pandas.Timestamp):
+        return None if pandas.isna(value) else value.date() if value == value.normalize() else value.to_pydatetime()
+    if isinstance(value, datetime | date | bool):
+        return value
+    try:
+        if pandas.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return str(value)
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def as_number(value: float, whole: bool):
+    """A total as written: an int when whole, else 15 significant digits."""
+    value = float(value)
+    if whole or value.is_integer():
+        return round(value)
+    return float(format(value, ".15g"))  # 15 significant digits, as LibreOffice keeps them: no drift on re-save
