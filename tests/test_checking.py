@@ -239,12 +239,12 @@ def test_hostile_and_broken_files_each_get_their_finding_and_the_batch_goes_on(f
     assert codes["PGD084_tai_do.xlsx"] == [("error", "FILE_TRUNCATED")]
     assert codes["PGD085_co_mat_khau.xlsx"] == [("error", "FILE_ENCRYPTED")]
     assert codes["PGD086_o_xa.xlsx"] == [("error", "SHEET_TOO_LARGE")]
-    assert results[good.name].check.status == "accepted"
+    assert results[good.name].check.status == "valid"
     assert {name: result.check.status for name, result in results.items() if name != good.name} == dict.fromkeys(
-        codes.keys() - {good.name}, "rejected"
+        codes.keys() - {good.name}, "unusable"
     )
     assert results["PGD083_bao_cao.xlsx"].check.unit_code == "PGD083", "a broken file is still traced to its unit"
     status = campaign_standing(folder)
-    assert [s.state for s in status.units[2:6]] == ["rejected"] * 4
+    assert [s.state for s in status.units[2:6]] == ["unusable"] * 4
     assert write_findings_workbook(folder, status).exists()
     assert write_feedback_copies(folder, status) == [], "an unusable file has no cells to mark"

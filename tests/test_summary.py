@@ -17,6 +17,7 @@ from addin.config import CampaignConfig
 from addin.outputs.summary.facts import MergedCampaign
 from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 from addin.outputs.summary.workbook import build_summary, summary_file_name
+from addin.standing import LABELS, State
 from tests.libreoffice import libreoffice_convert
 from tests.summary_grid import CHARTS, PL1, PL2, PL3, PL4, data_rows, grid
 
@@ -35,8 +36,8 @@ def make_merged(
     units = config.units
     shuffled = list(range(len(units)))
     rng.shuffle(shuffled)
-    states = ["accepted"] * len(units)
-    special = ["not_received"] * missing + ["rejected", "has_errors", "accepted_with_errors"]
+    states = ["valid"] * len(units)
+    special = ["missing"] * missing + ["unusable", "has_errors", "accepted_by_staff"]
     for index, state in zip(shuffled, special, strict=False):
         states[index] = state
     deadline = datetime.combine(config.campaign.deadline, datetime.min.time()) + timedelta(hours=17)
@@ -47,9 +48,9 @@ def make_merged(
     empty_activities_given = False
     hostile_given = not hostile
     for unit, state in zip(units, states, strict=True):
-        received = state != "not_received"
+        received = state != "missing"
         late = rng.random() < 0.25 if received else None
-        included = state in ("accepted", "accepted_with_errors")
+        included = state in ("valid", "accepted_by_staff")
         unit_rows.append(
             {
                 "order": unit.order,
@@ -210,15 +211,11 @@ def test_by_unit_totals_subtotals_and_order(built, shipped_config):
             assert row[2:7] == figures[unit.code], unit.code
         else:
             assert row[2:7] == [""] * 5
-            assert row[7].split(";")[0] in (
-                "Chưa có báo cáo",
-                "Chưa đạt (tệp báo cáo không dùng được)",
-                "Chưa đạt (báo cáo còn lỗi phải sửa)",
-            )
-        if states[unit.code] == "accepted_with_errors":
-            assert row[7].startswith("Đã chấp nhận (còn lỗi)")
-        if states[unit.code] == "not_received":
-            assert row[7] == "Chưa có báo cáo"
+            assert row[7].split(";")[0] in (LABELS[State.MISSING], LABELS[State.UNUSABLE], LABELS[State.HAS_ERRORS])
+        if states[unit.code] == "accepted_by_staff":
+            assert row[7].startswith(LABELS[State.ACCEPTED_BY_STAFF])
+        if states[unit.code] == "missing":
+            assert row[7] == LABELS[State.MISSING]
     for group, row in zip(shipped_config.unit_groups, groups, strict=True):
         members = [unit.code for unit in group.units if unit.code in figures]
         assert row[2:7] == [sum(figures[code][i] for code in members) for i in range(5)]
@@ -345,7 +342,7 @@ def test_submission_completeness_and_timeliness(built, shipped_config):
     units = merged.units
     for group, row in zip([*shipped_config.unit_groups, None], rows[first : last + 1], strict=True):
         chosen = units if group is None else units[units["group_code"] == group.code]
-        received = chosen[chosen["state"] != "not_received"]
+        received = chosen[chosen["state"] != "missing"]
         late = int(received["late"].astype(bool).sum())
         expected = [
             len(chosen),
@@ -353,7 +350,7 @@ def test_submission_completeness_and_timeliness(built, shipped_config):
             len(received) - late,
             late,
             len(chosen) - len(received),
-            int(chosen["state"].isin(["accepted", "accepted_with_errors"]).sum()),
+            int(chosen["included"].sum()),
         ]
         assert row[0] == ("" if group is None else group.code)
         assert row[1] == ("Tổng cộng" if group is None else group.name)
@@ -362,7 +359,7 @@ def test_submission_completeness_and_timeliness(built, shipped_config):
         assert row[9] == pytest.approx((len(received) - late) / len(chosen), abs=1e-6)
     text = [value for row in rows[last + 1 :] for value in row if value != ""]
     assert "DANH SÁCH ĐƠN VỊ CHƯA NỘP BÁO CÁO" in text
-    missing = units.loc[units["state"] == "not_received", "unit_name"].tolist()
+    missing = units.loc[units["state"] == "missing", "unit_name"].tolist()
     listed = [value for value in text if value in set(units["unit_name"])]
     assert listed == missing and len(missing) == 6
     assert any("tính đến 09 giờ 30 ngày 19/12/2019" in str(value) for value in text)

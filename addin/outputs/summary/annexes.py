@@ -13,15 +13,8 @@ from addin.outputs.summary.cells import new_style, style_of
 from addin.outputs.summary.facts import Facts, UnitFacts, as_number, plain_value, submission_counts
 from addin.outputs.summary.names import head_name, name_target
 from addin.outputs.summary.table import TOTAL_LABEL, Table
+from addin.standing import LABELS, State
 from addin.xlsx.styles import font
-
-STATE_NOTES = {
-    "accepted": "",
-    "accepted_with_errors": "Đã chấp nhận (còn lỗi)",
-    "has_errors": "Chưa đạt (báo cáo còn lỗi phải sửa)",
-    "rejected": "Chưa đạt (tệp báo cáo không dùng được)",
-    "not_received": "Chưa có báo cáo",
-}
 
 
 def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
@@ -58,7 +51,10 @@ def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
 
 
 def _note(each: UnitFacts) -> str:
-    note = STATE_NOTES.get(each.state, "") if each.state != "accepted" or each.included else "Chưa có số liệu"
+    """The unit's standing in words (nothing for a valid return), and whether its figures are missing."""
+    note = "" if each.state == State.VALID else LABELS[each.state]
+    if not each.included and each.state != State.MISSING:
+        note = f"{note}; chưa có số liệu"
     if each.late:
         note = f"{note}; nộp muộn" if note else "Nộp muộn"
     return note
@@ -124,7 +120,7 @@ def fill_submission(workbook: Workbook, number: int, annex: Annex, facts: Facts,
         f"hạn nộp báo cáo: {deadline:%d/%m/%Y}.",
         italic,
     )
-    missing = [each for each in facts.units if each.state == "not_received"]
+    missing = [each for each in facts.units if each.state == State.MISSING]
     row += 2
     table.band(row, 1, "DANH SÁCH ĐƠN VỊ CHƯA NỘP BÁO CÁO", heading)
     if not missing:

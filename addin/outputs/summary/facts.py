@@ -6,14 +6,15 @@ from datetime import date, datetime
 import pandas
 
 from addin.config import CampaignConfig, UnitEntry
+from addin.standing import State
 
 
 @dataclass
 class MergedCampaign:
     units: pandas.DataFrame
     # one row per unit of config.units, in config order. Columns: order (int, 1-based), unit_code, unit_name,
-    # unit_short, group_code ("I", "II", ...), group_name, state (one of "accepted", "accepted_with_errors",
-    # "has_errors", "rejected", "not_received"), included (bool: its data is in the sections below),
+    # unit_short, group_code ("I", "II", ...), group_name, state (a `standing.State` value), included (bool:
+    # its data is in the sections below),
     # received_at (datetime or NaT), late (bool, or None when not received), file (str or None)
     sections: dict[str, pandas.DataFrame]
     # per form section name (config.form.sections[].name). Only rows of included units. Every frame has
@@ -26,7 +27,7 @@ class MergedCampaign:
 @dataclass(frozen=True)
 class UnitFacts:
     unit: UnitEntry
-    state: str
+    state: State
     included: bool
     late: bool | None
 
@@ -40,7 +41,7 @@ class Facts:
         self.units: list[UnitFacts] = []
         for unit in config.units:
             record = records.get(unit.code, {})
-            state = str(record.get("state") or "not_received")
+            state = State(record.get("state") or State.MISSING)
             late, included = plain_value(record.get("late")), bool(plain_value(record.get("included")) or False)
             self.units.append(UnitFacts(unit, state, included, None if late is None else bool(late)))
         self.included = {each.unit.code for each in self.units if each.included}
@@ -88,9 +89,9 @@ class Facts:
 def submission_counts(units: list[UnitFacts]) -> list:
     """Expected, received, on time, late, missing, accepted, and the received and on-time shares of expected."""
     expected = len(units)
-    received = sum(each.state != "not_received" for each in units)
-    late = sum(bool(each.late) for each in units if each.state != "not_received")
-    accepted = sum(each.state in ("accepted", "accepted_with_errors") for each in units)
+    received = sum(each.state != State.MISSING for each in units)
+    late = sum(bool(each.late) for each in units if each.state != State.MISSING)
+    accepted = sum(each.included for each in units)  # units whose figures are in the summary
     on_time = received - late
 
     def share(count: int):
