@@ -11,6 +11,7 @@ from addin.intake.collect import collect
 from addin.issue.master import build_master
 from addin.rules.checking import check_campaign
 from addin.stages import decide, init_campaign, summary
+from addin.standing import LABELS, State
 from tests.summary_grid import PL1, data_rows, grid
 
 
@@ -56,7 +57,7 @@ def test_summary_totals_equal_the_sums_of_what_units_sent(tmp_path):
     assert list(seen) == [unit.code for unit in units], "every unit, in config order"
     for code, values in expected.items():
         assert seen[code][0] == values, code
-    assert "Đã chấp nhận (còn lỗi)" in seen[units[6].code][1]
+    assert LABELS[State.ACCEPTED_BY_STAFF] in seen[units[6].code][1]
     assert seen[units[7].code][0] == [None] * 5 and "Chưa có báo cáo" in seen[units[7].code][1]
     for group in ("I", "II", "III"):
         members = [u.code for u in units if u.group_code == group and u.code in expected]
