@@ -377,7 +377,7 @@ def accept(
     note: Annotated[str, typer.Option("--note", metavar="GHI_CHÚ", help="Lý do chấp nhận (được ghi lại).")] = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Chấp nhận báo cáo mới nhất của một đơn vị dù còn lỗi (ghi lại ai, lúc nào, vì sao)."""
+    """Chấp nhận báo cáo mới nhất của đơn vị dù còn lỗi (ghi ai, lúc nào, vì sao); cập nhật ket_qua_kiem_tra.xlsx."""
     _echo_decision("chấp nhận", stages.decide(open_campaign(directory), unit, ACCEPT, note), as_json)
 
 
@@ -388,7 +388,7 @@ def reject(
     note: Annotated[str, typer.Option("--note", metavar="GHI_CHÚ", help="Lý do không nhận (bắt buộc, được ghi lại).")],
     as_json: JsonOption = False,
 ) -> None:
-    """Không nhận báo cáo mới nhất của một đơn vị: số liệu của nó không vào bảng tổng hợp."""
+    """Không nhận báo cáo mới nhất của một đơn vị: số liệu không vào bảng tổng hợp; cập nhật ket_qua_kiem_tra.xlsx."""
     _echo_decision("không nhận", stages.decide(open_campaign(directory), unit, REJECT, note), as_json)
 
 

@@ -14,7 +14,8 @@ from addin.contract import CHECK_ERRORS_NAME, CHECK_STATUS_NAME, CHECK_WARNINGS_
 from addin.issue.placeholders import placeholder
 from addin.rules.template_checks import ERROR, FormChecks
 from addin.xlsx.limits import cell_text
-from addin.xlsx.styles import BOX, CENTER, FONT, HEADER_FILL, WRAP, fit_row_height, font
+from addin.xlsx.page import OfficialHeader, draw_official_header, is_wide, set_up_a4
+from addin.xlsx.styles import BOX, CENTER, HEADER_FILL, WRAP, fit_row_height, font
 
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 CHECK_SHEET = "Kiểm tra"
@@ -41,39 +42,21 @@ def merged_text(
 
 def page_setup(sheet: Worksheet, total_width: float) -> None:
     """A4, one page wide (landscape when the columns are wide), page numbers in the footer."""
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "landscape" if total_width > 100 else "portrait"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.5
-    sheet.print_options.horizontalCentered = True
-    sheet.oddFooter.center.text = "Trang &P/&N"
-    sheet.oddFooter.center.font = FONT
+    set_up_a4(sheet, landscape=is_wide(total_width), top_bottom_margin=None)
 
 
 def write_document_header(sheet: Worksheet, config: CampaignConfig, columns: int) -> int:
     """The official header (unit left, national title right), the report title, 'Kính gửi'; the next free row."""
-    split = max(1, columns // 2)
-    header = config.document_header
     campaign = config.campaign
-    left = [
-        (placeholder("unit_parent"), font()),
-        (placeholder("unit_name_upper"), font(bold=True)),
-        ("Số: ……/BC-……", font()),
-    ]
-    right = [
-        (header.national_title, font(bold=True)),
-        (header.motto, font(bold=True)),
-        (f"……………, ngày …… tháng …… năm {campaign.deadline.year}", font(italic=True)),
-    ]
-    row = 3
-    for (left_text, left_font), (right_text, right_font) in zip(left, right, strict=True):
-        merged_text(sheet, row, 1, split, left_text, left_font, CENTER)
-        merged_text(sheet, row, split + 1, columns, right_text, right_font, CENTER)
-        sheet.row_dimensions[row].height = 33
-        row += 1
-    row += 1
+    header = OfficialHeader(
+        parent_body=placeholder("unit_parent"),
+        issuing_body=placeholder("unit_name_upper"),
+        document_number="Số: ……/BC-……",
+        national_title=config.document_header.national_title,
+        motto=config.document_header.motto,
+        place_date=f"……………, ngày …… tháng …… năm {campaign.deadline.year}",
+    )
+    row = draw_official_header(sheet, header, max(1, columns // 2), columns, first_row=3, row_height=33) + 1
     dispatch = campaign.dispatch
     lines = [
         (campaign.report_title, font(size=14, bold=True)),
