@@ -18,12 +18,6 @@ from addin.xlsx.atomic import write_bytes_atomically
 SUMMARY_LAYOUT = "bang_tong_hop.xlsx"
 
 
-def ensure_summary_layout(config: CampaignConfig, layouts_dir: Path) -> tuple[Path, bool, Path | None]:
-    """Use the campaign's summary layout if it matches the config; otherwise build it (keeping the old one)."""
-    path, _, rebuilt, backup = open_layout(config, Path(layouts_dir))
-    return path, rebuilt, backup
-
-
 def open_layout(config: CampaignConfig, layouts_dir: Path) -> tuple[Path, Workbook, bool, Path | None]:
     """The layout's path, the layout loaded, whether it was rebuilt, and where the old one went."""
     path = layouts_dir / SUMMARY_LAYOUT
