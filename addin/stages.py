@@ -21,7 +21,6 @@ from addin.intake.imap import ImapMailbox
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import TemplatesResult, build_templates
 from addin.ledger import Decision, Ledger
-from addin.outputs.control_workbook import ControlWorkbook, build_control_workbook
 from addin.outputs.findings_workbook import FINDINGS_WORKBOOK, write_feedback_copies, write_findings_workbook
 from addin.outputs.merge import MergedCampaign, merge_campaign, write_tidy
 from addin.outputs.summary.layout import layout_fingerprint
@@ -233,6 +232,9 @@ def summary(folder: CampaignFolder) -> SummaryResult:
 # ---------------------------------------------------------------- the control workbook
 
 
-def workbook(folder: CampaignFolder, interpreter: str | None = None) -> ControlWorkbook:
+def workbook(folder: CampaignFolder, interpreter: str | None = None):
     """BaoCao.xlsm, the buttons for every step, built for the Python running this (or `interpreter`)."""
+    # Imported here: pyOpenVBA and xlwings take seconds to import, which every other command would pay.
+    from addin.outputs.control_workbook import build_control_workbook
+
     return build_control_workbook(folder, interpreter=interpreter)
