@@ -196,12 +196,14 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    """Create what is missing and run the migrations this ledger has not had; never touch a newer ledger."""
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise BaocaoError(
             f"Sổ theo dõi {path} được ghi bởi một phiên bản baocao mới hơn phiên bản đang cài. "
             "Hãy cập nhật baocao rồi chạy lại (không sửa sổ bằng tay)."
         )
+    connection.executescript(SCHEMA)
     for number in range(version + 1, SCHEMA_VERSION + 1):
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -221,8 +223,10 @@ class Ledger:
             self.connection.row_factory = sqlite3.Row
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=NORMAL")
-            self.connection.executescript(SCHEMA)
             _migrate(self.connection, path)
+        except BaocaoError:
+            self.connection.close()
+            raise
         except sqlite3.DatabaseError as error:
             raise BaocaoError(
                 f"Không mở được sổ theo dõi {path} ({error}). Tệp có thể đang được chương trình khác dùng "

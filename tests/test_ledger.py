@@ -1,0 +1,58 @@
+"""The ledger's schema version: old ledgers are brought up to date once; a newer one is not touched."""
+
+import sqlite3
+
+import pytest
+
+from addin.errors import BaocaoError
+from addin.ledger import SCHEMA_VERSION, Ledger
+
+OLD_CHECKS = """
+CREATE TABLE returns (sha256 TEXT PRIMARY KEY, original_name TEXT NOT NULL, source TEXT NOT NULL,
+    received_at TEXT NOT NULL, size INTEGER NOT NULL, detected_format TEXT NOT NULL, archive_path TEXT NOT NULL,
+    sender TEXT, message_id TEXT, recorded_at TEXT NOT NULL);
+CREATE TABLE checks (sha256 TEXT PRIMARY KEY, config_fingerprint TEXT NOT NULL, unit_code TEXT,
+    status TEXT NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL, late INTEGER NOT NULL,
+    identification TEXT NOT NULL, checked_at TEXT NOT NULL);
+"""
+
+
+def old_ledger(path):
+    """A ledger as the previous release wrote it: no version, check outcomes named accepted/rejected."""
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_CHECKS)
+        for sha, status in (("a1", "accepted"), ("b2", "has_errors"), ("c3", "rejected")):
+            db.execute(
+                "INSERT INTO returns VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (sha, f"{sha}.xlsx", "x", "2019-12-10T09:00:00", 1, "xlsx", f"luu_tru/{sha}", None, None, "2019"),
+            )
+            db.execute(
+                "INSERT INTO checks VALUES (?,?,?,?,?,?,?,?,?)",
+                (sha, "f", "PGD080", status, 0, 0, 0, "", "2019-12-10T09:00:00"),
+            )
+    db.close()
+
+
+def test_an_old_ledger_gets_the_current_schema_and_the_new_outcome_names(tmp_path):
+    path = tmp_path / "baocao.sqlite"
+    old_ledger(path)
+    with Ledger(path) as ledger:
+        assert [check.status for _, check in ledger.checks()] == ["valid", "has_errors", "unusable"]
+        assert ledger.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [record.subject for record in ledger.returns()] == [None, None, None], "a later column was added"
+    with Ledger(path) as again:
+        assert [check.status for _, check in again.checks()] == ["valid", "has_errors", "unusable"]
+
+
+def test_a_ledger_from_a_newer_baocao_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "baocao.sqlite"
+    with Ledger(path):
+        pass
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(BaocaoError, match="phiên bản baocao mới hơn"):
+        Ledger(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    db.close()
