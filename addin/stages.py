@@ -12,7 +12,7 @@ from pathlib import Path
 from addin.campaign import CONFIG_NAME, FOLDER_GUIDE, CampaignFolder, chosen_units
 from addin.channels import sending
 from addin.channels.channel import OUTBOX, SMTP
-from addin.channels.servers import Server
+from addin.checking import check_campaign
 from addin.config import CampaignConfig, load_config
 from addin.errors import BaocaoError
 from addin.intake.collect import CollectResult, MailSource
@@ -21,13 +21,13 @@ from addin.intake.imap import ImapMailbox
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import TemplatesResult, build_templates
 from addin.ledger import Decision, Ledger
+from addin.mail_servers import Server
 from addin.outputs.findings_workbook import FINDINGS_WORKBOOK, write_feedback_copies, write_findings_workbook
 from addin.outputs.merge import MergedCampaign, merge_campaign, write_tidy
 from addin.outputs.summary.layout import layout_fingerprint
 from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 from addin.outputs.summary.workbook import build_summary, summary_file_name
 from addin.progress import NullReporter, Reporter
-from addin.rules.checking import check_campaign
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
 from addin.standing import ACCEPT, CampaignStanding, FileResult, State, campaign_standing
 from addin.xlsx.meta import read_layout_meta

@@ -24,11 +24,11 @@ import pandas
 import yaml
 from report import report
 
+from addin.checking import check_campaign
 from addin.demo.samples import MISTAKES, SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.issue.master import build_master
 from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
-from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
 
@@ -70,7 +70,7 @@ from pathlib import Path
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from bench_check import campaign_with_units, make_returns
 from addin.intake.collect import collect
-from addin.rules.checking import check_campaign
+from addin.checking import check_campaign
 root = Path(tempfile.mkdtemp()) / "dot"
 folder = campaign_with_units(root, {count})
 make_returns(folder, {count}, {mistake_rate})
@@ -82,7 +82,7 @@ import resource
 from pathlib import Path
 from addin.campaign import CampaignFolder
 from addin.intake.collect import collect
-from addin.rules.checking import check_campaign
+from addin.checking import check_campaign
 folder = CampaignFolder(Path({root!r}))
 collect(folder)
 check_campaign(folder)

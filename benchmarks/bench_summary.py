@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_check import campaign_with_units, make_returns
 from report import report
 
+from addin.checking import check_campaign
 from addin.intake.collect import collect
-from addin.rules.checking import check_campaign
 from addin.stages import summary
 
 

@@ -1,4 +1,5 @@
-"""The package layout's two promises: no import cycle inside `addin/`, no module over the size limit.
+"""The package layout's promises: no import cycle inside `addin/`, between modules or between its packages
+(so the packages read as one pipeline, top to bottom), and no module over the size limit.
 
 Run `python scripts/check_layout.py`; it prints what breaks a promise and exits 1, else says OK.
 Imports inside functions count too: a cycle hidden in a function is still a cycle.
@@ -69,15 +70,29 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return groups
 
 
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The same imports between the parts right under `addin/` (a subpackage or a top-level module)."""
+
+    def part(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    parts: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        parts.setdefault(part(module), set()).update(part(target) for target in targets)
+    return {name: targets - {name} for name, targets in parts.items()}
+
+
 def oversized() -> list[tuple[str, int]]:
     sizes = {module_name(path): len(path.read_text(encoding="utf-8").splitlines()) for path in PACKAGE.rglob("*.py")}
     return sorted((name, lines) for name, lines in sizes.items() if lines > MAX_LINES)
 
 
 def main() -> int:
-    problems = [f"import cycle: {' -> '.join(group)}" for group in cycles(import_graph())]
+    graph = import_graph()
+    problems = [f"import cycle: {' -> '.join(group)}" for group in cycles(graph)]
+    problems += [f"packages import each other: {', '.join(group)}" for group in cycles(package_graph(graph))]
     problems += [f"{name}: {lines} lines (limit {MAX_LINES})" for name, lines in oversized()]
-    print("\n".join(problems) or "OK: no import cycle, no module over the limit")
+    print("\n".join(problems) or "OK: no import cycle between modules or packages, no module over the limit")
     return 1 if problems else 0
 
 

@@ -14,8 +14,8 @@ import signal
 import sys
 
 from addin.campaign import open_campaign
+from addin.checking import check_campaign
 from addin.intake.collect import collect
-from addin.rules.checking import check_campaign
 
 MARKER = ".killed_run"
 

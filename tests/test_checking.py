@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from addin.checking import check_campaign
 from addin.demo.samples import SampleMaker, TemplateFiller, write_samples
 from addin.intake.collect import collect
 from addin.issue.master import MASTER_NAME
@@ -18,7 +19,6 @@ from addin.outputs.findings_workbook import (
     write_feedback_copies,
     write_findings_workbook,
 )
-from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
 from tests.office_files import compound_file, repack

@@ -2,7 +2,7 @@
 
 import pytest
 
-from addin.rules.expressions import ExpressionError, parse_expression
+from addin.expressions import ExpressionError, parse_expression
 
 
 def test_names_and_excel_translation():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from addin.checking import check_campaign
 from addin.intake.collect import collect
-from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
 
 RETURNS = Path(__file__).parent / "data" / "returns"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from addin.checking import check_campaign
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import build_templates
-from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
 from tests.killed_run import MARKER
 

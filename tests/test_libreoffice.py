@@ -123,11 +123,11 @@ def test_second_campaign_panel_counts_its_own_rules(second_campaign, tmp_path):
 
 
 def test_findings_workbook_and_feedback_copy_open_in_libreoffice(tmp_path):
+    from addin.checking import check_campaign
     from addin.demo.samples import SampleMaker, write_samples
     from addin.intake.collect import collect
     from addin.issue.master import build_master
     from addin.outputs.findings_workbook import write_feedback_copies, write_findings_workbook
-    from addin.rules.checking import check_campaign
     from addin.stages import init_campaign
     from addin.standing import campaign_standing
 

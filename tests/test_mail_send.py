@@ -23,13 +23,13 @@ from addin.campaign import open_campaign
 from addin.channels.channel import SMTP
 from addin.channels.compose import SEND, Attachment, as_bytes, compose, mail_values, plan_message
 from addin.channels.sending import SENT, send_reminders, send_templates
-from addin.channels.servers import Server, parse_server
+from addin.checking import check_campaign
 from addin.demo.samples import SampleMaker, write_samples
 from addin.errors import BaocaoError
 from addin.intake.collect import collect
 from addin.issue.master import build_master
 from addin.issue.unit_copies import unit_file_name
-from addin.rules.checking import check_campaign
+from addin.mail_servers import Server, parse_server
 from addin.stages import decide, init_campaign
 from tests.mail_campaign import make_campaign
 from tests.run_cli import baocao as run_baocao

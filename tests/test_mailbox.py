@@ -17,11 +17,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from addin import ledger
+from addin.checking import check_campaign
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.intake.mail_files import MailUnreadable, parse_eml, parse_msg, read_mail_file
 from addin.issue.master import build_master
-from addin.rules.checking import check_campaign
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
 from addin.xlsx.names import NAME_LIMIT, safe_name

@@ -6,12 +6,12 @@ from datetime import datetime
 import pandas
 import pytest
 
+from addin.checking import check_campaign
 from addin.demo.samples import SampleMaker, write_samples
 from addin.errors import BaocaoError
 from addin.intake.collect import collect
 from addin.issue.master import build_master
 from addin.outputs.merge import merge_campaign, write_tidy
-from addin.rules.checking import check_campaign
 from addin.stages import decide, init_campaign
 from tests.workbook_access import calamine_grid
 

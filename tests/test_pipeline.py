@@ -6,10 +6,10 @@ straight from the returns that were sent, not from anything baocao computed.
 
 from datetime import datetime
 
+from addin.checking import check_campaign
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.issue.master import build_master
-from addin.rules.checking import check_campaign
 from addin.stages import decide, init_campaign, summary
 from addin.standing import LABELS, State
 from tests.summary_grid import PL1, data_rows, grid

@@ -20,12 +20,12 @@ from addin.channels.compose import (
     sender_of,
 )
 from addin.channels.outbox import OUTBOX_DIRS, OutboxChannel
-from addin.channels.servers import Server
 from addin.channels.smtp import SmtpChannel, smtp_settings
 from addin.config import CampaignConfig, UnitEntry
 from addin.errors import BaocaoError
 from addin.issue.unit_copies import unit_file_name
 from addin.ledger import Ledger, SendRecord, already_sent, record_send
+from addin.mail_servers import Server
 from addin.outputs.findings_workbook import can_mark_up, write_feedback_copies
 from addin.progress import NullReporter, Reporter
 from addin.standing import CampaignStanding, State, UnitStanding, campaign_standing

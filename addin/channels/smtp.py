@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from addin.channels.channel import SMTP, BatchStopped, UnitFailure
 from addin.channels.compose import Outgoing
-from addin.channels.credentials import mail_password
-from addin.channels.servers import Server
 from addin.config import CampaignConfig, SmtpServer
 from addin.errors import BaocaoError
+from addin.mail_servers import Server, mail_password
 
 SMTP_TIMEOUT = 30
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "plain": 25}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from addin.config.model import MAIL_PLACEHOLDERS, NUMERIC_TYPES, CampaignConfig, FormField, Section
 from addin.contract import NAME_PREFIX
-from addin.rules.expressions import CONSTANTS, ExpressionError, parse_expression
+from addin.expressions import CONSTANTS, ExpressionError, parse_expression
 from addin.xlsx.limits import DEFINED_NAME_MAX, sheet_name_problem
 
 KeyPath = tuple[str | int, ...]  # ("form", "sections", 0, "name")

@@ -20,9 +20,9 @@ from simpleeval import simple_eval
 
 from addin.config import CampaignConfig, FormField, Section, UnitEntry
 from addin.contract import field_name
+from addin.expressions import parse_expression
 from addin.intake.reading import parse_reference, workbook_layout
 from addin.issue.unit_copies import MasterPackage, unit_file_name
-from addin.rules.expressions import parse_expression
 from addin.rules.template_checks import excel_serial
 from addin.vietnamese import unicode_to_legacy
 from addin.xlsx.zip_parts import read_parts, write_parts

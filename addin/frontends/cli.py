@@ -24,12 +24,12 @@ from addin.channels.sending import (
     SendReport,
     shown_time,
 )
-from addin.channels.servers import parse_server
 from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.cli_text import usage_error_text
 from addin.intake.mail_files import why_no_return
 from addin.issue.unit_copies import TemplatesResult
+from addin.mail_servers import parse_server
 from addin.standing import ACCEPT, REJECT, State
 from addin.vietnamese import parse_vn_date
 

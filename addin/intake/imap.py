@@ -13,10 +13,9 @@ import ssl
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from addin.channels.credentials import mail_password
-from addin.channels.servers import Server
 from addin.config import ImapServer
 from addin.errors import BaocaoError
+from addin.mail_servers import Server, mail_password
 from addin.progress import Reporter
 
 TIMEOUT_SECONDS = 30

@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from addin.config import NUMERIC_TYPES, CampaignConfig, FormField, Rule, Section
 from addin.contract import list_name
-from addin.rules.expressions import parse_expression
+from addin.expressions import parse_expression
 from addin.xlsx.limits import VALIDATION_ERROR_MAX, VALIDATION_PROMPT_MAX, VALIDATION_TITLE_MAX, fit
 
 Reference = Callable[[str], str]

@@ -12,9 +12,9 @@ from simpleeval import SimpleEval
 
 from addin.config import CampaignConfig, FormField, Rule, Section
 from addin.contract import Meta
+from addin.expressions import CONSTANTS, parse_expression
 from addin.findings import ERROR, WARNING, Finding
 from addin.intake.reading import TableRow, WorkbookContents
-from addin.rules.expressions import CONSTANTS, parse_expression
 from addin.rules.identify import UnitIdentifier
 from addin.rules.values import Place, ValueReader, format_number
 
