@@ -412,6 +412,16 @@ class Ledger:
         ).fetchall()
         return [Finding(**dict(row)) for row in rows]
 
+    def all_findings(self) -> dict[str, list[Finding]]:
+        """Every return's findings in one query, by its sha256 (a query per return is slow at scale)."""
+        found: dict[str, list[Finding]] = {}
+        rows = self.connection.execute(
+            "SELECT sha256, severity, code, message, sheet, cell, field, row FROM findings ORDER BY sha256, seq"
+        )
+        for row in rows:
+            found.setdefault(row["sha256"], []).append(Finding(*tuple(row)[1:]))
+        return found
+
 
 def _return_from(row: sqlite3.Row) -> ReturnRecord:
     return ReturnRecord(

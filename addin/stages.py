@@ -154,7 +154,7 @@ def decide(folder: CampaignFolder, unit_code: str, decision: str, note: str) -> 
     code = unit_code.strip().upper()
     if code not in {unit.code for unit in config.units}:
         raise BaocaoError(f"Không có đơn vị mã «{unit_code}» trong cấu hình. Xem mã ở lệnh «baocao status».")
-    unit_standing = next(s for s in campaign_standing(folder, config).units if s.unit.code == code)
+    unit_standing = next(s for s in campaign_standing(folder, config, with_findings=False).units if s.unit.code == code)
     latest = unit_standing.latest
     if latest is None:
         raise BaocaoError(f"Đơn vị {unit_standing.unit.short} chưa gửi báo cáo nào (hoặc chưa chạy «baocao check»).")

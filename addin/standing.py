@@ -168,10 +168,9 @@ def campaign_standing(
     config = config or folder.load_config()
     with Ledger(folder.ledger_path) as ledger:
         decisions = ledger.decisions()
+        findings = ledger.all_findings() if with_findings else {}
         files = [
-            FileResult(
-                record, check, ledger.findings(record.sha256) if with_findings else [], decisions.get(record.sha256)
-            )
+            FileResult(record, check, findings.get(record.sha256, []), decisions.get(record.sha256))
             for record, check in ledger.checks()
         ]
         waiting = ledger.returns_to_check(config.check_fingerprint)

@@ -129,7 +129,7 @@ def templates(
 ) -> None:
     """Tạo biểu mẫu gốc (nếu chưa có hoặc cấu hình đã đổi) và một biểu mẫu cho mỗi đơn vị."""
     folder = open_campaign(directory)
-    result = _make_templates(folder, only, as_json)
+    result = stages.make_templates(folder, only, ProgressBar(enabled=not as_json))
     _report_templates(folder, result, as_json)
 
 
@@ -515,10 +515,6 @@ def _echo_status(current) -> None:
         typer.echo(f"{len(current.waiting)} tệp đã nhận chưa kiểm tra: chạy «baocao check».")
     if current.unassigned:
         typer.echo(f"{len(current.unassigned)} tệp chưa xác định được đơn vị: xem {RESULTS_DIR}/ket_qua_kiem_tra.xlsx")
-
-
-def _make_templates(folder: CampaignFolder, only: list[str] | None, quiet: bool) -> TemplatesResult:
-    return stages.make_templates(folder, only, ProgressBar(enabled=not quiet))
 
 
 def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: bool) -> None:

@@ -141,9 +141,11 @@ def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStanding, name
             ("Mở tệp", 10),
         ],
     )
+    counted = {id(unit.counted) for unit in status.units if unit.counted}
+    newest = {id(unit.latest) for unit in status.units if unit.latest}
     for row, result in enumerate(status.files, start=2):
         check, record = result.check, result.record
-        in_use = _use_of(result, status)
+        in_use = _use_of(result, counted, newest)
         if check.unit_code not in names:
             in_use = "Chưa rõ đơn vị"
         values = [
@@ -164,10 +166,10 @@ def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStanding, name
         _link(sheet.cell(row=row, column=11), folder, result, None, None)
 
 
-def _use_of(result: FileResult, status: CampaignStanding) -> str:
-    if any(result is unit.counted for unit in status.units):
+def _use_of(result: FileResult, counted: set[int], newest: set[int]) -> str:
+    if id(result) in counted:
         return "Đang dùng"
-    return "Mới nhất, chưa dùng được" if any(result is unit.latest for unit in status.units) else "Đã thay thế"
+    return "Mới nhất, chưa dùng được" if id(result) in newest else "Đã thay thế"
 
 
 def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding) -> None:
