@@ -5,6 +5,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from pathlib import Path
 
 from python_calamine import CalamineError
 
@@ -38,9 +39,18 @@ def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnReco
             "Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi gửi lại."
         )
         return _unreadable(checker, record, [*guard_findings, Finding(ERROR, "FILE_UNREADABLE", message)])
-    checked = checker.check(contents, record.received_at, record.original_name, record.sender, record.subject)
+    checked = checker.check(
+        contents, record.received_at, record.original_name, record.sender, record.subject, _folder_of(record)
+    )
     checked.findings[:0] = guard_findings
     return checked
+
+
+def _folder_of(record: ReturnRecord) -> str | None:
+    """The folder a file dropped outside mail was found in (a weak clue to its unit)."""
+    if record.message_id or record.sender:
+        return None
+    return Path(record.source).parent.name or None
 
 
 def _sentence(message: str) -> str:
@@ -78,7 +88,7 @@ def check_campaign(
                 sha256=record.sha256,
                 config_fingerprint=config.check_fingerprint,
                 unit_code=checked.unit_code,
-                status=check_outcome(checked.findings, checked.readable, checked.unit_code),
+                status=check_outcome(checked),
                 errors=errors,
                 warnings=warnings,
                 late=checked.late,

@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     unit_code TEXT NOT NULL,
     sha256 TEXT NOT NULL REFERENCES returns(sha256),
-    decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
+    decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'confirm')),
     note TEXT NOT NULL,
     decided_by TEXT NOT NULL,
     decided_at TEXT NOT NULL
@@ -190,8 +190,21 @@ def _rename_check_outcomes(connection: sqlite3.Connection) -> None:
     connection.execute("UPDATE checks SET status = 'unusable' WHERE status = 'rejected'")
 
 
+def _allow_confirm_decisions(connection: sqlite3.Connection) -> None:
+    """Staff may confirm a return's unit: the decisions table of older ledgers only allowed accept/reject."""
+    sql = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'decisions'").fetchone()[0]
+    if "'confirm'" in sql:
+        return
+    connection.execute("ALTER TABLE decisions RENAME TO decisions_before_confirm")
+    connection.execute(
+        sql.replace("'reject')", "'reject', 'confirm')").replace("decisions_before_confirm", "decisions")
+    )
+    connection.execute("INSERT INTO decisions SELECT * FROM decisions_before_confirm")
+    connection.execute("DROP TABLE decisions_before_confirm")
+
+
 # Migration N brings a ledger from schema version N-1 to N; the version is kept in `PRAGMA user_version`.
-MIGRATIONS = (_add_columns_of_later_releases, _rename_check_outcomes)
+MIGRATIONS = (_add_columns_of_later_releases, _rename_check_outcomes, _allow_confirm_decisions)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -29,7 +29,7 @@ from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 from addin.outputs.summary.workbook import build_summary, summary_file_name
 from addin.progress import NullReporter, Reporter
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
-from addin.standing import ACCEPT, CampaignStanding, FileResult, State, campaign_standing
+from addin.standing import ACCEPT, CONFIRM, CampaignStanding, FileResult, State, UnitStanding, campaign_standing
 from addin.xlsx.meta import read_layout_meta
 
 # ---------------------------------------------------------------- init, templates
@@ -144,34 +144,65 @@ def status(folder: CampaignFolder) -> CampaignStanding:
 @dataclass
 class DecisionResult:
     decision: Decision
+    file_name: str  # the decided return's original name
     standing: CampaignStanding
     findings_workbook: Path  # rewritten so it shows the decision
 
 
-def decide(folder: CampaignFolder, unit_code: str, decision: str, note: str) -> DecisionResult:
-    """Record staff's accept/reject of a unit's latest return (who and when too); refresh the findings workbook."""
+def decide(folder: CampaignFolder, unit_code: str, decision: str, note: str, file: str | None = None) -> DecisionResult:
+    """Record staff's accept/reject (who and when too) of a unit's latest return, or of the return `file`
+    (its sha256 or the first characters of it) for this unit; refresh the findings workbook.
+
+    Accepting a return whose unit was in doubt confirms it as this unit's (its own check outcome then stands;
+    with errors it is accepted despite them).
+    """
     config = folder.load_config()
     code = unit_code.strip().upper()
     if code not in {unit.code for unit in config.units}:
         raise BaocaoError(f"Không có đơn vị mã «{unit_code}» trong cấu hình. Xem mã ở lệnh «baocao status».")
-    unit_standing = next(s for s in campaign_standing(folder, config, with_findings=False).units if s.unit.code == code)
-    latest = unit_standing.latest
-    if latest is None:
-        raise BaocaoError(f"Đơn vị {unit_standing.unit.short} chưa gửi báo cáo nào (hoặc chưa chạy «baocao check»).")
-    if unit_standing.state == State.UNCHECKED:
+    standing = campaign_standing(folder, config, with_findings=False)
+    unit_standing = next(s for s in standing.units if s.unit.code == code)
+    target = _chosen_file(standing, unit_standing, file) if file else _latest_of(unit_standing)
+    if decision == ACCEPT and target.check.status == State.UNUSABLE:
         raise BaocaoError(
-            f"Báo cáo mới nhất của {unit_standing.unit.short} chưa được kiểm tra. Hãy chạy «baocao check» trước."
+            f"Tệp «{target.record.original_name}» không đọc được hoặc không đúng biểu mẫu nên không thể "
+            f"chấp nhận; hãy đề nghị {unit_standing.unit.short} gửi lại."
         )
-    if decision == ACCEPT and latest.check.status == State.UNUSABLE:
-        raise BaocaoError(
-            f"Tệp mới nhất của {unit_standing.unit.short} không đọc được hoặc không đúng biểu mẫu nên không thể "
-            "chấp nhận; hãy đề nghị đơn vị gửi lại."
-        )
-    record = Decision(code, latest.record.sha256, decision, note, _who(), datetime.now().replace(microsecond=0))
+    kind = CONFIRM if decision == ACCEPT and target.was_doubtful and not target.check.errors else decision
+    record = Decision(code, target.record.sha256, kind, note, _who(), datetime.now().replace(microsecond=0))
     with Ledger(folder.ledger_path) as ledger:
         ledger.record_decision(record)
     standing = campaign_standing(folder, config)
-    return DecisionResult(record, standing, write_findings_workbook(folder, standing))
+    name = target.record.original_name
+    return DecisionResult(record, name, standing, write_findings_workbook(folder, standing))
+
+
+def _latest_of(unit_standing: UnitStanding) -> FileResult:
+    short = unit_standing.unit.short
+    if unit_standing.state == State.UNCHECKED:
+        raise BaocaoError(f"Báo cáo mới nhất của {short} chưa được kiểm tra. Hãy chạy «baocao check» trước.")
+    if unit_standing.latest is None:
+        raise BaocaoError(f"Đơn vị {short} chưa gửi báo cáo nào (hoặc chưa chạy «baocao check»).")
+    return unit_standing.latest
+
+
+def _chosen_file(standing: CampaignStanding, unit_standing: UnitStanding, file: str) -> FileResult:
+    """The checked return whose sha256 starts with `file`; another unit's only when its unit is in doubt."""
+    prefix = file.strip().lower()
+    found = [result for result in standing.files if len(prefix) >= 6 and result.record.sha256.startswith(prefix)]
+    if len(found) != 1:
+        why = "không có tệp nào" if not found else "có nhiều tệp"
+        raise BaocaoError(
+            f"«{file}»: {why} mang mã này trong các tệp đã kiểm tra. Hãy chép đủ mã tệp (ít nhất 6 ký tự đầu) "
+            "từ «baocao status» hoặc trang «Lịch sử nhận» của ket_qua_kiem_tra.xlsx."
+        )
+    result, unit = found[0], unit_standing.unit
+    if result.unit_code not in (None, unit.code) and not result.was_doubtful:
+        raise BaocaoError(
+            f"Tệp «{result.record.original_name}» là báo cáo của đơn vị {result.unit_code}, không chờ xác nhận; "
+            f"không thể ghi quyết định cho {unit.short} ({unit.code})."
+        )
+    return result
 
 
 def _who() -> str:

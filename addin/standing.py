@@ -7,8 +7,11 @@ the summary) reads the standing computed here from the ledger; none re-derives i
   or staff's decision on it (`accepted_by_staff`, `rejected_by_staff`).
 - A unit's state is the state of its newest return; `missing` without one, `unchecked` while its newest
   return waits to be checked.
-- The return that counts is the newest `valid` or `accepted_by_staff` one: a newer return with errors
-  does not throw away an earlier good one, but a staff rejection ends the search (the unit then has no data).
+- The return that counts is the newest `valid` or `accepted_by_staff` one: a newer return with errors, or
+  one waiting for staff to confirm its unit, does not throw away an earlier good one; a staff rejection ends
+  the search (the unit then has no data). A return whose unit was in doubt and that staff rejected is
+  left out of the unit's standing: it never was the unit's.
+- A return belongs to the unit staff decided it for, else to the unit its check found.
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from addin.config import CampaignConfig, UnitEntry
 from addin.findings import Finding
 from addin.ledger import CheckRecord, Decision, Ledger, MessageRecord, ReturnRecord
 from addin.rules.identify import UnitEvidence, UnitIdentifier
+from addin.rules.validation import CheckedReturn
 
 
 class State(StrEnum):
@@ -43,14 +47,18 @@ LABELS = {
     State.REJECTED_BY_STAFF: "Cán bộ không nhận",
 }
 COUNTED = frozenset({State.VALID, State.ACCEPTED_BY_STAFF})  # a return in one of these states is used
-ACCEPT, REJECT = "accept", "reject"  # staff decisions, as the ledger stores them
+# Staff decisions, as the ledger stores them. CONFIRM: a return waiting for confirmation is this unit's, and
+# its own check outcome stands (an accept of such a return with errors is an ACCEPT for that unit).
+ACCEPT, REJECT, CONFIRM = "accept", "reject", "confirm"
 
 
-def check_outcome(findings: list[Finding], readable: bool, unit_code: str | None) -> State:
+def check_outcome(checked: CheckedReturn) -> State:
     """A checked return's own state, before any staff decision."""
-    if not readable or unit_code is None:
+    if not checked.readable or checked.unit_code is None:
         return State.UNUSABLE
-    return State.HAS_ERRORS if any(finding.is_error for finding in findings) else State.VALID
+    if checked.needs_confirmation:
+        return State.NEEDS_CONFIRMATION
+    return State.HAS_ERRORS if any(finding.is_error for finding in checked.findings) else State.VALID
 
 
 @dataclass
@@ -63,10 +71,22 @@ class FileResult:
     decision: Decision | None = None
 
     @property
+    def unit_code(self) -> str | None:
+        """The unit staff decided it is for, else the one the check found."""
+        return self.decision.unit_code if self.decision else self.check.unit_code
+
+    @property
     def state(self) -> State:
-        if self.decision:
-            return State.ACCEPTED_BY_STAFF if self.decision.decision == ACCEPT else State.REJECTED_BY_STAFF
-        return State(self.check.status)
+        if self.decision is None:
+            return State(self.check.status)
+        if self.decision.decision == CONFIRM:
+            return State.HAS_ERRORS if self.check.errors else State.VALID
+        return State.ACCEPTED_BY_STAFF if self.decision.decision == ACCEPT else State.REJECTED_BY_STAFF
+
+    @property
+    def was_doubtful(self) -> bool:
+        """Its check left its unit for staff to confirm."""
+        return self.check.status == State.NEEDS_CONFIRMATION
 
     def as_json(self) -> dict:
         return {
@@ -74,7 +94,7 @@ class FileResult:
             "archive_path": self.record.archive_path,
             "original_name": self.record.original_name,
             "sha256": self.record.sha256,
-            "unit_code": self.check.unit_code,
+            "unit_code": self.unit_code,
             "status": self.check.status,
             "state": self.state.value,
             "late": self.check.late,
@@ -176,11 +196,11 @@ def campaign_standing(
         waiting = ledger.returns_to_check(config.check_fingerprint)
         unusable_mails = ledger.messages(without_returns=True)
     codes = {unit.code for unit in config.units}
-    checked_unit = {result.record.sha256: result.check.unit_code for result in files}
+    checked_unit = {result.record.sha256: result.unit_code for result in files}
     history: dict[str, list[FileResult]] = {code: [] for code in codes}
     for result in files:
-        if result.check.unit_code in codes:
-            history[result.check.unit_code].append(result)
+        if result.unit_code in codes:
+            history[result.unit_code].append(result)
     pending: dict[str, list[ReturnRecord]] = {code: [] for code in codes}
     identifier = UnitIdentifier(config)
     for record in waiting:
@@ -190,15 +210,17 @@ def campaign_standing(
         if code in codes:
             pending[code].append(record)
     units = [_standing(unit, history[unit.code], pending[unit.code], config) for unit in config.units]
-    unassigned = [result for result in files if result.check.unit_code not in codes]
+    unassigned = [result for result in files if result.unit_code not in codes]
     return CampaignStanding(units, unassigned, files, waiting, unusable_mails)
 
 
 def _standing(
     unit: UnitEntry, history: list[FileResult], waiting: list[ReturnRecord], config: CampaignConfig
 ) -> UnitStanding:
-    latest = history[-1] if history else None
-    counted = _counted(history)
+    # A return whose unit was in doubt and that staff rejected never was this unit's: it does not speak for it.
+    own = [result for result in history if not (result.was_doubtful and result.state == State.REJECTED_BY_STAFF)]
+    latest = own[-1] if own else None
+    counted = _counted(own)
     if waiting and (latest is None or waiting[-1].received_at >= latest.record.received_at):
         state = State.UNCHECKED
     else:

@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
+from rapidfuzz import fuzz
+
 LegacyEncoding = Literal["TCVN3", "VNI"]
 
 
@@ -326,12 +328,37 @@ def _without_administrative(folded: str) -> str:
 
 
 def match_unit(text: str, units: Sequence[tuple[str, Sequence[str]]]) -> str | None:
-    """The code of the one unit one of whose names folds equal to `text`; None when none or several do."""
+    """The code of the one unit `text` names; None when no unit or several fit equally.
+
+    Tried in turn, the first that fits any unit decides: the same name; the same without «huyện»,
+    «thành phố», «thị xã»; a shortened name (every word typed is in the unit's name: «PGD Bảo Yên»);
+    a name with a slip of the keyboard (rapidfuzz, clearly closer to one unit than to any other).
+    """
     key = fold_name(text)
     folded = [(code, [fold_name(name) for name in names]) for code, names in units]
-    exact = {code for code, names in folded if key in names}
-    if exact:
-        return exact.pop() if len(exact) == 1 else None
-    key = _without_administrative(key)
-    loose = {code for code, names in folded if any(_without_administrative(n) == key for n in names)}
-    return loose.pop() if len(loose) == 1 else None
+    for fits in (str.__eq__, _same_without_administrative, _words_within):
+        codes = {code for code, names in folded if any(fits(key, name) for name in names)}
+        if codes:
+            return codes.pop() if len(codes) == 1 else None
+    return _closest_spelling(key, folded)
+
+
+def _same_without_administrative(key: str, name: str) -> bool:
+    return _without_administrative(key) == _without_administrative(name)
+
+
+def _words_within(key: str, name: str) -> bool:
+    words = set(_without_administrative(key).split())
+    return len(words) > 1 and words <= set(_without_administrative(name).split())
+
+
+_CLOSE_ENOUGH, _CLEAR_LEAD = 92, 4
+
+
+def _closest_spelling(key: str, folded: list[tuple[str, list[str]]]) -> str | None:
+    scores = sorted(((max(fuzz.ratio(key, name) for name in names), code) for code, names in folded), reverse=True)
+    if not scores or scores[0][0] < _CLOSE_ENOUGH:
+        return None
+    if len(scores) > 1 and scores[1][0] > scores[0][0] - _CLEAR_LEAD:
+        return None
+    return scores[0][1]

@@ -103,6 +103,7 @@ class Unit(_Model):
     name: Text
     short: Text
     email: Text
+    emails: list[Text] = []  # the unit's other addresses (a head's own mailbox, a second account)
     parent: OptionalText = ""
 
 
@@ -316,6 +317,7 @@ DEFAULT_FEEDBACK = MailText(
 class MailOptions(_Model):
     sender: OptionalText = ""
     sender_name: OptionalText = ""
+    trusted_domains: list[Text] = []  # a return from any address of these domains needs no staff confirmation
     pause_seconds: Annotated[float, Field(ge=0, le=600)] = 1.0
     smtp: SmtpServer = SmtpServer()
     imap: ImapServer = ImapServer()
@@ -336,6 +338,7 @@ class UnitEntry:
     group_code: str
     group_name: str
     order: int
+    emails: tuple[str, ...] = ()  # every address of the unit: `email` first, then `emails`
 
 
 class CampaignConfig(_Model):
@@ -365,6 +368,7 @@ class CampaignConfig(_Model):
                         group_code=group.code,
                         group_name=group.name,
                         order=len(entries) + 1,
+                        emails=(unit.email, *unit.emails),
                     )
                 )
         return entries

@@ -67,13 +67,33 @@ def _unit_problems(config: CampaignConfig) -> Iterator[Problem]:
                     )
                 else:
                     first_seen[key][folded] = where
-            if not _looks_like_email(unit.email):
-                yield ("unit_groups", g, "units", u, "email"), f"địa chỉ thư «{unit.email}» không hợp lệ."
+            yield from _address_problems(unit, ("unit_groups", g, "units", u), first_seen.setdefault("email", {}))
             if not (unit.parent or group.parent):
                 yield (
                     ("unit_groups", g, "units", u),
                     ("chưa có cơ quan chủ quản (parent) cho quốc hiệu bên trái: ghi parent ở đơn vị hoặc ở nhóm."),
                 )
+
+
+def _address_problems(unit, where: tuple, first_seen: dict) -> Iterator[Problem]:
+    """Each address must look like one and belong to one unit only (the sender then says which unit wrote)."""
+    places = [(("email",), unit.email)] + [(("emails", e), address) for e, address in enumerate(unit.emails)]
+    for place, address in places:
+        if not _looks_like_email(address):
+            yield (*where, *place), f"địa chỉ thư «{address}» không hợp lệ."
+            continue
+        folded = address.strip().casefold()
+        if folded in first_seen:
+            other = format_path(first_seen[folded])
+            yield (
+                (*where, *place),
+                (
+                    f"địa chỉ thư «{address}» đã là của đơn vị {other}; mỗi địa chỉ chỉ thuộc một đơn vị "
+                    "(thư gửi từ địa chỉ đó mới biết được là của đơn vị nào)."
+                ),
+            )
+        else:
+            first_seen[folded] = where
 
 
 def _looks_like_email(address: str) -> bool:
@@ -284,5 +304,8 @@ def _mail_problems(config: CampaignConfig) -> Iterator[Problem]:
         server = getattr(config.mail, kind)
         if server.host and not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\]", server.host):
             yield ("mail", kind, "host"), f"tên máy chủ thư «{server.host}» không hợp lệ."
+    for d, domain in enumerate(config.mail.trusted_domains):
+        if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", domain.strip()):
+            yield ("mail", "trusted_domains", d), f"«{domain}» không phải tên miền thư (ví dụ: laocai.edu.vn)."
     if config.mail.sender and not _looks_like_email(config.mail.sender):
         yield ("mail", "sender"), f"địa chỉ thư «{config.mail.sender}» không hợp lệ."

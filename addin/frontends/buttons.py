@@ -28,7 +28,7 @@ from addin.errors import BaocaoError, write_error_log
 from addin.frontends.excel_ui import ExcelUI
 from addin.intake.mail_files import why_no_return
 from addin.outputs.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
-from addin.standing import ACCEPT, REJECT, State
+from addin.standing import ACCEPT, CONFIRM, REJECT, State
 
 
 @dataclass
@@ -211,6 +211,8 @@ def _decide_selected(folder: CampaignFolder, reporter: StatusBarReporter, decisi
         if decision == ACCEPT
         else "Số liệu của đơn vị không vào bảng tổng hợp; hãy đề nghị đơn vị gửi lại."
     )
+    if record.decision == CONFIRM:
+        verb = "xác nhận là của đơn vị và chấp nhận"
     text = f"Đã {verb} báo cáo mới nhất của {short} ({record.note or 'không ghi lý do'})."
     return Outcome(f"{text}\n\n{effect}", text)
 

@@ -30,7 +30,7 @@ from addin.frontends.cli_text import usage_error_text
 from addin.intake.mail_files import why_no_return
 from addin.issue.unit_copies import TemplatesResult
 from addin.mail_servers import parse_server
-from addin.standing import ACCEPT, REJECT, State
+from addin.standing import ACCEPT, CONFIRM, REJECT, State
 from addin.vietnamese import parse_vn_date
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
@@ -50,6 +50,12 @@ DirArgument = Annotated[
     Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục đợt báo cáo (mặc định: thư mục hiện tại).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON (cho máy đọc).")]
+FileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--file", metavar="MÃ_TỆP", help="Mã tệp (ít nhất 6 ký tự đầu, xem «baocao status»); mặc định: tệp mới nhất."
+    ),
+]
 
 
 class ProgressBar:
@@ -375,10 +381,12 @@ def accept(
     directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục đợt báo cáo.")],
     unit: Annotated[str, typer.Argument(metavar="MÃ_ĐƠN_VỊ", help="Mã đơn vị (xem «baocao status»).")],
     note: Annotated[str, typer.Option("--note", metavar="GHI_CHÚ", help="Lý do chấp nhận (được ghi lại).")] = "",
+    file: FileOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Chấp nhận báo cáo mới nhất của đơn vị dù còn lỗi (ghi ai, lúc nào, vì sao); cập nhật ket_qua_kiem_tra.xlsx."""
-    _echo_decision("chấp nhận", stages.decide(open_campaign(directory), unit, ACCEPT, note), as_json)
+    """Chấp nhận báo cáo mới nhất của đơn vị (hoặc tệp --file) dù còn lỗi, hoặc xác nhận tệp chờ xác nhận là của
+    đơn vị này (ghi ai, lúc nào, vì sao); cập nhật ket_qua_kiem_tra.xlsx."""
+    _echo_decision("chấp nhận", stages.decide(open_campaign(directory), unit, ACCEPT, note, file), as_json)
 
 
 @app.command()
@@ -386,10 +394,12 @@ def reject(
     directory: Annotated[Path, typer.Argument(metavar="THƯ_MỤC", help="Thư mục đợt báo cáo.")],
     unit: Annotated[str, typer.Argument(metavar="MÃ_ĐƠN_VỊ", help="Mã đơn vị (xem «baocao status»).")],
     note: Annotated[str, typer.Option("--note", metavar="GHI_CHÚ", help="Lý do không nhận (bắt buộc, được ghi lại).")],
+    file: FileOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Không nhận báo cáo mới nhất của một đơn vị: số liệu không vào bảng tổng hợp; cập nhật ket_qua_kiem_tra.xlsx."""
-    _echo_decision("không nhận", stages.decide(open_campaign(directory), unit, REJECT, note), as_json)
+    """Không nhận báo cáo mới nhất của một đơn vị (hoặc tệp --file): số liệu không vào bảng tổng hợp; cập nhật
+    ket_qua_kiem_tra.xlsx."""
+    _echo_decision("không nhận", stages.decide(open_campaign(directory), unit, REJECT, note, file), as_json)
 
 
 @app.command()
@@ -472,7 +482,11 @@ def _echo_decision(verb: str, result: stages.DecisionResult, as_json: bool) -> N
         _print_json({**payload, "findings_workbook": str(result.findings_workbook)})
         return
     when = f"{decision.decided_at:%d/%m/%Y %H:%M}"
-    typer.echo(f"Đã ghi: {verb} báo cáo mới nhất của {decision.unit_code} ({decision.decided_by}, {when}).")
+    confirmed = " (xác nhận là báo cáo của đơn vị này)" if decision.decision == CONFIRM else ""
+    typer.echo(
+        f"Đã ghi: {verb} tệp «{result.file_name}» (mã {decision.sha256[:8]}) cho {decision.unit_code}{confirmed} "
+        f"({decision.decided_by}, {when})."
+    )
     typer.echo(f"Đã cập nhật kết quả kiểm tra: {result.findings_workbook}")
     typer.echo("Chạy «baocao summary» để lập lại bảng tổng hợp với quyết định này.")
 
@@ -495,7 +509,7 @@ def _echo_summary(result) -> None:
 
 def _echo_status(current) -> None:
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("TT", "Mã", "Đơn vị", "Tình trạng", "Tệp mới nhất", "Lỗi", "Cảnh báo"):
+    for column in ("TT", "Mã", "Đơn vị", "Tình trạng", "Tệp mới nhất", "Mã tệp", "Lỗi", "Cảnh báo"):
         table.add_column(column)
     for index, unit_status in enumerate(current.units, start=1):
         latest = unit_status.latest
@@ -505,6 +519,7 @@ def _echo_status(current) -> None:
             unit_status.unit.short,
             unit_status.label,
             latest.record.original_name if latest else "",
+            latest.record.sha256[:8] if latest else "",
             str(latest.check.errors) if latest else "",
             str(latest.check.warnings) if latest else "",
         )
@@ -513,6 +528,12 @@ def _echo_status(current) -> None:
     typer.echo(f"Tổng: {len(current.units)} đơn vị; {current.counts_text()}; nộp muộn {late}.")
     if current.waiting:
         typer.echo(f"{len(current.waiting)} tệp đã nhận chưa kiểm tra: chạy «baocao check».")
+    doubtful = current.in_state(State.NEEDS_CONFIRMATION)
+    if doubtful:
+        typer.echo(
+            f"{len(doubtful)} đơn vị có tệp chờ xác nhận ({', '.join(u.unit.code for u in doubtful)}): xem lý do ở "
+            f"{RESULTS_DIR}/ket_qua_kiem_tra.xlsx, rồi «baocao accept THƯ_MỤC MÃ_ĐƠN_VỊ --file MÃ_TỆP» hoặc «reject»."
+        )
     if current.unassigned:
         typer.echo(f"{len(current.unassigned)} tệp chưa xác định được đơn vị: xem {RESULTS_DIR}/ket_qua_kiem_tra.xlsx")
 

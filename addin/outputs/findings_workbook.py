@@ -97,8 +97,8 @@ def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) ->
     for result in current:
         for finding in result.findings:
             values = [
-                result.check.unit_code or "",
-                names.get(result.check.unit_code or "", "(chưa xác định)"),
+                result.unit_code or "",
+                names.get(result.unit_code or "", "(chưa xác định)"),
                 result.record.original_name,
                 SEVERITY_LABELS[finding.severity],
                 finding.code,
@@ -146,11 +146,11 @@ def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStanding, name
     for row, result in enumerate(status.files, start=2):
         check, record = result.check, result.record
         in_use = _use_of(result, counted, newest)
-        if check.unit_code not in names:
+        if result.unit_code not in names:
             in_use = "Chưa rõ đơn vị"
         values = [
-            check.unit_code or "",
-            names.get(check.unit_code or "", ""),
+            result.unit_code or "",
+            names.get(result.unit_code or "", ""),
             record.original_name,
             f"{record.received_at:%d/%m/%Y %H:%M}",
             record.source,

@@ -1,22 +1,32 @@
-"""Which unit sent a return: every identity signal weighed in one place.
+"""Which unit sent a return, and whether staff must confirm it: every identity signal weighed in one place.
 
-The signals, strongest first: the unit code in the template's hidden `_meta` sheet, the sender's
-address, the tag in the mail subject, the unit name typed in the file, the file name. Plain
-data in (`UnitEvidence`), plain data out (`Identification`): the unit code (or None), how it was
-decided in words for staff, and a warning for every signal that points at another unit.
-A new signal is a field of `UnitEvidence` and a `Clue` (or a step in `_identify_by_file`).
+The signals: the unit code in the template's hidden `_meta` sheet, the sender's address, the unit name
+typed in the file, the tag in the mail subject, the file name and the folder it sat in. The unit is the
+first signal that names one, in that order. `_meta`, the sender and the typed name are strong: when two of
+them name different units, or the mail comes from an address that belongs to no unit and no trusted domain,
+the return waits for staff (`needs_confirmation`) and never replaces a usable return. The subject tag, the
+file name and the folder are weak: a disagreement is only a warning.
+
+Plain data in (`UnitEvidence`), plain data out (`Identification`): the unit code (or None), how it was
+decided in words for staff, the findings that name every signal that disagrees, and the confirmation flag.
 """
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from addin.config import CampaignConfig
+from addin.config import CampaignConfig, UnitEntry
 from addin.contract import Meta
 from addin.findings import ERROR, WARNING, Finding
 from addin.intake.reading import WorkbookContents
 from addin.subject_tag import find_subject_tag
 from addin.vietnamese import match_unit, nfc
+
+CONFIRM_HINT = (
+    "Báo cáo chờ cán bộ xác nhận và chưa được dùng. Nếu đúng là báo cáo của đơn vị nào, hãy chấp nhận cho "
+    "đơn vị đó (nút «Chấp nhận» hoặc «baocao accept THƯ_MỤC MÃ_ĐƠN_VỊ --file MÃ_TỆP»); nếu không, hãy không "
+    "nhận (baocao reject) và liên hệ đơn vị."
+)
 
 
 @dataclass(frozen=True)
@@ -26,26 +36,29 @@ class UnitEvidence:
     file_name: str
     meta_code: str | None = None  # the unit code in `_meta`
     typed_name: str | None = None  # the unit name cell, NFC
-    sender: str | None = None
+    sender: str | None = None  # None: the file did not come by mail
     subject: str | None = None
+    folder: str | None = None  # the name of the folder a file outside mail was found in
 
 
 @dataclass(frozen=True)
 class Identification:
-    """The unit decided on (None when no signal names one), in words for staff, with its warnings."""
+    """The unit decided on (None when no signal names one), in words for staff, with its findings."""
 
     unit_code: str | None
     how: str  # "Theo thông tin ẩn của biểu mẫu (_meta)."
     findings: list[Finding] = field(default_factory=list)
+    needs_confirmation: bool = False
 
 
 class Clue(NamedTuple):
-    """One source's answer to "which unit sent this?", with how to word it."""
+    """One signal's answer to "which unit sent this?", with how to word it."""
 
     code: str
-    basis: str  # "theo địa chỉ người gửi «…»"
-    says: str  # "thư được gửi từ «…»"
+    basis: str  # "thông tin ẩn của biểu mẫu (_meta)"
+    says: str  # "thư được gửi từ «…»", completed by "của <unit>"
     finding_code: str  # raised when this clue disagrees with the unit chosen
+    strong: bool
 
 
 class UnitIdentifier:
@@ -55,7 +68,9 @@ class UnitIdentifier:
         self.campaign_id = config.campaign.id
         self.units = {unit.code: unit for unit in config.units}
         self.unit_names = [(unit.code, [unit.name, unit.short]) for unit in config.units]
-        self.unit_emails = {unit.email.strip().casefold(): unit.code for unit in config.units}
+        self.unit_emails = {address.strip().casefold(): unit.code for unit in config.units for address in unit.emails}
+        self.trusted_addresses = {config.issuer.email.strip().casefold(), config.mail.sender.strip().casefold()}
+        self.trusted_domains = {domain.strip().casefold().lstrip("@") for domain in config.mail.trusted_domains}
         self.name_fields = [
             form_field.name
             for section in config.form.sections
@@ -64,142 +79,87 @@ class UnitIdentifier:
         ]
 
     def evidence(
-        self, contents: WorkbookContents, file_name: str, sender: str | None = None, subject: str | None = None
+        self,
+        contents: WorkbookContents,
+        file_name: str,
+        sender: str | None = None,
+        subject: str | None = None,
+        folder: str | None = None,
     ) -> UnitEvidence:
         """The evidence of a return whose contents could be read."""
-        return UnitEvidence(file_name, contents.meta.get(Meta.UNIT_CODE), self._typed_name(contents), sender, subject)
+        meta_code = contents.meta.get(Meta.UNIT_CODE)
+        return UnitEvidence(file_name, meta_code, self._typed_name(contents), sender, subject, folder)
 
     def identify(self, evidence: UnitEvidence) -> Identification:
-        """The unit of a return: `_meta`, then the sender's address, then the subject tag, then the file itself."""
-        clues = self._mail_clues(evidence.sender, evidence.subject)
-        if evidence.meta_code not in self.units and clues:
-            return self._identify_by_mail(evidence, clues)
-        identification = self._identify_by_file(evidence)
-        code = identification.unit_code
-        if code and evidence.meta_code in self.units:
-            basis = "theo thông tin ẩn của biểu mẫu" if code == evidence.meta_code else "theo tên đơn vị ghi trong tệp"
-            disagreements = self._disagreements(code, basis, clues)
-            return replace(identification, findings=[*identification.findings, *disagreements])
-        return identification
+        """The unit of a return, the findings on its signals, and whether staff must confirm it."""
+        clues, findings = self._clues(evidence)
+        unknown_sender = evidence.sender is not None and not self._known_sender(evidence.sender)
+        if not clues:
+            return Identification(None, "Không xác định được.", [self._unit_unknown(evidence), *findings])
+        chosen, unit = clues[0], self.units[clues[0].code]
+        disagreeing = [clue for clue in clues[1:] if clue.code != chosen.code]
+        needs_confirmation = unknown_sender or any(clue.strong for clue in disagreeing)
+        for clue in disagreeing:
+            findings.append(self._disagreement(unit, chosen, clue, needs_confirmation))
+        if unknown_sender:
+            findings.append(self._sender_unknown(evidence.sender or "", unit, chosen))
+        if evidence.meta_code not in self.units:
+            findings.insert(0, self._meta_missing(unit, chosen))
+        how = f"Theo {chosen.basis}."
+        if needs_confirmation:
+            how += " Chờ cán bộ xác nhận."
+        return Identification(chosen.code, how, findings, needs_confirmation)
 
-    def _mail_clues(self, sender: str | None, subject: str | None) -> list[Clue]:
-        """What the mail says about the unit, strongest first."""
-        clues = []
-        sender_code = self.unit_emails.get((sender or "").strip().casefold())
+    # ------------------------------------------------------------ the signals
+
+    def _clues(self, evidence: UnitEvidence) -> tuple[list[Clue], list[Finding]]:
+        """Every signal that names a unit, strongest first, and a finding for a typed name that names none."""
+        clues, findings = [], []
+        if evidence.meta_code in self.units:
+            clues.append(Clue(evidence.meta_code, "thông tin ẩn của biểu mẫu (_meta)", "tệp là biểu mẫu", "", True))
+        sender_code = self.unit_emails.get((evidence.sender or "").strip().casefold())
         if sender_code:
-            clues.append(
-                Clue(
-                    sender_code, f"theo địa chỉ người gửi «{sender}»", f"thư được gửi từ «{sender}»", "SENDER_MISMATCH"
-                )
-            )
-        tag_code = find_subject_tag(subject or "", self.campaign_id)
+            says = f"thư được gửi từ «{evidence.sender}»"
+            clues.append(Clue(sender_code, f"địa chỉ người gửi «{evidence.sender}»", says, "SENDER_MISMATCH", True))
+        typed = evidence.typed_name
+        if typed:
+            typed_code = match_unit(typed, self.unit_names)
+            if typed_code:
+                says = f"ô tên đơn vị ghi «{typed}», là tên"
+                clues.append(Clue(typed_code, f"tên đơn vị ghi trong tệp «{typed}»", says, "UNIT_MISMATCH", True))
+        clues += self._weak_clues(evidence)
+        if typed and not any(clue.finding_code == "UNIT_MISMATCH" for clue in clues) and clues:
+            findings.append(self._name_unrecognised(typed, self.units[clues[0].code]))
+        return clues, findings
+
+    def _weak_clues(self, evidence: UnitEvidence) -> list[Clue]:
+        clues = []
+        tag_code = find_subject_tag(evidence.subject or "", self.campaign_id)
         if tag_code in self.units:
             tag = f"«[{self.campaign_id}/{tag_code}]»"
             clues.append(
-                Clue(tag_code, f"theo mã {tag} trong tiêu đề thư", f"tiêu đề thư mang mã {tag}", "SUBJECT_TAG_MISMATCH")
+                Clue(
+                    tag_code, f"mã {tag} trong tiêu đề thư", f"tiêu đề thư mang mã {tag}", "SUBJECT_TAG_MISMATCH", False
+                )
             )
+        file_code = self._code_in_name(evidence.file_name)
+        if file_code:
+            says = f"tên tệp «{evidence.file_name}» mang mã"
+            clues.append(Clue(file_code, f"tên tệp «{evidence.file_name}»", says, "FILE_NAME_MISMATCH", False))
+        folder_code = self._code_in_name(evidence.folder or "")
+        if folder_code:
+            says = f"tệp nằm trong thư mục «{evidence.folder}» mang mã"
+            clues.append(Clue(folder_code, f"thư mục «{evidence.folder}» chứa tệp", says, "FOLDER_MISMATCH", False))
         return clues
 
-    def _identify_by_mail(self, evidence: UnitEvidence, clues: list[Clue]) -> Identification:
-        """The file lost its `_meta`: the strongest mail clue decides, the others and the typed name may disagree."""
-        best, unit = clues[0], self.units[clues[0].code]
-        missing = Finding(
-            WARNING,
-            "META_MISSING",
-            f"Tệp không còn thông tin ẩn của biểu mẫu; đã nhận là báo cáo của {unit.short} ({unit.code}) "
-            f"{best.basis}. Lần sau hãy dùng đúng biểu mẫu đã được gửi.",
-        )
-        typed = evidence.typed_name
-        name_code = match_unit(typed, self.unit_names) if typed else None
-        others = clues[1:]
-        if name_code:
-            others.append(Clue(name_code, "", f"tên đơn vị ghi trong tệp là «{typed}»", "UNIT_MISMATCH"))
-        how = f"{best.basis[0].upper()}{best.basis[1:]}."
-        return Identification(best.code, how, [missing, *self._disagreements(best.code, best.basis, others)])
+    def _known_sender(self, sender: str) -> bool:
+        address = sender.strip().casefold()
+        domain = address.rpartition("@")[2]
+        in_trusted_domain = any(domain == d or domain.endswith(f".{d}") for d in self.trusted_domains)
+        return address in self.unit_emails or address in self.trusted_addresses or in_trusted_domain
 
-    def _disagreements(self, code: str, basis: str, clues: list[Clue]) -> list[Finding]:
-        unit, found = self.units[code], []
-        for clue in clues:
-            if clue.code == code:
-                continue
-            other = self.units[clue.code]
-            found.append(
-                Finding(
-                    WARNING,
-                    clue.finding_code,
-                    f"Tệp được nhận là báo cáo của {unit.short} ({unit.code}) {basis}, nhưng {clue.says} của "
-                    f"{other.short} ({other.code}). Nếu {other.short} gửi hộ thì không cần làm gì; nếu "
-                    f"{other.short} điền nhầm biểu mẫu của {unit.short}, hãy không nhận báo cáo này "
-                    f"(baocao reject) và đề nghị {other.short} điền đúng biểu mẫu của mình rồi gửi lại.",
-                )
-            )
-        return found
-
-    def _identify_by_file(self, evidence: UnitEvidence) -> Identification:
-        """What the file itself says: `_meta`, corrected by the typed unit name; else the name; else the file name."""
-        meta_code, typed, file_name = evidence.meta_code, evidence.typed_name, evidence.file_name
-        name_code = match_unit(typed, self.unit_names) if typed else None
-        if meta_code in self.units:
-            unit = self.units[meta_code]
-            if name_code and name_code != meta_code:
-                other = self.units[name_code]
-                return Identification(
-                    name_code,
-                    f"Theo tên đơn vị ghi trong tệp («{typed}»), khác với biểu mẫu gốc của {unit.short}.",
-                    [
-                        Finding(
-                            WARNING,
-                            "UNIT_MISMATCH",
-                            f"Tệp là biểu mẫu của {unit.short} ({unit.code}) nhưng ô tên đơn vị ghi «{typed}». "
-                            f"Đã nhận là báo cáo của {other.short} ({other.code}); nếu không đúng, hãy báo lại.",
-                        )
-                    ],
-                )
-            return Identification(meta_code, "Theo thông tin ẩn của biểu mẫu (_meta).")
-        if name_code:
-            unit = self.units[name_code]
-            return Identification(
-                name_code,
-                f"Theo tên đơn vị «{typed}».",
-                [
-                    Finding(
-                        WARNING,
-                        "META_MISSING",
-                        f"Tệp không còn thông tin ẩn của biểu mẫu; đã nhận là báo cáo của {unit.short} ({unit.code}) "
-                        f"theo tên đơn vị «{typed}». Lần sau hãy dùng đúng biểu mẫu đã được gửi.",
-                    )
-                ],
-            )
-        code = self._code_from_file_name(file_name)
-        if code:
-            unit = self.units[code]
-            return Identification(
-                code,
-                f"Theo tên tệp «{file_name}».",
-                [
-                    Finding(
-                        WARNING,
-                        "IDENTIFIED_BY_FILE_NAME",
-                        f"Trong tệp không có thông tin xác định đơn vị; đã nhận là của {unit.short} ({unit.code}) "
-                        f"theo tên tệp «{file_name}».",
-                    )
-                ],
-            )
-        return Identification(
-            None,
-            "Không xác định được.",
-            [
-                Finding(
-                    ERROR,
-                    "UNIT_UNKNOWN",
-                    "Không xác định được đơn vị gửi tệp (không có thông tin ẩn của biểu mẫu, tên đơn vị "
-                    f"«{typed or ''}» không khớp đơn vị nào). Hãy dùng đúng biểu mẫu đã được gửi cho đơn vị.",
-                )
-            ],
-        )
-
-    def _code_from_file_name(self, file_name: str) -> str | None:
-        head = re.split(r"[_\s.]", file_name, maxsplit=1)[0].upper()
+    def _code_in_name(self, name: str) -> str | None:
+        head = re.split(r"[_\s.]", name, maxsplit=1)[0].upper()
         return head if head in self.units else None
 
     def _typed_name(self, contents: WorkbookContents) -> str | None:
@@ -208,3 +168,53 @@ class UnitIdentifier:
                 value = contents.fields[name].value
                 return nfc(str(value)) if value not in (None, "") else None
         return None
+
+    # ------------------------------------------------------------ the findings
+
+    def _disagreement(self, unit: UnitEntry, chosen: Clue, clue: Clue, held: bool) -> Finding:
+        other = self.units[clue.code]
+        text = (
+            f"Tệp được nhận là báo cáo của {unit.short} ({unit.code}) theo {chosen.basis}, nhưng {clue.says} "
+            f"của {other.short} ({other.code})."
+        )
+        if held:
+            text += f" {CONFIRM_HINT}"
+        else:
+            text += f" Nếu không đúng là báo cáo của {unit.short}, hãy báo lại để cán bộ xử lý."
+        return Finding(WARNING, clue.finding_code, text)
+
+    def _sender_unknown(self, sender: str, unit: UnitEntry, chosen: Clue) -> Finding:
+        return Finding(
+            WARNING,
+            "SENDER_UNKNOWN",
+            f"Thư được gửi từ «{sender}», không phải địa chỉ của đơn vị nào trong cấu hình; tệp ghi là báo cáo của "
+            f"{unit.short} ({unit.code}) theo {chosen.basis}. {CONFIRM_HINT} Nếu đây là địa chỉ mới của đơn vị, "
+            "hãy thêm vào «emails» của đơn vị trong config.yaml.",
+        )
+
+    def _name_unrecognised(self, typed: str, unit: UnitEntry) -> Finding:
+        return Finding(
+            WARNING,
+            "UNIT_NAME_UNKNOWN",
+            f"Ô tên đơn vị ghi «{typed}», không khớp tên đơn vị nào; biểu mẫu là của {unit.short} ({unit.code}), "
+            f"tên đúng là «{unit.name}». Hãy sửa ô tên đơn vị nếu gửi lại.",
+        )
+
+    @staticmethod
+    def _meta_missing(unit: UnitEntry, chosen: Clue) -> Finding:
+        code = "IDENTIFIED_BY_FILE_NAME" if chosen.finding_code in ("FILE_NAME_MISMATCH", "FOLDER_MISMATCH") else ""
+        return Finding(
+            WARNING,
+            code or "META_MISSING",
+            f"Tệp không còn thông tin ẩn của biểu mẫu; đã nhận là báo cáo của {unit.short} ({unit.code}) "
+            f"theo {chosen.basis}. Lần sau hãy dùng đúng biểu mẫu đã được gửi.",
+        )
+
+    @staticmethod
+    def _unit_unknown(evidence: UnitEvidence) -> Finding:
+        return Finding(
+            ERROR,
+            "UNIT_UNKNOWN",
+            "Không xác định được đơn vị gửi tệp (không có thông tin ẩn của biểu mẫu, tên đơn vị "
+            f"«{evidence.typed_name or ''}» không khớp đơn vị nào). Hãy dùng đúng biểu mẫu đã được gửi cho đơn vị.",
+        )

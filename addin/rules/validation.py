@@ -38,6 +38,7 @@ class CheckedReturn:
     tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     late: bool = False
     readable: bool = True
+    needs_confirmation: bool = False  # its signals disagree on the unit, or its sender is unknown
 
 
 class ReturnChecker:
@@ -64,13 +65,15 @@ class ReturnChecker:
         file_name: str,
         sender: str | None = None,
         subject: str | None = None,
+        folder: str | None = None,
     ) -> CheckedReturn:
         findings: list[Finding] = []
         right_form = self._right_form(contents, findings)
-        identity = self.identifier.identify(self.identifier.evidence(contents, file_name, sender, subject))
+        identity = self.identifier.identify(self.identifier.evidence(contents, file_name, sender, subject, folder))
         if not right_form:
             return CheckedReturn(identity.unit_code, identity.how, findings, readable=False)
         result = CheckedReturn(identity.unit_code, identity.how, findings + identity.findings)
+        result.needs_confirmation = identity.needs_confirmation
         for section in self.config.form.sections:
             if section.kind == "fields":
                 self._check_fields(section, contents, result)
