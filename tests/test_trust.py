@@ -11,17 +11,16 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-import openpyxl
 import yaml
 
 from addin import stages
-from addin.contract import field_name
 from addin.demo.samples import SampleMaker, write_samples
 from addin.frontends.cli import run
 from addin.issue.master import build_master
 from addin.outputs.merge import CSV_DIR, UNITS_TABLE
 from addin.standing import State
 from tests.imap_server import PASSWORD, USER, start_dovecot
+from tests.sample_data import retype_unit_name
 
 VN = timezone(timedelta(hours=7))
 
@@ -58,13 +57,7 @@ class Campaign:
         out = self.folder.root / "made" / str(self.made)
         [path] = write_samples(self.config, self.master, [self.maker.make(self.units[code])], out)
         if typed_name is not None:
-            section, name_field = next(
-                (s, f) for s in self.config.form.sections for f in s.fields if f.prefill == "unit_name"
-            )
-            book = openpyxl.load_workbook(path)
-            sheet, cell = next(book.defined_names[field_name(section, name_field.name)].destinations)
-            book[sheet][cell.replace("$", "")] = typed_name
-            book.save(path)
+            retype_unit_name(self.config, path, typed_name)
         return path.read_bytes()
 
     def deliver(self, name: str, sender: str, workbook: bytes, sent: datetime) -> None:
