@@ -16,6 +16,7 @@ from addin.expressions import CONSTANTS, parse_expression
 from addin.findings import ERROR, WARNING, Finding
 from addin.intake.reading import TableRow, WorkbookContents
 from addin.rules.identify import UnitIdentifier
+from addin.rules.legacy_text import LegacyText
 from addin.rules.values import Place, ValueReader, format_number
 
 _TOLERANCE = 1e-6
@@ -47,6 +48,7 @@ class ReturnChecker:
         self.config = config
         self.identifier = UnitIdentifier(config)
         self.values = ValueReader(config)
+        self.legacy_text = LegacyText(config)
         period = config.campaign.period
         self.constants = {
             "period_start": period.start.toordinal(),
@@ -70,7 +72,8 @@ class ReturnChecker:
         identity = self.identifier.identify(self.identifier.evidence(contents, file_name, sender, subject))
         if not right_form:
             return CheckedReturn(identity.unit_code, identity.how, findings, readable=False)
-        result = CheckedReturn(identity.unit_code, identity.how, findings + identity.findings)
+        contents, legacy_findings = self.legacy_text.convert(contents)
+        result = CheckedReturn(identity.unit_code, identity.how, findings + identity.findings + legacy_findings)
         for section in self.config.form.sections:
             if section.kind == "fields":
                 self._check_fields(section, contents, result)
