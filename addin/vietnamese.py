@@ -223,9 +223,19 @@ _LEGACY_SIGNS = frozenset(
 )
 
 
+def is_unicode_text(text: str) -> bool:
+    """Whether `text` holds letters no legacy font read as Latin-1 can give (ă, đ, ơ, ư, ạ...): Unicode."""
+    return bool(_BEYOND_LATIN1.search(unicodedata.normalize("NFC", text)))
+
+
 def unreadable_words(text: str) -> list[str]:
-    """The words of `text` that still hold legacy font characters ("Vi®t"), i.e. look like mojibake."""
-    return [word for word in _WORD.findall(text) if _LEGACY_SIGNS.intersection(word)]
+    """The words of a converted text that still look like mojibake: legacy font characters left («Vi®t»),
+    or accented letters that make no Vietnamese syllable («Vieật», VNI text converted as TCVN3)."""
+    return [
+        word
+        for word in _WORD.findall(unicodedata.normalize("NFC", text))
+        if _LEGACY_SIGNS.intersection(word) or (not word.isascii() and _has_vowel(word) and not _is_syllable(word))
+    ]
 
 
 def font_encoding(font_name: str | None) -> LegacyEncoding | None:

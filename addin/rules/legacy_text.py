@@ -25,6 +25,7 @@ from addin.vietnamese import (
     detect_legacy,
     detect_legacy_pooled,
     fold_name,
+    is_unicode_text,
     unreadable_words,
 )
 
@@ -71,6 +72,8 @@ class LegacyText:
             if not contents.legacy_fonts:  # no font says which cells are legacy: the text statistics decide
                 encoding = encoding or sheet_guesses[item.cell.sheet] or workbook_guess
             if encoding is None:
+                continue
+            if is_unicode_text(item.cell.value):
                 continue
             text = convert_typed_in(item.cell.value, encoding)
             if text is not None:
