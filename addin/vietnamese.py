@@ -1,4 +1,11 @@
-"""Vietnamese text as units send it: NFC, legacy 8-bit fonts (TCVN3, VNI), numbers, dates, unit names."""
+"""Vietnamese text as units send it: NFC, legacy 8-bit fonts (TCVN3, VNI), numbers, dates, unit names.
+
+The TCVN3/VNI tables are our own: PyPI has no small, well-kept converter. The closest, viparse (a
+beta document loader for RAG pipelines), keeps its charmaps and detector in internal modules with no
+stable API; the NLP toolkits (underthesea, pyvi) do not convert legacy fonts. The tables below are
+generated from the letters and round-trip tested (tests/test_vietnamese.py, hypothesis); what is ours
+to decide is how a whole workbook's text and fonts settle the encoding (addin/rules/legacy_text.py).
+"""
 
 from __future__ import annotations
 
@@ -217,9 +224,7 @@ def convert_typed_in(text: str, encoding: LegacyEncoding) -> str | None:
 # Characters legacy fonts use for letters that real Vietnamese (or plain ASCII) never has: one left in a
 # text after conversion means the text was not (only) in the encoding it was converted from.
 _LEGACY_SIGNS = frozenset(
-    c
-    for c in _TCVN3_BYTES + "".join(_VNI_DECODE)
-    if not c.isascii() and c not in _VIETNAMESE_LETTERS
+    c for c in _TCVN3_BYTES + "".join(_VNI_DECODE) if not c.isascii() and c not in _VIETNAMESE_LETTERS
 )
 
 

@@ -234,6 +234,7 @@ def test_a_cell_still_unreadable_after_conversion_is_an_error_at_its_cell(folder
     assert "«Vieọt»" in errors[0].message and "TCVN3 (ABC)" in errors[0].message
     assert "gõ lại ô này bằng Unicode" in errors[0].message
     assert [w.sheet for w in legacy_warnings(standing.latest.findings)].count("Hoạt động") == 1
+    assert stored["tables"]["hoat_dong"][0]["noi_dung"] == "Tuyên truyền về bình đẳng giới tại Vieọt Nam"
     assert standing.state == "has_errors", "never merged silently"
 
 

@@ -195,7 +195,10 @@ def _legacy_font_styles(archive: zipfile.ZipFile) -> dict[int, LegacyEncoding]:
     """
     if "xl/styles.xml" not in archive.namelist():
         return {}
-    root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    try:
+        root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except ElementTree.ParseError:
+        return {}  # fonts are one signal among others; calamine reports a broken workbook on its own
     fonts = [
         font_encoding(next((name.get("val") for name in _elements(font, "name")), None))
         for fonts in _elements(root, "fonts")

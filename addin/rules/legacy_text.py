@@ -86,9 +86,7 @@ class LegacyText:
     def _typed_texts(self, contents: WorkbookContents) -> Iterator[_TypedText]:
         for section in self.config.form.sections:
             fields = [f for f in section.input_fields if f.type in _TEXT_TYPES]
-            rows = (
-                [TableRow(0, contents.fields)] if section.kind == "fields" else contents.tables.get(section.name, [])
-            )
+            rows = [TableRow(0, contents.fields)] if section.kind == "fields" else contents.tables.get(section.name, [])
             for row in rows:
                 for form_field in fields:
                     cell = row.cells.get(form_field.name)
