@@ -1,11 +1,18 @@
-"""Vietnamese text as units send it: NFC, legacy 8-bit fonts (TCVN3, VNI), numbers, dates, unit names."""
+"""Vietnamese text as units send it: NFC, legacy 8-bit fonts (TCVN3, VNI), numbers, dates, unit names.
+
+The TCVN3/VNI tables are our own: PyPI has no small, well-kept converter. The closest, viparse (a
+beta document loader for RAG pipelines), keeps its charmaps and detector in internal modules with no
+stable API; the NLP toolkits (underthesea, pyvi) do not convert legacy fonts. The tables below are
+generated from the letters and round-trip tested (tests/test_vietnamese.py, hypothesis); what is ours
+to decide is how a whole workbook's text and fonts settle the encoding (addin/rules/legacy_text.py).
+"""
 
 from __future__ import annotations
 
 import numbers
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -153,6 +160,14 @@ def _legacy_score(words: list[str], encoding: LegacyEncoding) -> int:
     return score
 
 
+def _verdict(words: list[str]) -> LegacyEncoding | None:
+    foreign = sum(1 for w in words if w.isascii() and _has_vowel(w) and not _is_syllable(w))
+    tcvn3, vni = _legacy_score(words, "TCVN3"), _legacy_score(words, "VNI")
+    if max(tcvn3, vni) < max(_MIN_SCORE, foreign + 1) or tcvn3 == vni:
+        return None
+    return "TCVN3" if tcvn3 > vni else "VNI"
+
+
 def detect_legacy(text: str) -> LegacyEncoding | None:
     """Which legacy font `text` was typed in, or None for Unicode (or anything we cannot tell)."""
     # Why this scoring: TCVN3/VNI text read as Unicode is Latin-1 look-alikes, and both share code points with
@@ -163,20 +178,84 @@ def detect_legacy(text: str) -> LegacyEncoding | None:
     # One double word is enough, with a strict lead over the other encoding (a tie, "Bö" = TCVN3 "bử" = VNI
     # "bư", is no answer) and over the plain ASCII words that are not Vietnamese ("Il a dû partir").
     text = unicodedata.normalize("NFC", text)
-    if _BEYOND_LATIN1.search(text):
-        return None
-    words = _WORD.findall(text)
-    foreign = sum(1 for w in words if w.isascii() and _has_vowel(w) and not _is_syllable(w))
-    tcvn3, vni = _legacy_score(words, "TCVN3"), _legacy_score(words, "VNI")
-    if max(tcvn3, vni) < max(_MIN_SCORE, foreign + 1) or tcvn3 == vni:
-        return None
-    return "TCVN3" if tcvn3 > vni else "VNI"
+    return None if _BEYOND_LATIN1.search(text) else _verdict(_WORD.findall(text))
+
+
+def detect_legacy_pooled(texts: Iterable[str]) -> LegacyEncoding | None:
+    """The legacy font a body of texts (a sheet, a workbook) was typed in, judged on all of them at once.
+
+    Texts holding letters beyond Latin-1 are Unicode and stay out of the pool, so a workbook whose dropdown
+    cells are Unicode and whose typed cells are VNI is judged on the typed cells. Pooled, the short strings
+    that say nothing alone ("Vuõ Thò Lan") and the ties between the two fonts are settled by the rest.
+    """
+    words = []
+    for text in texts:
+        text = unicodedata.normalize("NFC", text)
+        if not _BEYOND_LATIN1.search(text):
+            words += _WORD.findall(text)
+    return _verdict(words)
 
 
 def fix_legacy(text: str) -> tuple[str, LegacyEncoding | None]:
     """(Unicode text, the legacy encoding found) or (text unchanged, None) when it is not legacy text."""
     encoding = detect_legacy(text)
     return (text, None) if encoding is None else (legacy_to_unicode(text, encoding), encoding)
+
+
+def convert_typed_in(text: str, encoding: LegacyEncoding) -> str | None:
+    """`text` from a sheet typed in `encoding`, in Unicode; None when the text is Unicode already.
+
+    The sheet's encoding decides the words that tell nothing alone ("Thò" is a word as written and as
+    VNI "Thị"; "PGD§T" has no vowel). A text stays as written when it holds letters beyond Latin-1, or
+    when decoding turns more of its words into non-words than it turns non-words into Vietnamese
+    (Unicode "Hòa Bình" in a TCVN3 sheet would read "Hũa Bỡnh"; "Müller" would read "Mỹller").
+    """
+    text = unicodedata.normalize("NFC", text)
+    if _BEYOND_LATIN1.search(text) or _decode(text, encoding) == text:
+        return None
+    gained = lost = 0
+    for word in _WORD.findall(text):
+        decoded = _decode(word, encoding)
+        if decoded != word:
+            before, after = _is_syllable(word), _is_syllable(decoded)
+            gained += after and not before
+            lost += not after and _has_vowel(decoded)  # decoding made a non-word ("Müller" → "Mỹller")
+    return None if lost > gained else legacy_to_unicode(text, encoding)
+
+
+# Characters legacy fonts use for letters that real Vietnamese (or plain ASCII) never has: one left in a
+# text after conversion means the text was not (only) in the encoding it was converted from.
+_LEGACY_SIGNS = frozenset(
+    c for c in _TCVN3_BYTES + "".join(_VNI_DECODE) if not c.isascii() and c not in _VIETNAMESE_LETTERS
+)
+
+
+def is_unicode_text(text: str) -> bool:
+    """Whether `text` holds letters no legacy font read as Latin-1 can give (ă, đ, ơ, ư, ạ...): Unicode."""
+    return bool(_BEYOND_LATIN1.search(unicodedata.normalize("NFC", text)))
+
+
+def unreadable_words(text: str) -> list[str]:
+    """The words of a converted text that still look like mojibake: legacy font characters left («Vi®t»),
+    or accented letters that make no Vietnamese syllable («Vieật», VNI text converted as TCVN3)."""
+    return [
+        word
+        for word in _WORD.findall(unicodedata.normalize("NFC", text))
+        if _LEGACY_SIGNS.intersection(word) or (not word.isascii() and _has_vowel(word) and not _is_syllable(word))
+    ]
+
+
+def font_encoding(font_name: str | None) -> LegacyEncoding | None:
+    """The legacy encoding a font stands for: .VnTime, .VnArial, .VnTimeH... are TCVN3; VNI-Times... VNI."""
+    name = (font_name or "").strip().upper()
+    if name.startswith(".VN"):
+        return "TCVN3"
+    if name.startswith("VNI"):
+        return "VNI"
+    return None
+
+
+ENCODING_NAMES: dict[LegacyEncoding, str] = {"TCVN3": "TCVN3 (ABC)", "VNI": "VNI"}
 
 
 # --- Numbers --------------------------------------------------------------------------------------

@@ -10,15 +10,19 @@ from hypothesis import strategies as st
 
 from addin.vietnamese import (
     ParsedNumber,
+    convert_typed_in,
     detect_legacy,
+    detect_legacy_pooled,
     fix_legacy,
     fold_name,
+    font_encoding,
     legacy_to_unicode,
     match_unit,
     nfc,
     parse_vn_date,
     parse_vn_number,
     unicode_to_legacy,
+    unreadable_words,
 )
 
 VOWELS = "aáàảãạăắằẳẵặâấầẩẫậeéèẻẽẹêếềểễệiíìỉĩịoóòỏõọôốồổỗộơớờởỡợuúùủũụưứừửữựyýỳỷỹỵ"
@@ -170,6 +174,47 @@ def test_legacy_sentences_are_detected(encoding, text):
     legacy = unicode_to_legacy(text, encoding)
     assert detect_legacy(legacy) == encoding
     assert detect_legacy(text) is None
+
+
+@pytest.mark.parametrize("encoding", ["TCVN3", "VNI"])
+@settings(max_examples=100)
+@given(words=st.lists(st.sampled_from(WORDS), min_size=3, max_size=12))
+def test_short_cells_pooled_are_decided_by_the_whole_body_of_text(encoding, words):
+    cells = [unicode_to_legacy(word, encoding) for word in words]
+    assert detect_legacy_pooled(cells) == encoding
+    assert detect_legacy_pooled(words) is None
+
+
+@pytest.mark.parametrize("encoding", ["TCVN3", "VNI"])
+@settings(max_examples=100)
+@given(text=vietnamese_sentences())
+def test_text_typed_in_the_sheets_encoding_converts_back_and_reads_clean(encoding, text):
+    legacy = unicode_to_legacy(text, encoding)
+    converted = convert_typed_in(legacy, encoding)
+    want = nfc(tcvn3_capitals_lowered(text) if encoding == "TCVN3" else text)
+    assert (converted or nfc(legacy)) == want
+    assert unreadable_words(want) == []
+
+
+def test_unicode_text_in_a_legacy_sheet_is_left_as_written():
+    assert convert_typed_in("Trường THCS Bản Xèo", "VNI") is None  # letters beyond Latin-1: Unicode
+    assert convert_typed_in("Hòa Bình", "TCVN3") is None  # TCVN3 would read "Hũa Bỡnh"
+    assert convert_typed_in("Müller", "TCVN3") is None  # decoding makes no Vietnamese word
+    assert convert_typed_in("51/KH-PGDÑT", "VNI") == "51/KH-PGDĐT"  # no vowel: the sheet decides
+
+
+def test_mojibake_left_after_conversion_is_found():
+    assert unreadable_words("Tuyên truyền tại Vieọt Nam") == ["Vieọt"]
+    assert unreadable_words("Vi®t Nam") == ["Vi®t"]
+    assert unreadable_words("Phòng Giáo dục và Đào tạo Hòa Bình, 51/KH-PGDĐT") == []
+
+
+@pytest.mark.parametrize(
+    ("font", "encoding"),
+    [(".VnTime", "TCVN3"), (".VnArialH", "TCVN3"), ("VNI-Times", "VNI"), ("Times New Roman", None), (None, None)],
+)
+def test_legacy_fonts_name_their_encoding(font, encoding):
+    assert font_encoding(font) == encoding
 
 
 # --- Numbers ---

@@ -20,6 +20,7 @@ from addin.config import CampaignConfig, Section
 from addin.contract import META_SHEET, field_name
 from addin.intake.guard.formats import FileKind
 from addin.intake.guard.isolated import read_isolated
+from addin.vietnamese import LegacyEncoding, font_encoding
 from addin.xlsx.meta import meta_from_rows
 
 _REFERENCE = re.compile(
@@ -27,6 +28,8 @@ _REFERENCE = re.compile(
     r"\$?(?P<col1>[A-Z]{1,3})\$?(?P<row1>\d+)(?::\.?\$?(?P<col2>[A-Z]{1,3})\$?(?P<row2>\d+))?$"
 )
 _FORMULA_END_WITHOUT_VALUE = re.compile(r"<f(?:[^>]*/>|[^>]*>[^<]*</f>)(?:<v></v>|<v/>)?</c>")
+_CELL_TAG = re.compile(r"<c\s([^>]*)>")
+_ADDRESS_AND_STYLE = re.compile(r'(?:^|\s)([rs])="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class WorkbookContents:
     fields: dict[str, Cell] = field(default_factory=dict)
     tables: dict[str, list[TableRow]] = field(default_factory=dict)
     missing_names: list[str] = field(default_factory=list)
+    # (sheet, address) → the legacy encoding of the cell's font (.VnTime → TCVN3, VNI-Times → VNI); xlsx only
+    legacy_fonts: dict[tuple[str, str], LegacyEncoding] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4096)
@@ -97,10 +102,17 @@ def _column_number(letters: str) -> int:
 class _Sheets:
     """Grids of values per sheet (row 0 = Excel row 1), plus formula cells that have no value."""
 
-    def __init__(self, grids: dict[str, list[list]], names: dict[str, str], blank_formulas: dict[str, set[str]]):
+    def __init__(
+        self,
+        grids: dict[str, list[list]],
+        names: dict[str, str],
+        blank_formulas: dict[str, set[str]],
+        legacy_fonts: dict[tuple[str, str], LegacyEncoding] | None = None,
+    ):
         self.grids = grids
         self.names = names
         self.blank_formulas = blank_formulas
+        self.legacy_fonts = legacy_fonts or {}
         self.blank_formula_rows: dict[tuple[str, str], set[int]] = {}
         for sheet, addresses in blank_formulas.items():
             for address in addresses:
@@ -161,13 +173,57 @@ def _open_ooxml(path: Path, wanted: set[str]) -> tuple[list[str], _Sheets]:
     with zipfile.ZipFile(path) as archive:
         parts, names = workbook_layout(archive.read)
         needed = _sheets_needed(names, wanted) & set(parts)
-        blank_formulas = {
-            name: _formulas_without_value(archive.read(parts[name]).decode("utf-8", "replace")) for name in needed
+        xml = {name: archive.read(parts[name]).decode("utf-8", "replace") for name in needed}
+        blank_formulas = {name: _formulas_without_value(xml[name]) for name in needed}
+        legacy_styles = _legacy_font_styles(archive)
+        legacy_fonts = {
+            (name, address): encoding
+            for name in needed
+            for address, encoding in _cells_in_styles(xml[name], legacy_styles).items()
         }
         sheet_names = list(parts)
     reader = CalamineWorkbook.from_path(str(path))
     grids = {name: reader.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in needed}
-    return sheet_names, _Sheets(grids, names, blank_formulas)
+    return sheet_names, _Sheets(grids, names, blank_formulas, legacy_fonts)
+
+
+def _legacy_font_styles(archive: zipfile.ZipFile) -> dict[int, LegacyEncoding]:
+    """Cell style index → legacy encoding, for the styles whose font is a TCVN3 or VNI font.
+
+    styles.xml is small (the guard bounds every part): one parse per workbook. Fonts of rich-text runs
+    inside a cell are not read; a cell's own style is what a unit sets when typing in a legacy font.
+    """
+    if "xl/styles.xml" not in archive.namelist():
+        return {}
+    try:
+        root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except ElementTree.ParseError:
+        return {}  # fonts are one signal among others; calamine reports a broken workbook on its own
+    fonts = [
+        font_encoding(next((name.get("val") for name in _elements(font, "name")), None))
+        for fonts in _elements(root, "fonts")
+        for font in fonts
+    ]
+    styles = {}
+    for cell_styles in _elements(root, "cellXfs"):
+        for index, style in enumerate(cell_styles):
+            font_id = int(style.get("fontId") or 0)
+            if font_id < len(fonts) and fonts[font_id]:
+                styles[index] = fonts[font_id]
+    return styles
+
+
+def _cells_in_styles(xml: str, styles: dict[int, LegacyEncoding]) -> dict[str, LegacyEncoding]:
+    """Address → legacy encoding of the cells of a sheet whose style uses a legacy font (none: no scan)."""
+    if not styles:
+        return {}
+    found = {}
+    for tag in _CELL_TAG.finditer(xml):
+        attributes = dict(_ADDRESS_AND_STYLE.findall(tag[1]))
+        style = attributes.get("s", "")
+        if style.isdigit() and int(style) in styles and "r" in attributes:
+            found[attributes["r"]] = styles[int(style)]
+    return found
 
 
 def _elements(root, local_name: str):
@@ -226,6 +282,7 @@ def read_workbook(path: Path, kind: FileKind, config: CampaignConfig) -> Workboo
     opener = _open_ooxml if kind in (FileKind.XLSX, FileKind.XLSM) else _open_isolated
     sheet_names, sheets = opener(path, set(wanted))
     contents = WorkbookContents(sheet_names=sheet_names, meta=meta_from_rows(sheets.grids.get(META_SHEET, [])))
+    contents.legacy_fonts = sheets.legacy_fonts
     for section in config.form.sections:
         if section.kind == "fields":
             _read_fields(section, sheets, contents)

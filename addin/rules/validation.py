@@ -16,6 +16,7 @@ from addin.expressions import CONSTANTS, parse_expression
 from addin.findings import ERROR, WARNING, Finding
 from addin.intake.reading import TableRow, WorkbookContents
 from addin.rules.identify import UnitIdentifier
+from addin.rules.legacy_text import LegacyText
 from addin.rules.values import Place, ValueReader, format_number
 
 _TOLERANCE = 1e-6
@@ -48,6 +49,7 @@ class ReturnChecker:
         self.config = config
         self.identifier = UnitIdentifier(config)
         self.values = ValueReader(config)
+        self.legacy_text = LegacyText(config)
         period = config.campaign.period
         self.constants = {
             "period_start": period.start.toordinal(),
@@ -69,10 +71,13 @@ class ReturnChecker:
     ) -> CheckedReturn:
         findings: list[Finding] = []
         right_form = self._right_form(contents, findings)
+        legacy_findings: list[Finding] = []
+        if right_form:  # decoded first, so a unit name typed in TCVN3/VNI identifies its unit too
+            contents, legacy_findings = self.legacy_text.convert(contents)
         identity = self.identifier.identify(self.identifier.evidence(contents, file_name, sender, subject, folder))
         if not right_form:
             return CheckedReturn(identity.unit_code, identity.how, findings, readable=False)
-        result = CheckedReturn(identity.unit_code, identity.how, findings + identity.findings)
+        result = CheckedReturn(identity.unit_code, identity.how, findings + identity.findings + legacy_findings)
         result.needs_confirmation = identity.needs_confirmation
         for section in self.config.form.sections:
             if section.kind == "fields":

@@ -13,7 +13,7 @@ from addin.config import CampaignConfig, FormField
 from addin.findings import ERROR, WARNING, Finding
 from addin.intake.reading import Cell
 from addin.rules.template_checks import number_rule_text
-from addin.vietnamese import fix_legacy, fold_name, nfc, parse_vn_date, parse_vn_number
+from addin.vietnamese import fold_name, nfc, parse_vn_date, parse_vn_number
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -129,20 +129,7 @@ class ValueReader:
 
 def _text(form_field: FormField, raw: object, place: Place) -> tuple[object, list[Finding]]:
     findings = []
-    if isinstance(raw, str):
-        text, legacy = fix_legacy(nfc(raw))
-        if legacy:
-            findings.append(
-                place.finding(
-                    WARNING,
-                    "LEGACY_ENCODING",
-                    f"«{form_field.label}» được gõ bằng bảng mã cũ {legacy} («{raw.strip()}»); "
-                    f"đã chuyển thành «{text}». Hãy kiểm tra lại và lần sau gõ bằng Unicode.",
-                    form_field,
-                )
-            )
-    else:
-        text = display(raw)
+    text = nfc(raw) if isinstance(raw, str) else display(raw)  # legacy fonts: converted before (legacy_text)
     if form_field.max_length and len(text) > form_field.max_length:
         findings.append(
             place.finding(
