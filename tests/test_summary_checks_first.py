@@ -5,11 +5,14 @@ import json
 
 import pytest
 
+import addin.frontends.buttons as buttons
 from addin import stages
 from addin.demo.samples import SampleMaker, write_samples
 from addin.issue.master import build_master
+from addin.outputs.control_workbook import build_control_workbook
 from addin.outputs.merge import CSV_DIR, UNITS_TABLE
 from addin.standing import State
+from tests.recording_ui import RecordingUI
 from tests.run_cli import baocao
 from tests.summary_grid import PL4, grid
 
@@ -68,8 +71,21 @@ def test_the_text_output_says_how_many_were_checked_first_and_only_once(collecte
     first = baocao("summary", str(folder.root))
     assert first.returncode == 0, first.stderr
     assert "Đã kiểm tra trước 3 tệp nhận mà chưa kiểm tra." in first.stdout
-    assert f"có số liệu trong tổng hợp 3 " in first.stdout and "Traceback" not in first.stderr
+    assert "có số liệu trong tổng hợp 3 " in first.stdout and "Traceback" not in first.stderr
 
     again = baocao("summary", str(folder.root), "--json")
     assert json.loads(again.stdout)["checked_first"] == 0, "nothing left to check"
     assert json.loads(again.stdout)["counts"]["included"] == 3
+
+
+def test_the_summary_button_checks_first_on_the_status_bar(collected_not_checked):
+    folder, config, senders = collected_not_checked
+    ui = RecordingUI(build_control_workbook(folder).path)
+    buttons.make_summary(ui)
+    progress = [text for text in ui.statuses if text and text.startswith("Đang kiểm tra ")]
+    assert [text.split(":")[0] for text in progress] == [f"Đang kiểm tra {i}/3" for i in range(1, 4)]
+    message, _, critical = ui.alerts[-1]
+    assert message.startswith(
+        f"Đã kiểm tra trước 3 tệp nhận mà chưa kiểm tra. Đã tổng hợp báo cáo của 3/{len(config.units)} đơn vị."
+    )
+    assert f"({len(config.units) - 3} chưa nộp, 0 có báo cáo còn lỗi" in message and not critical
