@@ -284,5 +284,14 @@ def _mail_problems(config: CampaignConfig) -> Iterator[Problem]:
         server = getattr(config.mail, kind)
         if server.host and not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\]", server.host):
             yield ("mail", kind, "host"), f"tên máy chủ thư «{server.host}» không hợp lệ."
+    resubmit_by, deadline = config.mail.resubmit_by, config.campaign.deadline
+    if resubmit_by is not None and resubmit_by < deadline:
+        yield (
+            ("mail", "resubmit_by"),
+            (
+                f"hạn gửi lại {resubmit_by:%d/%m/%Y} trước hạn nộp {deadline:%d/%m/%Y} (campaign.deadline); "
+                "hạn gửi lại dùng cho thư gửi sau hạn nộp nên phải từ hạn nộp trở đi. Hãy sửa ngày hoặc bỏ mục này."
+            ),
+        )
     if config.mail.sender and not _looks_like_email(config.mail.sender):
         yield ("mail", "sender"), f"địa chỉ thư «{config.mail.sender}» không hợp lệ."
