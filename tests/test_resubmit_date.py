@@ -1,4 +1,4 @@
-"""The date reminders and feedback ask for: the deadline while it lasts, then `mail.resubmit_by`, then «sớm nhất có thể».
+"""The date reminders and feedback ask for: the deadline, then `mail.resubmit_by`, then «sớm nhất có thể».
 
 Mails are written as .eml drafts (the outbox channel) and read back with the stdlib parser, as a mail client would.
 """

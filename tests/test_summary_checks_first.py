@@ -67,7 +67,7 @@ def test_summary_checks_the_waiting_returns_and_counts_their_units(collected_not
 
 
 def test_the_text_output_says_how_many_were_checked_first_and_only_once(collected_not_checked):
-    folder, config, _ = collected_not_checked
+    folder, _, _ = collected_not_checked
     first = baocao("summary", str(folder.root))
     assert first.returncode == 0, first.stderr
     assert "Đã kiểm tra trước 3 tệp nhận mà chưa kiểm tra." in first.stdout
@@ -79,7 +79,7 @@ def test_the_text_output_says_how_many_were_checked_first_and_only_once(collecte
 
 
 def test_the_summary_button_checks_first_on_the_status_bar(collected_not_checked):
-    folder, config, senders = collected_not_checked
+    folder, config, _ = collected_not_checked
     ui = RecordingUI(build_control_workbook(folder).path)
     buttons.make_summary(ui)
     progress = [text for text in ui.statuses if text and text.startswith("Đang kiểm tra ")]

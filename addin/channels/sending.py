@@ -149,9 +149,7 @@ def _with_templates(folder: CampaignFolder, config: CampaignConfig, units: list[
     return units
 
 
-def _template_plan(
-    folder: CampaignFolder, config: CampaignConfig, unit: UnitEntry, kind: str, today: date
-) -> Outgoing:
+def _template_plan(folder: CampaignFolder, config: CampaignConfig, unit: UnitEntry, kind: str, today: date) -> Outgoing:
     path = folder.outgoing / unit_file_name(unit)
     data = path.read_bytes()
     name = attachment_name(unit)
@@ -180,9 +178,7 @@ def problems_text(unit_status: UnitStanding) -> str:
     return "\n".join(lines)
 
 
-def _feedback_plan(
-    folder: CampaignFolder, config: CampaignConfig, unit_status: UnitStanding, today: date
-) -> Outgoing:
+def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: UnitStanding, today: date) -> Outgoing:
     unit, latest = unit_status.unit, unit_status.latest
     problems = problems_text(unit_status)
     annotated = unit_status.latest.check.status == State.HAS_ERRORS and can_mark_up(unit_status)
