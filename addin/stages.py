@@ -223,6 +223,8 @@ class SummaryResult:
     tidy_workbook: Path
     csv_dir: Path
     findings_workbook: Path
+    checked_first: list[FileResult]  # returns that were waiting and this summary checked before merging
+    feedback: list[Path]  # the marked-up copies written by that check (empty when nothing was checked)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -243,21 +245,39 @@ class SummaryResult:
             "csv_dir": str(self.csv_dir),
             "counts": self.counts,
             "missing": self.missing,
+            "checked_first": len(self.checked_first),
         }
 
 
-def summary(folder: CampaignFolder) -> SummaryResult:
-    """Merge the returns that count; write the tidy data, the official summary and (refreshed) the findings."""
-    config = folder.load_config()
-    standing = campaign_standing(folder, config)
+def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> SummaryResult:
+    """Merge the returns that count; write the tidy data, the official summary and (refreshed) the findings.
+
+    Returns received but not yet checked with the current config are checked first (as `check` does,
+    findings workbook and marked-up copies included), so no unit that sent a return is shown as missing.
+    """
+    config, reporter = folder.load_config(), reporter or NullReporter()
+    run = check(folder, reporter) if _waiting_for_check(folder, config) else None
+    standing = run.standing if run else campaign_standing(folder, config)
+    reporter.start(3, "Đang tổng hợp")
     merged = merge_campaign(folder, config, standing)
     tidy, csv_dir = write_tidy(folder, config, merged)
+    reporter.advance("dữ liệu thô")
     official = None
     if config.summary.annexes:
         target = folder.results / summary_file_name(config)
         official = build_summary(config, merged, folder.layouts, target, datetime.now().replace(microsecond=0))
-    findings = write_findings_workbook(folder, standing)  # so it shows the standing this summary used
-    return SummaryResult(merged, standing, official, tidy, csv_dir, findings)
+    reporter.advance("bảng tổng hợp")
+    # so it shows the standing this summary used (the check just wrote it from this very standing)
+    findings = run.workbook if run else write_findings_workbook(folder, standing)
+    reporter.advance(FINDINGS_WORKBOOK)
+    reporter.finish()
+    checked, feedback = (run.checked, run.feedback) if run else ([], [])
+    return SummaryResult(merged, standing, official, tidy, csv_dir, findings, checked, feedback)
+
+
+def _waiting_for_check(folder: CampaignFolder, config: CampaignConfig) -> bool:
+    with Ledger(folder.ledger_path) as ledger:
+        return bool(ledger.returns_to_check(config.check_fingerprint))
 
 
 # ---------------------------------------------------------------- the control workbook

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from email import charset as email_charset
 from email import encoders
 from email.header import Header
@@ -28,6 +29,7 @@ from addin.subject_tag import subject_tag
 from addin.xlsx.names import readable_file_stem
 
 SEND, REMIND, FEEDBACK = "send", "remind", "feedback"
+AS_SOON_AS_POSSIBLE = "sớm nhất có thể"
 KIND_LABELS = {SEND: "gửi biểu mẫu", REMIND: "nhắc nộp", FEEDBACK: "báo lỗi cần sửa"}
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 _ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
@@ -63,7 +65,24 @@ def fill(text: str, values: dict[str, str], where: str) -> str:
         raise BaocaoError(f"Không điền được mẫu thư {where} trong config.yaml ({error}). Hãy sửa mục đó.") from error
 
 
-def mail_values(config: CampaignConfig, unit: UnitEntry, file_name: str, problems: str = "") -> dict[str, str]:
+def submit_by(config: CampaignConfig, today: date) -> str:
+    """When a mail composed on `today` asks the unit to send: a date not yet past, or as soon as possible.
+
+    The campaign's deadline while it lasts, then `mail.resubmit_by` while that lasts. The words fit
+    after «gửi lại …»: «… trước ngày 20/12/2019» or «… sớm nhất có thể».
+    """
+    deadline, resubmit_by = config.campaign.deadline, config.mail.resubmit_by
+    if today <= deadline:
+        return f"trước ngày {deadline:%d/%m/%Y}"
+    if resubmit_by is not None and today <= resubmit_by:
+        return f"trước ngày {resubmit_by:%d/%m/%Y}"
+    return AS_SOON_AS_POSSIBLE
+
+
+def mail_values(
+    config: CampaignConfig, unit: UnitEntry, file_name: str, problems: str = "", today: date | None = None
+) -> dict[str, str]:
+    """The placeholders of the mail texts; `today` is the day the mail is composed (default: today)."""
     return {
         "unit_name": unit.name,
         "unit_short": unit.short,
@@ -71,6 +90,7 @@ def mail_values(config: CampaignConfig, unit: UnitEntry, file_name: str, problem
         "campaign_name": config.campaign.name,
         "dispatch_number": config.campaign.dispatch.number,
         "deadline": f"{config.campaign.deadline:%d/%m/%Y}",
+        "submit_by": submit_by(config, today or date.today()),
         "issuer_name": config.issuer.short_name,
         "issuer_email": config.issuer.email,
         "tag": subject_tag(config.campaign.id, unit.code),
@@ -92,10 +112,11 @@ def plan_message(
     names: list[str],
     attachments: Callable[[], list[Attachment]],
     problems: str = "",
+    today: date | None = None,
 ) -> Outgoing:
-    """The message of `kind` for `unit`, its texts filled; `key_parts` identify what it carries."""
+    """The message of `kind` for `unit`, its texts filled as on `today`; `key_parts` identify what it carries."""
     texts = getattr(config.mail, kind)
-    values = mail_values(config, unit, names[0], problems)
+    values = mail_values(config, unit, names[0], problems, today)
     digest = hashlib.sha256(kind.encode())
     for part in key_parts:
         digest.update(b"\0" + part)

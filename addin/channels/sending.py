@@ -82,11 +82,12 @@ def send_templates(
     pause: float | None = None,
     server: Server | None = None,
     reporter: Reporter | None = None,
+    today: date | None = None,
 ) -> SendReport:
-    """Each chosen unit gets its own template with the `mail.send` text."""
-    config = config or folder.load_config()
+    """Each chosen unit gets its own template with the `mail.send` text (dated as on `today`, default today)."""
+    config, today = config or folder.load_config(), today or date.today()
     units = chosen_units(folder, config, only)
-    plans = [_template_plan(folder, config, unit, SEND) for unit in _with_templates(folder, config, units)]
+    plans = [_template_plan(folder, config, unit, SEND, today) for unit in _with_templates(folder, config, units)]
     return deliver_all(folder, config, plans, channel, dry_run, force, pause, server, reporter)
 
 
@@ -101,10 +102,14 @@ def send_reminders(
     pause: float | None = None,
     server: Server | None = None,
     reporter: Reporter | None = None,
+    today: date | None = None,
 ) -> SendReport:
     """Units not heard from get `mail.remind` with their template; units whose latest return has errors get
-    `mail.feedback` with the annotated workbook and the list of what to fix."""
-    config = config or folder.load_config()
+    `mail.feedback` with the annotated workbook and the list of what to fix.
+
+    `today` (default: today) is the day the mails are composed: past the deadline they ask for the return
+    by `mail.resubmit_by`, or as soon as possible, never by a day already gone."""
+    config, today = config or folder.load_config(), today or date.today()
     wanted = {unit.code for unit in chosen_units(folder, config, only)}
     with Ledger(folder.ledger_path) as ledger:
         unchecked = ledger.returns_to_check(config.check_fingerprint)
@@ -115,8 +120,10 @@ def send_reminders(
         )
     standing = campaign_standing(folder, config)
     silent = [s.unit for s in standing.in_state(State.MISSING) if s.unit.code in wanted]
-    plans = [_template_plan(folder, config, unit, REMIND) for unit in _with_templates(folder, config, silent)]
-    plans += [_feedback_plan(folder, config, s) for s in standing.units if needs_feedback(s) and s.unit.code in wanted]
+    plans = [_template_plan(folder, config, unit, REMIND, today) for unit in _with_templates(folder, config, silent)]
+    plans += [
+        _feedback_plan(folder, config, s, today) for s in standing.units if needs_feedback(s) and s.unit.code in wanted
+    ]
     order = {unit.code: index for index, unit in enumerate(config.units)}
     plans.sort(key=lambda plan: order[plan.unit.code])
     return deliver_all(folder, config, plans, channel, dry_run, force, pause, server, reporter)
@@ -142,13 +149,13 @@ def _with_templates(folder: CampaignFolder, config: CampaignConfig, units: list[
     return units
 
 
-def _template_plan(folder: CampaignFolder, config: CampaignConfig, unit: UnitEntry, kind: str) -> Outgoing:
+def _template_plan(folder: CampaignFolder, config: CampaignConfig, unit: UnitEntry, kind: str, today: date) -> Outgoing:
     path = folder.outgoing / unit_file_name(unit)
     data = path.read_bytes()
     name = attachment_name(unit)
     # A reminder is the same file again; the day in its key lets a later day's reminder go out.
-    key = [data] if kind == SEND else [data, date.today().isoformat().encode()]
-    return plan_message(config, unit, kind, key, [name], lambda: [Attachment(name, data)])
+    key = [data] if kind == SEND else [data, today.isoformat().encode()]
+    return plan_message(config, unit, kind, key, [name], lambda: [Attachment(name, data)], today=today)
 
 
 def needs_feedback(unit: UnitStanding) -> bool:
@@ -171,7 +178,7 @@ def problems_text(unit_status: UnitStanding) -> str:
     return "\n".join(lines)
 
 
-def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: UnitStanding) -> Outgoing:
+def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: UnitStanding, today: date) -> Outgoing:
     unit, latest = unit_status.unit, unit_status.latest
     problems = problems_text(unit_status)
     annotated = unit_status.latest.check.status == State.HAS_ERRORS and can_mark_up(unit_status)
@@ -200,7 +207,7 @@ def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: 
     shown = "\n".join(problems.splitlines()[:PROBLEMS_IN_BODY])
     if len(problems.splitlines()) > PROBLEMS_IN_BODY:
         shown += f"\n… và {len(problems.splitlines()) - PROBLEMS_IN_BODY} lỗi khác: xem tệp {PROBLEMS_FILE} đính kèm."
-    return plan_message(config, unit, FEEDBACK, key, names, attachments, problems=shown)
+    return plan_message(config, unit, FEEDBACK, key, names, attachments, problems=shown, today=today)
 
 
 def deliver_all(

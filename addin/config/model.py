@@ -245,6 +245,7 @@ MAIL_PLACEHOLDERS = {
     "campaign_name": "tên đợt báo cáo",
     "dispatch_number": "số công văn",
     "deadline": "hạn nộp (ngày/tháng/năm)",
+    "submit_by": "hạn gửi: «trước ngày …» (hạn nộp, sau hạn là mail.resubmit_by) hoặc «sớm nhất có thể»",
     "issuer_name": "tên cơ quan gửi",
     "issuer_email": "địa chỉ thư nhận báo cáo",
     "tag": "mã thư (để ghép thư trả lời với đơn vị)",
@@ -292,9 +293,9 @@ DEFAULT_REMIND = MailText(
     subject="[{tag}] Nhắc nộp báo cáo: {unit_short}",
     body=(
         "Kính gửi: {unit_name}\n\n"
-        "Đến nay {issuer_name} chưa nhận được báo cáo của đơn vị theo công văn số {dispatch_number} "
-        "(hạn nộp: {deadline}). Biểu mẫu của đơn vị được gửi kèm lại thư này (tệp {file_name}).\n\n"
-        "Đề nghị đơn vị điền và gửi lại bằng cách trả lời thư này (giữ nguyên tiêu đề) hoặc gửi tới "
+        "Đến nay {issuer_name} chưa nhận được báo cáo của đơn vị theo công văn số {dispatch_number}. "
+        "Biểu mẫu của đơn vị được gửi kèm lại thư này (tệp {file_name}).\n\n"
+        "Đề nghị đơn vị điền và gửi lại {submit_by} bằng cách trả lời thư này (giữ nguyên tiêu đề) hoặc gửi tới "
         "{issuer_email}.\n\n"
         "Trân trọng."
     ),
@@ -307,7 +308,7 @@ DEFAULT_FEEDBACK = MailText(
         "{problems}\n\n"
         "Tệp đính kèm {file_name} là báo cáo của đơn vị với các ô cần sửa được tô màu và có ghi chú "
         "(nếu tệp đơn vị gửi không mở được thì đó là biểu mẫu mới để điền lại). "
-        "Đề nghị đơn vị sửa và gửi lại trước ngày {deadline} bằng cách trả lời thư này (giữ nguyên tiêu đề) "
+        "Đề nghị đơn vị sửa và gửi lại {submit_by} bằng cách trả lời thư này (giữ nguyên tiêu đề) "
         "hoặc gửi tới {issuer_email}.\n\n"
         "Trân trọng."
     ),
@@ -319,6 +320,7 @@ class MailOptions(_Model):
     sender_name: OptionalText = ""
     trusted_domains: list[Text] = []  # a return from any address of these domains needs no staff confirmation
     pause_seconds: Annotated[float, Field(ge=0, le=600)] = 1.0
+    resubmit_by: ConfigDate | None = None  # the date reminders and feedback give once the deadline has passed
     smtp: SmtpServer = SmtpServer()
     imap: ImapServer = ImapServer()
     send: MailText = DEFAULT_SEND

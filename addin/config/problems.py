@@ -307,5 +307,14 @@ def _mail_problems(config: CampaignConfig) -> Iterator[Problem]:
     for d, domain in enumerate(config.mail.trusted_domains):
         if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", domain.strip()):
             yield ("mail", "trusted_domains", d), f"«{domain}» không phải tên miền thư (ví dụ: laocai.edu.vn)."
+    resubmit_by, deadline = config.mail.resubmit_by, config.campaign.deadline
+    if resubmit_by is not None and resubmit_by < deadline:
+        yield (
+            ("mail", "resubmit_by"),
+            (
+                f"hạn gửi lại {resubmit_by:%d/%m/%Y} trước hạn nộp {deadline:%d/%m/%Y} (campaign.deadline); "
+                "hạn gửi lại dùng cho thư gửi sau hạn nộp nên phải từ hạn nộp trở đi. Hãy sửa ngày hoặc bỏ mục này."
+            ),
+        )
     if config.mail.sender and not _looks_like_email(config.mail.sender):
         yield ("mail", "sender"), f"địa chỉ thư «{config.mail.sender}» không hợp lệ."

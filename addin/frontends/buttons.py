@@ -219,10 +219,12 @@ def _decide_selected(folder: CampaignFolder, reporter: StatusBarReporter, decisi
 
 def _make_summary(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
     reporter.ui.status("Đang tổng hợp báo cáo…")
-    result = stages.summary(folder)
+    result = stages.summary(folder, reporter=reporter)  # checks waiting returns first, on the status bar
     counts = result.counts
     used, expected = counts["included"], counts["expected"]
     text = f"Đã tổng hợp báo cáo của {used}/{expected} đơn vị."
+    if result.checked_first:
+        text = f"Đã kiểm tra trước {len(result.checked_first)} tệp nhận mà chưa kiểm tra. {text}"
     if used < expected:
         text += (
             f" Chưa có số liệu của {expected - used} đơn vị ({counts[State.MISSING]} chưa nộp, "

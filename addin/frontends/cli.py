@@ -404,9 +404,11 @@ def reject(
 
 @app.command()
 def summary(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
-    """Tổng hợp báo cáo đạt (hoặc đã chấp nhận) của các đơn vị: bảng tổng hợp theo mẫu và dữ liệu thô."""
+    """Tổng hợp báo cáo đạt (hoặc đã chấp nhận) của các đơn vị: bảng tổng hợp theo mẫu và dữ liệu thô.
+
+    Tệp đã nhận mà chưa kiểm tra được kiểm tra trước (như «baocao check»)."""
     folder = open_campaign(directory)
-    result = stages.summary(folder)
+    result = stages.summary(folder, reporter=ProgressBar(enabled=not as_json))
     if as_json:
         _print_json(result.as_json())
         return
@@ -493,6 +495,8 @@ def _echo_decision(verb: str, result: stages.DecisionResult, as_json: bool) -> N
 
 def _echo_summary(result) -> None:
     counts = result.counts
+    if result.checked_first:
+        typer.echo(f"Đã kiểm tra trước {len(result.checked_first)} tệp nhận mà chưa kiểm tra.")
     typer.echo(
         f"Đơn vị: {counts['expected']}; có số liệu trong tổng hợp {counts['included']} (nộp muộn {counts['late']})."
     )
