@@ -23,7 +23,7 @@ from addin.intake.collect import collect
 from addin.intake.mail_files import MailUnreadable, parse_eml, parse_msg, read_mail_file
 from addin.issue.master import build_master
 from addin.stages import init_campaign
-from addin.standing import campaign_standing
+from addin.standing import State, campaign_standing
 from addin.xlsx.names import NAME_LIMIT, safe_name
 from tests.data.mail.make_samples import msg_bytes
 
@@ -254,15 +254,19 @@ def test_sender_then_tag_identify_a_return_without_meta(returns, tmp_path):
     assert "META_MISSING" in [f.code for f in results["a.xlsx"].findings]
 
 
-def test_tag_identifies_when_the_sender_is_unknown(returns, tmp_path):
+def test_tag_names_the_unit_when_the_sender_is_unknown_and_staff_must_confirm(returns, tmp_path):
     _, made = returns
     folder = init_campaign(tmp_path / "dot")
     stripped = strip_meta(made["PGD086"])
     (folder.inbox / "b.eml").write_bytes(eml("ca.nhan@gmail.example", "Re: [bdg-2019/PGD086] x", stripped, "b.xlsx"))
     collect(folder)
     [result] = check_campaign(folder)
-    assert result.check.unit_code == "PGD086"
-    assert result.check.identification == "Theo mã «[bdg-2019/PGD086]» trong tiêu đề thư."
+    assert (result.check.unit_code, result.state) == ("PGD086", State.NEEDS_CONFIRMATION)
+    assert result.check.identification == "Theo mã «[bdg-2019/PGD086]» trong tiêu đề thư. Chờ cán bộ xác nhận."
+    assert [f.code for f in result.findings if f.code.startswith(("SENDER", "META"))] == [
+        "META_MISSING",
+        "SENDER_UNKNOWN",
+    ]
 
 
 def strip_meta(workbook: bytes) -> bytes:
