@@ -11,10 +11,10 @@ from python_calamine import CalamineError
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig
 from addin.findings import ERROR, Finding, count
-from addin.integrity import archive_problem, unit_label
 from addin.intake.guard.findings import GuardError
 from addin.intake.guard.inspection import inspect
 from addin.intake.reading import read_workbook
+from addin.integrity import archive_problem, unit_label
 from addin.ledger import CheckRecord, Ledger, ReturnRecord
 from addin.progress import NullReporter, Reporter
 from addin.rules.identify import UnitEvidence

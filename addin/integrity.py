@@ -185,8 +185,10 @@ def _verify_journal(folder, ledger: Ledger, returns, units: dict, problems: list
         if entry is None:
             problems.append(
                 Problem(
-                    "RETURN_NOT_IN_JOURNAL", f"Tệp «{record.original_name}» có trong sổ nhưng không có trong {where}.",
-                    record.original_name, unit,
+                    "RETURN_NOT_IN_JOURNAL",
+                    f"Tệp «{record.original_name}» có trong sổ nhưng không có trong {where}.",
+                    record.original_name,
+                    unit,
                 )
             )
         elif journal.record_from(ReturnRecord, entry) != record:
@@ -195,7 +197,8 @@ def _verify_journal(folder, ledger: Ledger, returns, units: dict, problems: list
                     "JOURNAL_DISAGREES",
                     f"Thông tin tệp «{record.original_name}» trong {where} khác với sổ theo dõi (tên, ngày nhận, "
                     "người gửi hoặc nơi lưu).",
-                    record.original_name, unit,
+                    record.original_name,
+                    unit,
                 )
             )
     for entry in journaled.values():
@@ -301,7 +304,9 @@ def _restore_journal(ledger: Ledger, entries: list[dict], report: RebuildReport,
     for entry in entries:
         kind = entry.get("kind")
         if kind == journal.RETURN:
-            ledger.restore_return(journal.record_from(ReturnRecord, entry), datetime.fromisoformat(entry["recorded_at"]))
+            ledger.restore_return(
+                journal.record_from(ReturnRecord, entry), datetime.fromisoformat(entry["recorded_at"])
+            )
             report.from_journal += entry["sha256"] not in known
             known.add(entry["sha256"])
         elif kind == journal.MESSAGE:

@@ -33,6 +33,19 @@ def decisions_file(campaign_root: Path) -> Path:
     return campaign_root / DECISIONS_FILE
 
 
+def refuse_if_lost(path: Path) -> None:
+    """A missing ledger beside a non-empty archive was lost: never start again from an empty one."""
+    archive = path.parent / ARCHIVE_DIR
+    if archive.is_dir() and any(item.is_file() for item in archive.rglob("*")):
+        raise BaocaoError(
+            f"Không tìm thấy sổ theo dõi {path.name} trong {path.parent}, nhưng kho lưu trữ {ARCHIVE_DIR}/ "
+            "đã có tệp: sổ đã bị xoá hoặc chuyển đi. baocao dừng lại để không lập kết quả từ một sổ trống "
+            "(mọi đơn vị sẽ thành «chưa nộp», mọi quyết định của cán bộ sẽ mất). Nếu còn bản sao của sổ, hãy chép "
+            f"trả về chỗ cũ; nếu không, chạy «baocao rebuild {path.parent}» để dựng lại sổ từ kho lưu trữ, "
+            f"nhật ký nhận ({ARCHIVE_DIR}/{INTAKE_JOURNAL}) và {DECISIONS_FILE}."
+        )
+
+
 def journal_lines(records: list[tuple[str, object, dict]]) -> str:
     """Lines for (kind, dataclass record, extra keys such as when the ledger recorded it)."""
     return "".join(

@@ -228,7 +228,7 @@ class Ledger:
     def __init__(self, path: Path, rebuilding: bool = False):
         self.path = path
         if not rebuilding and not path.exists():
-            _refuse_if_lost(path)
+            journal.refuse_if_lost(path)
         try:
             self.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
             self.connection.row_factory = sqlite3.Row
@@ -329,8 +329,13 @@ class Ledger:
             (config_fingerprint,),
         ).fetchall()
         waiting = [_return_from(row) for row in rows]
-        flagged = {row[0] for row in self.connection.execute(f"SELECT sha256 FROM findings WHERE code IN {ARCHIVE_CODES}")}
+        flagged = {
+            row[0] for row in self.connection.execute(f"SELECT sha256 FROM findings WHERE code IN {ARCHIVE_CODES}")
+        }
         return [record for record in waiting if record.sha256 not in flagged or self._archive_whole(record)]
+
+    def _archive_flagged(self) -> set[str]:
+        return {row[0] for row in self.connection.execute(f"SELECT sha256 FROM findings WHERE code IN {ARCHIVE_CODES}")}
 
     def _archive_whole(self, record: ReturnRecord) -> bool:
         try:
@@ -413,32 +418,12 @@ class Ledger:
         return found
 
 
-def _refuse_if_lost(path: Path) -> None:
-    """A missing ledger beside a non-empty archive was lost: never start again from an empty one."""
-    archive = path.parent / journal.ARCHIVE_DIR
-    if archive.is_dir() and any(item.is_file() for item in archive.rglob("*")):
-        raise BaocaoError(
-            f"Không tìm thấy sổ theo dõi {path.name} trong {path.parent}, nhưng kho lưu trữ {journal.ARCHIVE_DIR}/ "
-            "đã có tệp: sổ đã bị xoá hoặc chuyển đi. baocao dừng lại để không lập kết quả từ một sổ trống "
-            "(mọi đơn vị sẽ thành «chưa nộp», mọi quyết định của cán bộ sẽ mất). Nếu còn bản sao của sổ, hãy chép "
-            f"trả về chỗ cũ; nếu không, chạy «baocao rebuild {path.parent}» để dựng lại sổ từ kho lưu trữ, "
-            f"nhật ký nhận ({journal.ARCHIVE_DIR}/{journal.INTAKE_JOURNAL}) và {journal.DECISIONS_FILE}."
-        )
-
-
 def _write_missing_plain_copies(ledger: "Ledger") -> None:
     """A ledger from before the plain copies existed (or whose copies were deleted) writes them once, whole."""
     db = ledger.connection
     if not journal.intake_journal(ledger.root).exists() and db.execute("SELECT 1 FROM returns LIMIT 1").fetchone():
         rows = db.execute("SELECT * FROM returns ORDER BY recorded_at, rowid").fetchall()
         lines = [(journal.RETURN, _return_from(row), {"recorded_at": row["recorded_at"]}) for row in rows]
-        extra = db.execute(
-            "SELECT r.*, s.source AS seen_source, s.original_name AS seen_name, s.seen_at FROM sightings s "
-            "JOIN returns r ON r.sha256 = s.sha256 WHERE s.source != r.source ORDER BY s.seen_at, s.rowid"
-        ).fetchall()
-        for row in extra:
-            seen = replace(_return_from(row), source=row["seen_source"], original_name=row["seen_name"])
-            lines.append((journal.RETURN, seen, {"recorded_at": row["seen_at"]}))
         lines += [(journal.MESSAGE, message, {}) for message in ledger.messages()]
         lines += [(journal.SEND, send, {}) for send in send_rows(ledger)]
         journal.append_intake(ledger.root, lines)

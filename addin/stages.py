@@ -15,10 +15,10 @@ from addin.channels.channel import OUTBOX, SMTP
 from addin.checking import check_campaign
 from addin.config import CampaignConfig, load_config
 from addin.errors import BaocaoError
-from addin.integrity import RebuildReport, VerifyReport, rebuild_ledger, verify_campaign
 from addin.intake.collect import CollectResult, MailSource
 from addin.intake.collect import collect as collect_returns
 from addin.intake.imap import ImapMailbox
+from addin.integrity import RebuildReport, VerifyReport, rebuild_ledger, verify_campaign
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import TemplatesResult, build_templates
 from addin.ledger import Decision, Ledger

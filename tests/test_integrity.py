@@ -286,3 +286,15 @@ def test_the_intake_journal_has_every_return_and_mail_with_its_sender(campaign):
     mails = [line for line in lines if line["kind"] == "message"]
     assert sorted(mail["outcome"] for mail in mails) == ["no_attachment", "returns"]
     assert os.path.exists(root / mailed["archive_path"])
+
+
+def test_a_ledger_without_plain_copies_writes_them_on_first_use(campaign):
+    """A ledger of an earlier release (or whose copies were deleted) gets its journal and decisions file back."""
+    root, config = campaign
+    (root / "luu_tru" / INTAKE_JOURNAL).unlink()
+    (root / DECISIONS_FILE).unlink()
+    assert baocao("status", str(root)).returncode == 0
+    with (root / DECISIONS_FILE).open(encoding="utf-8-sig") as stream:
+        assert [row["ma_don_vi"] for row in csv.DictReader(stream)] == [config.units[2].code, config.units[3].code]
+    code, report = cli_json("verify", str(root))
+    assert (code, report["problems"]) == (0, [])

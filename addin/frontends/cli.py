@@ -407,7 +407,7 @@ def summary(directory: DirArgument = Path("."), as_json: JsonOption = False) -> 
 
 @app.command()
 def verify(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
-    """Kiểm tra cả đợt: mã băm mọi tệp lưu trữ, sổ theo dõi khớp kho lưu trữ và các bản ghi; mã thoát 1 nếu có vấn đề."""
+    """Kiểm tra cả đợt: mã băm mọi tệp lưu trữ, sổ theo dõi khớp kho và các bản ghi; mã thoát 1 nếu có vấn đề."""
     report = stages.verify(open_campaign(directory), ProgressBar(enabled=not as_json))
     if not show_verify(report, directory, as_json):
         raise typer.Exit(EXIT_PROBLEM)

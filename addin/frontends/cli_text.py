@@ -106,8 +106,7 @@ def show_rebuild(run, campaign_dir, as_json: bool) -> None:
     if report.without_journal:
         typer.echo(
             f"{len(report.without_journal)} tệp trong kho không có trong nhật ký nhận (nhận trước phiên bản này): "
-            "ghi theo tên trong kho và ngày sửa tệp, không rõ tên gốc, người gửi: "
-            + ", ".join(report.without_journal)
+            "ghi theo tên trong kho và ngày sửa tệp, không rõ tên gốc, người gửi: " + ", ".join(report.without_journal)
         )
     if report.unknown_decisions:
         typer.echo(
