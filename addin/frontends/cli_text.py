@@ -1,4 +1,5 @@
-"""Vietnamese words for the parts of `--help` and usage errors that typer/click print.
+"""Vietnamese words for the parts of `--help` and usage errors that typer/click print, and the
+rendering of `verify` and `rebuild` (kept out of cli.py, which is near the size limit).
 
 typer and click word these in English and offer no catalogue, so the few that staff meet
 are replaced here, once, at import of the CLI.
