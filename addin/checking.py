@@ -15,6 +15,7 @@ from addin.findings import ERROR, Finding, count
 from addin.intake.guard.findings import GuardError
 from addin.intake.guard.inspection import inspect
 from addin.intake.reading import read_workbook
+from addin.integrity import archive_problem, unit_label
 from addin.ledger import CheckRecord, Ledger, ReturnRecord
 from addin.progress import NullReporter, Reporter
 from addin.rules.identify import UnitEvidence
@@ -25,6 +26,9 @@ from addin.standing import FileResult, check_outcome
 def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnRecord) -> CheckedReturn:
     """Guard, read and check one archived return; never raises for a bad file."""
     path = folder.root / record.archive_path
+    damaged = archive_problem(folder.root, record, unit_label(checker.config, _envelope_unit(checker, record)))
+    if damaged:
+        return _unreadable(checker, record, [damaged])
     guard = inspect(path, record.original_name)
     guard_findings = [Finding(f.severity, f.code, _sentence(f.message)) for f in guard.findings]
     if not guard.readable:
@@ -57,9 +61,16 @@ def _sentence(message: str) -> str:
     return message if message.endswith(".") else f"{message}."
 
 
+def _envelope_unit(checker: ReturnChecker, record: ReturnRecord) -> str | None:
+    return checker.identifier.identify(_envelope(record)).unit_code
+
+
+def _envelope(record: ReturnRecord) -> UnitEvidence:
+    return UnitEvidence(record.original_name, sender=record.sender, subject=record.subject)
+
+
 def _unreadable(checker: ReturnChecker, record: ReturnRecord, findings: list[Finding]) -> CheckedReturn:
-    evidence = UnitEvidence(record.original_name, sender=record.sender, subject=record.subject)
-    identity = checker.identifier.identify(evidence)
+    identity = checker.identifier.identify(_envelope(record))
     late = record.received_at.date() > checker.config.campaign.deadline
     return CheckedReturn(identity.unit_code, identity.how, findings, late=late, readable=False)
 

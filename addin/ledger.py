@@ -8,10 +8,11 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from addin import journal
 from addin.errors import BaocaoError
 from addin.findings import Finding
 
@@ -228,9 +229,19 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
         connection.execute("COMMIT")
 
 
+# Findings of a check that could not read the archive copy (addin/integrity.py): retried once the copy is whole.
+ARCHIVE_CHANGED, ARCHIVE_MISSING = "ARCHIVE_CHANGED", "ARCHIVE_MISSING"
+ARCHIVE_CODES = f"('{ARCHIVE_CHANGED}', '{ARCHIVE_MISSING}')"
+
+
 class Ledger:
-    def __init__(self, path: Path):
+    """The ledger of the campaign folder `path.parent`; every record is also appended to the plain files
+    of addin/journal.py. `rebuilding` lets `baocao rebuild` create a new ledger beside a non-empty archive."""
+
+    def __init__(self, path: Path, rebuilding: bool = False):
         self.path = path
+        if not rebuilding and not path.exists():
+            journal.refuse_if_lost(path)
         try:
             self.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
             self.connection.row_factory = sqlite3.Row
@@ -243,8 +254,10 @@ class Ledger:
         except sqlite3.DatabaseError as error:
             raise BaocaoError(
                 f"Không mở được sổ theo dõi {path} ({error}). Tệp có thể đang được chương trình khác dùng "
-                "hoặc đã hỏng; hãy đóng chương trình đó rồi chạy lại."
+                "hoặc đã hỏng; hãy đóng chương trình đó rồi chạy lại. Nếu vẫn lỗi, chạy «baocao verify»."
             ) from error
+        self.root = path.parent
+        _write_missing_plain_copies(self)
 
     def close(self) -> None:
         self.connection.close()
@@ -269,30 +282,17 @@ class Ledger:
 
     def record_return(self, record: ReturnRecord) -> bool:
         """Record a return; False when the same bytes were already recorded (only the sighting is added)."""
-        now = datetime.now().isoformat(timespec="seconds")
+        now = datetime.now().replace(microsecond=0)
         with self.transaction() as db:
-            inserted = db.execute(
-                "INSERT OR IGNORE INTO returns (sha256, original_name, source, received_at, size, detected_format, "
-                "archive_path, sender, message_id, recorded_at, subject) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    record.sha256,
-                    record.original_name,
-                    record.source,
-                    record.received_at.isoformat(timespec="seconds"),
-                    record.size,
-                    record.detected_format,
-                    record.archive_path,
-                    record.sender,
-                    record.message_id,
-                    now,
-                    record.subject,
-                ),
-            ).rowcount
-            db.execute(
-                "INSERT OR IGNORE INTO sightings VALUES (?,?,?,?)",
-                (record.sha256, record.source, record.original_name, now),
-            )
-        return bool(inserted)
+            inserted, sighted = _store_return(db, record, now)
+        if inserted or sighted:
+            journal.append_intake(self.root, [(journal.RETURN, record, {"recorded_at": now})])
+        return inserted
+
+    def restore_return(self, record: ReturnRecord, recorded_at: datetime) -> None:
+        """Put back a return from the intake journal (`baocao rebuild`); the journal already has it."""
+        with self.transaction() as db:
+            _store_return(db, record, recorded_at)
 
     def returns(self) -> list[ReturnRecord]:
         rows = self.connection.execute("SELECT * FROM returns ORDER BY received_at, recorded_at, sha256").fetchall()
@@ -306,24 +306,16 @@ class Ledger:
 
     def record_message(self, message: MessageRecord) -> bool:
         """Record a mail once per Message-ID (after its attachments are archived); False when already known."""
+        message = replace(message, first_seen=datetime.now().replace(microsecond=0))
         with self.transaction() as db:
-            return bool(
-                db.execute(
-                    "INSERT OR IGNORE INTO messages VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        message.message_id,
-                        message.source,
-                        message.sender,
-                        message.subject,
-                        message.date.isoformat(timespec="seconds") if message.date else None,
-                        message.attachments,
-                        message.returns,
-                        message.outcome,
-                        json.dumps(message.not_returns, ensure_ascii=False),
-                        datetime.now().isoformat(timespec="seconds"),
-                    ),
-                ).rowcount
-            )
+            inserted = _store_message(db, message)
+        if inserted:
+            journal.append_intake(self.root, [(journal.MESSAGE, message, {})])
+        return inserted
+
+    def restore_message(self, message: MessageRecord) -> None:
+        with self.transaction() as db:
+            _store_message(db, message)
 
     def messages(self, without_returns: bool = False) -> list[MessageRecord]:
         where = "WHERE outcome != 'returns' " if without_returns else ""
@@ -342,12 +334,27 @@ class Ledger:
     # ------------------------------------------------------------ checks
 
     def returns_to_check(self, config_fingerprint: str) -> list[ReturnRecord]:
+        """Returns not checked with this config, and those whose archive copy was bad but is whole again."""
         rows = self.connection.execute(
             "SELECT r.* FROM returns r LEFT JOIN checks c ON c.sha256 = r.sha256 "
-            "WHERE c.sha256 IS NULL OR c.config_fingerprint != ? ORDER BY r.received_at, r.recorded_at",
+            "WHERE c.sha256 IS NULL OR c.config_fingerprint != ? OR r.sha256 IN "
+            f"(SELECT sha256 FROM findings WHERE code IN {ARCHIVE_CODES}) ORDER BY r.received_at, r.recorded_at",
             (config_fingerprint,),
         ).fetchall()
-        return [_return_from(row) for row in rows]
+        waiting = [_return_from(row) for row in rows]
+        flagged = {
+            row[0] for row in self.connection.execute(f"SELECT sha256 FROM findings WHERE code IN {ARCHIVE_CODES}")
+        }
+        return [record for record in waiting if record.sha256 not in flagged or self._archive_whole(record)]
+
+    def _archive_flagged(self) -> set[str]:
+        return {row[0] for row in self.connection.execute(f"SELECT sha256 FROM findings WHERE code IN {ARCHIVE_CODES}")}
+
+    def _archive_whole(self, record: ReturnRecord) -> bool:
+        try:
+            return journal.file_sha256(self.root / record.archive_path) == record.sha256
+        except OSError:
+            return False
 
     def record_check(self, check: CheckRecord, findings: list[Finding], data: dict | None = None) -> None:
         """Store a check's outcome, its findings and the typed values it read (for merging later)."""
@@ -390,33 +397,21 @@ class Ledger:
 
     def record_decision(self, decision: Decision) -> None:
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO decisions (unit_code, sha256, decision, note, decided_by, decided_at) "
-                "VALUES (?,?,?,?,?,?)",
-                (
-                    decision.unit_code,
-                    decision.sha256,
-                    decision.decision,
-                    decision.note,
-                    decision.decided_by,
-                    decision.decided_at.isoformat(timespec="seconds"),
-                ),
-            )
+            _store_decision(db, decision)
+        journal.append_decisions(self.root, [decision])
+
+    def restore_decision(self, decision: Decision) -> None:
+        with self.transaction() as db:
+            _store_decision(db, decision)
+
+    def decision_rows(self) -> list[Decision]:
+        """Every staff decision in the order made (not only the latest per return)."""
+        rows = self.connection.execute("SELECT * FROM decisions ORDER BY id").fetchall()
+        return [_decision_from(row) for row in rows]
 
     def decisions(self) -> dict[str, Decision]:
         """The latest staff decision on each return, by its sha256."""
-        rows = self.connection.execute("SELECT * FROM decisions ORDER BY id").fetchall()
-        latest = {}
-        for row in rows:
-            latest[row["sha256"]] = Decision(
-                row["unit_code"],
-                row["sha256"],
-                row["decision"],
-                row["note"],
-                row["decided_by"],
-                datetime.fromisoformat(row["decided_at"]),
-            )
-        return latest
+        return {decision.sha256: decision for decision in self.decision_rows()}
 
     def findings(self, sha256: str) -> list[Finding]:
         rows = self.connection.execute(
@@ -434,6 +429,84 @@ class Ledger:
         for row in rows:
             found.setdefault(row["sha256"], []).append(Finding(*tuple(row)[1:]))
         return found
+
+
+def _write_missing_plain_copies(ledger: "Ledger") -> None:
+    """A ledger from before the plain copies existed (or whose copies were deleted) writes them once, whole."""
+    db = ledger.connection
+    if not journal.intake_journal(ledger.root).exists() and db.execute("SELECT 1 FROM returns LIMIT 1").fetchone():
+        rows = db.execute("SELECT * FROM returns ORDER BY recorded_at, rowid").fetchall()
+        lines = [(journal.RETURN, _return_from(row), {"recorded_at": row["recorded_at"]}) for row in rows]
+        lines += [(journal.MESSAGE, message, {}) for message in ledger.messages()]
+        lines += [(journal.SEND, send, {}) for send in send_rows(ledger)]
+        journal.append_intake(ledger.root, lines)
+    if not journal.decisions_file(ledger.root).exists():
+        journal.append_decisions(ledger.root, ledger.decision_rows())
+
+
+def _store_return(db: sqlite3.Connection, record: ReturnRecord, recorded_at: datetime) -> tuple[bool, bool]:
+    """(the return is new, the sighting is new)."""
+    when = recorded_at.isoformat(timespec="seconds")
+    inserted = db.execute(
+        "INSERT OR IGNORE INTO returns (sha256, original_name, source, received_at, size, detected_format, "
+        "archive_path, sender, message_id, recorded_at, subject) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            record.sha256,
+            record.original_name,
+            record.source,
+            record.received_at.isoformat(timespec="seconds"),
+            record.size,
+            record.detected_format,
+            record.archive_path,
+            record.sender,
+            record.message_id,
+            when,
+            record.subject,
+        ),
+    ).rowcount
+    sighted = db.execute(
+        "INSERT OR IGNORE INTO sightings VALUES (?,?,?,?)", (record.sha256, record.source, record.original_name, when)
+    ).rowcount
+    return bool(inserted), bool(sighted)
+
+
+def _store_message(db: sqlite3.Connection, message: MessageRecord) -> bool:
+    return bool(
+        db.execute(
+            "INSERT OR IGNORE INTO messages VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                message.message_id,
+                message.source,
+                message.sender,
+                message.subject,
+                message.date.isoformat(timespec="seconds") if message.date else None,
+                message.attachments,
+                message.returns,
+                message.outcome,
+                json.dumps(message.not_returns, ensure_ascii=False),
+                message.first_seen.isoformat(timespec="seconds"),
+            ),
+        ).rowcount
+    )
+
+
+def _store_decision(db: sqlite3.Connection, decision: Decision) -> None:
+    db.execute(
+        "INSERT INTO decisions (unit_code, sha256, decision, note, decided_by, decided_at) VALUES (?,?,?,?,?,?)",
+        (
+            decision.unit_code,
+            decision.sha256,
+            decision.decision,
+            decision.note,
+            decision.decided_by,
+            decision.decided_at.isoformat(timespec="seconds"),
+        ),
+    )
+
+
+def _decision_from(row: sqlite3.Row) -> Decision:
+    values = {key: row[key] for key in ("unit_code", "sha256", "decision", "note", "decided_by")}
+    return Decision(**values, decided_at=datetime.fromisoformat(row["decided_at"]))
 
 
 def _return_from(row: sqlite3.Row) -> ReturnRecord:
@@ -483,11 +556,25 @@ class SendRecord:
 
 def record_send(ledger: Ledger, record: SendRecord) -> None:
     with ledger.transaction() as db:
-        db.execute(
-            "INSERT INTO sends (unit_code, kind, channel, content_key, message_id, recipient, sent_at, result, error) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            (*astuple(record)[:6], record.sent_at.isoformat(timespec="seconds"), record.result, record.error),
-        )
+        _store_send(db, record)
+    journal.append_intake(ledger.root, [(journal.SEND, record, {})])
+
+
+def restore_send(ledger: Ledger, record: SendRecord) -> None:
+    with ledger.transaction() as db:
+        _store_send(db, record)
+
+
+def _store_send(db: sqlite3.Connection, record: SendRecord) -> None:
+    db.execute(
+        "INSERT INTO sends (unit_code, kind, channel, content_key, message_id, recipient, sent_at, result, error) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        (*astuple(record)[:6], record.sent_at.isoformat(timespec="seconds"), record.result, record.error),
+    )
+
+
+def send_rows(ledger: Ledger) -> list[SendRecord]:
+    return [_send_from(row) for row in ledger.connection.execute("SELECT * FROM sends ORDER BY id")]
 
 
 def already_sent(ledger: Ledger, unit_code: str, kind: str, content_key: str, channel: str) -> SendRecord | None:

@@ -18,6 +18,7 @@ from addin.errors import BaocaoError
 from addin.intake.collect import CollectResult, MailSource
 from addin.intake.collect import collect as collect_returns
 from addin.intake.imap import ImapMailbox
+from addin.integrity import RebuildReport, VerifyReport, rebuild_ledger, verify_campaign
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import TemplatesResult, build_templates
 from addin.ledger import Decision, Ledger
@@ -289,3 +290,26 @@ def workbook(folder: CampaignFolder, interpreter: str | None = None):
     from addin.outputs.control_workbook import build_control_workbook
 
     return build_control_workbook(folder, interpreter=interpreter)
+
+
+# ---------------------------------------------------------------- integrity: verify, rebuild
+
+
+def verify(folder: CampaignFolder, reporter: Reporter | None = None) -> VerifyReport:
+    """Check the whole campaign: archive hashes, ledger against archive and plain copies, SQLite integrity."""
+    return verify_campaign(folder, reporter)
+
+
+@dataclass
+class RebuildRun:
+    report: RebuildReport
+    checked: list[FileResult]  # every return, checked again
+    standing: CampaignStanding
+
+
+def rebuild(folder: CampaignFolder, reporter: Reporter | None = None) -> RebuildRun:
+    """A new ledger from the archive, the intake journal and the decisions file; then every return checked again."""
+    config = folder.load_config()
+    report = rebuild_ledger(folder, reporter)
+    checked = check_campaign(folder, config, reporter)
+    return RebuildRun(report, checked, campaign_standing(folder, config))

@@ -26,7 +26,7 @@ from addin.channels.sending import (
 )
 from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
-from addin.frontends.cli_text import usage_error_text
+from addin.frontends.cli_text import show_rebuild, show_verify, usage_error_text
 from addin.intake.mail_files import why_no_return
 from addin.issue.unit_copies import TemplatesResult
 from addin.mail_servers import parse_server
@@ -353,6 +353,8 @@ def check(directory: DirArgument = Path("."), as_json: JsonOption = False) -> No
     typer.echo(f"Đã kiểm tra {len(run.checked)} tệp; {errors} tệp có lỗi hoặc không dùng được.")
     _echo_status(run.standing)
     typer.echo(f"Kết quả chi tiết: {run.workbook}")
+    for problem in getattr(run.feedback, "problems", []):
+        errors.print(f"[bold red]Lỗi:[/] {problem.message}", highlight=False, markup=True)
     if run.feedback:
         typer.echo(f"Bản đánh dấu lỗi để gửi lại đơn vị ({len(run.feedback)} tệp): {run.feedback[0].parent}")
 
@@ -413,6 +415,20 @@ def summary(directory: DirArgument = Path("."), as_json: JsonOption = False) -> 
         _print_json(result.as_json())
         return
     _echo_summary(result)
+
+
+@app.command()
+def verify(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
+    """Kiểm tra cả đợt: mã băm mọi tệp lưu trữ, sổ theo dõi khớp kho và các bản ghi; mã thoát 1 nếu có vấn đề."""
+    report = stages.verify(open_campaign(directory), ProgressBar(enabled=not as_json))
+    if not show_verify(report, directory, as_json):
+        raise typer.Exit(EXIT_PROBLEM)
+
+
+@app.command()
+def rebuild(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
+    """Dựng lại sổ theo dõi từ kho lưu trữ, nhật ký nhận và tệp quyết định của cán bộ, rồi kiểm tra lại mọi tệp."""
+    show_rebuild(stages.rebuild(open_campaign(directory), ProgressBar(enabled=not as_json)), directory, as_json)
 
 
 @app.command()
@@ -575,7 +591,7 @@ def _log_unexpected(error: BaseException) -> Path:
 def run(arguments: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; staff never see a traceback unless --debug."""
     try:
-        app(args=arguments, prog_name="baocao", standalone_mode=False)
+        code = app(args=arguments, prog_name="baocao", standalone_mode=False)  # a typer.Exit's code, if any
     except BaocaoError as error:
         errors.print(f"[bold red]Lỗi:[/] {error.message}", highlight=False, markup=True)
         return EXIT_PROBLEM
@@ -597,7 +613,7 @@ def run(arguments: list[str] | None = None) -> int:
             highlight=False,
         )
         return EXIT_INTERNAL
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def entry_point() -> None:

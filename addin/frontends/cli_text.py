@@ -1,10 +1,17 @@
-"""Vietnamese words for the parts of `--help` and usage errors that typer/click print.
+"""Vietnamese words for the parts of `--help` and usage errors that typer/click print, and the
+rendering of `verify` and `rebuild` (kept out of cli.py, which is near the size limit).
 
 typer and click word these in English and offer no catalogue, so the few that staff meet
 are replaced here, once, at import of the CLI.
 """
 
+import json
+from dataclasses import asdict
+
+import typer
 import typer.rich_utils as rich_utils
+from rich.console import Console
+from rich.table import Table
 from typer import _click
 
 USAGE_HINT = "Gõ «baocao --help» (hoặc «baocao TÊN_LỆNH --help») để xem cách dùng."
@@ -54,3 +61,58 @@ def usage_error_text(error: Exception) -> str:
     if message.startswith("No such command"):
         return f"Không có lệnh {message.removeprefix('No such command').strip(' .')}. {USAGE_HINT}"
     return f"Lệnh gõ chưa đúng ({message}). {USAGE_HINT}"
+
+
+# ---------------------------------------------------------------- verify, rebuild
+
+
+def show_verify(report, campaign_dir, as_json: bool) -> bool:
+    """The problems `baocao verify` found, one line each naming the file and unit; whether all is intact."""
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        return report.intact
+    typer.echo(
+        f"Đã kiểm tra {report.archive_files} tệp trong kho lưu trữ, {report.returns} tệp trong sổ theo dõi, "
+        f"{report.decisions} quyết định của cán bộ."
+    )
+    if report.intact:
+        typer.echo("Nguyên vẹn: kho lưu trữ, sổ theo dõi, nhật ký nhận và tệp quyết định khớp nhau.")
+        return True
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    for column in ("TT", "Mã", "Tệp", "Đơn vị", "Vấn đề"):
+        table.add_column(column, overflow="fold")
+    for index, problem in enumerate(report.problems, start=1):
+        table.add_row(str(index), problem.code, problem.file or "", problem.unit or "", problem.message)
+    Console(width=max(160, Console().width)).print(table)
+    typer.echo(
+        f"Có {len(report.problems)} vấn đề (xem từng dòng trên). Cách xử lý: README, mục "
+        "«Khi sổ theo dõi hoặc kho lưu trữ có vấn đề»."
+    )
+    return False
+
+
+def show_rebuild(run, campaign_dir, as_json: bool) -> None:
+    report = run.report
+    if as_json:
+        data = asdict(report) | {"moved_aside": [str(path) for path in report.moved_aside]}
+        data["units"] = [unit.as_json() for unit in run.standing.units]
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for path in report.moved_aside:
+        typer.echo(f"Sổ cũ được giữ lại: {path}")
+    typer.echo(
+        f"Đã dựng lại sổ theo dõi: {report.from_journal} tệp theo nhật ký nhận, {report.mails} thư, "
+        f"{report.sends} lần gửi thư, {report.decisions} quyết định của cán bộ."
+    )
+    if report.without_journal:
+        typer.echo(
+            f"{len(report.without_journal)} tệp trong kho không có trong nhật ký nhận (nhận trước phiên bản này): "
+            "ghi theo tên trong kho và ngày sửa tệp, không rõ tên gốc, người gửi: " + ", ".join(report.without_journal)
+        )
+    if report.unknown_decisions:
+        typer.echo(
+            f"Bỏ qua {len(report.unknown_decisions)} quyết định cho tệp không còn trong kho: "
+            + ", ".join(report.unknown_decisions)
+        )
+    typer.echo(f"Đã kiểm tra lại {len(run.checked)} tệp. Tình hình: {run.standing.counts_text()}.")
+    typer.echo(f"Bước tiếp theo: baocao verify {campaign_dir}, rồi baocao check và baocao summary.")

@@ -10,7 +10,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
 from addin.campaign import CampaignFolder
-from addin.findings import SEVERITY_LABELS
+from addin.findings import SEVERITY_LABELS, Finding
+from addin.integrity import archive_problem
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.limits import cell_text
@@ -211,11 +212,19 @@ def can_mark_up(unit_status: UnitStanding) -> bool:
     return latest.record.archive_path.endswith((".xlsx", ".xlsm"))
 
 
-def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> list[Path]:
+class FeedbackCopies(list):
+    """The marked-up copies written, and (`problems`) the units whose archive copy could not be used."""
+
+    def __init__(self):
+        super().__init__()
+        self.problems: list[Finding] = []
+
+
+def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> FeedbackCopies:
     """For each unit whose latest return has findings: its own workbook, bad cells marked and commented."""
     out = folder.results / FEEDBACK_DIR
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    written = FeedbackCopies()
     for unit_status in status.units:
         latest = unit_status.latest
         if not can_mark_up(unit_status):
@@ -225,6 +234,11 @@ def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> l
         for older in out.glob(f"{stem}_*.xlsx"):
             if older != target:
                 older.unlink()
+        damaged = archive_problem(folder.root, latest.record, f"{unit_status.unit.code} {unit_status.unit.short}")
+        if damaged:  # never mark up bytes that are not the ones the unit sent
+            target.unlink(missing_ok=True)
+            written.problems.append(damaged)
+            continue
         if not target.exists():
             write_bytes_atomically(target, annotated_copy(folder.root / latest.record.archive_path, latest))
         written.append(target)
