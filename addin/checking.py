@@ -38,7 +38,9 @@ def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnReco
             "Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi gửi lại."
         )
         return _unreadable(checker, record, [*guard_findings, Finding(ERROR, "FILE_UNREADABLE", message)])
-    checked = checker.check(contents, record.received_at, record.original_name, record.sender, record.subject)
+    checked = checker.check(
+        contents, record.received_at, record.original_name, record.sender, record.subject, record.claimed_at
+    )
     checked.findings[:0] = guard_findings
     return checked
 
