@@ -158,13 +158,15 @@ def _bring_in_raw_mail(
         item = read_mail_file(name, raw)
     except MailUnreadable:
         item = MailItem(f"<sha256-{hashlib.sha256(raw).hexdigest()}@baocao>", None, name, None)
-        bring_in_mail(intake, item, source, received(None), outcome="unreadable")
+        _bring_in_mail(intake, item, source, received(None), outcome="unreadable")
         return
-    other_campaign = other_campaign_tag(item.subject, intake.campaign_id)
-    bring_in_mail(intake, item, source, received(item.date), outcome=OTHER_CAMPAIGN if other_campaign else None)
+    outcome = OTHER_CAMPAIGN if other_campaign_tag(item.subject, intake.campaign_id) else None
+    _bring_in_mail(intake, item, source, received(item.date), outcome)
 
 
-def bring_in_mail(intake: _Intake, item: MailItem, source: str, received: datetime, outcome: str | None = None) -> None:
+def _bring_in_mail(
+    intake: _Intake, item: MailItem, source: str, received: datetime, outcome: str | None = None
+) -> None:
     """Archive and record every return a mail carries, then the mail itself (once per Message-ID).
 
     A mail of another campaign is recorded (so it is listed, and never read again) but nothing of it is archived.
