@@ -44,7 +44,13 @@ def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnReco
         )
         return _unreadable(checker, record, [*guard_findings, Finding(ERROR, "FILE_UNREADABLE", message)])
     checked = checker.check(
-        contents, record.received_at, record.original_name, record.sender, record.subject, _folder_of(record)
+        contents,
+        record.received_at,
+        record.original_name,
+        record.sender,
+        record.subject,
+        _folder_of(record),
+        record.claimed_at,
     )
     checked.findings[:0] = guard_findings
     return checked

@@ -111,6 +111,7 @@ class ReturnRecord:
     sender: str | None = None
     message_id: str | None = None
     subject: str | None = None
+    claimed_at: datetime | None = None  # the mail's Date: (the sender's claim), when it came by mail
 
     def as_json(self) -> dict:
         return {
@@ -123,12 +124,16 @@ class ReturnRecord:
             "archive_path": self.archive_path,
             "sender": self.sender,
             "message_id": self.message_id,
+            "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
         }
 
 
 @dataclass(frozen=True)
 class MessageRecord:
-    """A mail seen by `collect`: what it carried and what became of it (`returns`, `no_attachment`, …)."""
+    """A mail seen by `collect`: what it carried and what became of it (`returns`, `no_attachment`, …).
+
+    `date` is when the Department received it; `claimed_at` what its Date: header says.
+    """
 
     message_id: str
     source: str
@@ -140,6 +145,7 @@ class MessageRecord:
     outcome: str
     not_returns: list[str]
     first_seen: datetime | None = None
+    claimed_at: datetime | None = None
 
     def as_json(self) -> dict:
         return {
@@ -152,6 +158,7 @@ class MessageRecord:
             "returns": self.returns,
             "outcome": self.outcome,
             "not_returns": self.not_returns,
+            "claimed_at": self.claimed_at.isoformat() if self.claimed_at else None,
         }
 
 
@@ -191,6 +198,13 @@ def _rename_check_outcomes(connection: sqlite3.Connection) -> None:
     connection.execute("UPDATE checks SET status = 'unusable' WHERE status = 'rejected'")
 
 
+def _add_claimed_dates(connection: sqlite3.Connection) -> None:
+    """A mail's Date: is kept beside the time the Department received it (received_at), as the sender's claim."""
+    for table in ("returns", "messages"):
+        if "claimed_at" not in {row["name"] for row in connection.execute(f"PRAGMA table_info({table})")}:
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN claimed_at TEXT")
+
+
 def _allow_confirm_decisions(connection: sqlite3.Connection) -> None:
     """Staff may confirm a return's unit: the decisions table of older ledgers only allowed accept/reject."""
     sql = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'decisions'").fetchone()[0]
@@ -205,7 +219,7 @@ def _allow_confirm_decisions(connection: sqlite3.Connection) -> None:
 
 
 # Migration N brings a ledger from schema version N-1 to N; the version is kept in `PRAGMA user_version`.
-MIGRATIONS = (_add_columns_of_later_releases, _rename_check_outcomes, _allow_confirm_decisions)
+MIGRATIONS = (_add_columns_of_later_releases, _rename_check_outcomes, _allow_confirm_decisions, _add_claimed_dates)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -295,7 +309,8 @@ class Ledger:
             _store_return(db, record, recorded_at)
 
     def returns(self) -> list[ReturnRecord]:
-        rows = self.connection.execute("SELECT * FROM returns ORDER BY received_at, recorded_at, sha256").fetchall()
+        """Oldest first: by received time, then in the order they were recorded (rowid), so "latest" is the last."""
+        rows = self.connection.execute("SELECT * FROM returns ORDER BY received_at, rowid").fetchall()
         return [_return_from(row) for row in rows]
 
     # ------------------------------------------------------------ mail
@@ -327,6 +342,7 @@ class Ledger:
                 date=datetime.fromisoformat(row["date"]) if row["date"] else None,
                 not_returns=json.loads(row["not_returns"]),
                 first_seen=datetime.fromisoformat(row["first_seen"]),
+                claimed_at=_time_or_none(row["claimed_at"]),
             )
             for row in rows
         ]
@@ -338,7 +354,7 @@ class Ledger:
         rows = self.connection.execute(
             "SELECT r.* FROM returns r LEFT JOIN checks c ON c.sha256 = r.sha256 "
             "WHERE c.sha256 IS NULL OR c.config_fingerprint != ? OR r.sha256 IN "
-            f"(SELECT sha256 FROM findings WHERE code IN {ARCHIVE_CODES}) ORDER BY r.received_at, r.recorded_at",
+            f"(SELECT sha256 FROM findings WHERE code IN {ARCHIVE_CODES}) ORDER BY r.received_at, r.rowid",
             (config_fingerprint,),
         ).fetchall()
         waiting = [_return_from(row) for row in rows]
@@ -387,7 +403,7 @@ class Ledger:
         rows = self.connection.execute(
             "SELECT r.*, c.config_fingerprint, c.unit_code, c.status, c.errors, c.warnings, c.late, "
             "c.identification, c.checked_at FROM returns r JOIN checks c ON c.sha256 = r.sha256 "
-            "ORDER BY r.received_at, r.recorded_at, r.sha256"
+            "ORDER BY r.received_at, r.rowid"
         ).fetchall()
         return [(_return_from(row), _check_from(row)) for row in rows]
 
@@ -449,7 +465,7 @@ def _store_return(db: sqlite3.Connection, record: ReturnRecord, recorded_at: dat
     when = recorded_at.isoformat(timespec="seconds")
     inserted = db.execute(
         "INSERT OR IGNORE INTO returns (sha256, original_name, source, received_at, size, detected_format, "
-        "archive_path, sender, message_id, recorded_at, subject) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "archive_path, sender, message_id, recorded_at, subject, claimed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             record.sha256,
             record.original_name,
@@ -462,6 +478,7 @@ def _store_return(db: sqlite3.Connection, record: ReturnRecord, recorded_at: dat
             record.message_id,
             when,
             record.subject,
+            _iso(record.claimed_at),
         ),
     ).rowcount
     sighted = db.execute(
@@ -473,7 +490,8 @@ def _store_return(db: sqlite3.Connection, record: ReturnRecord, recorded_at: dat
 def _store_message(db: sqlite3.Connection, message: MessageRecord) -> bool:
     return bool(
         db.execute(
-            "INSERT OR IGNORE INTO messages VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR IGNORE INTO messages (message_id, source, sender, subject, date, attachments, returns, "
+            "outcome, not_returns, first_seen, claimed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 message.message_id,
                 message.source,
@@ -485,6 +503,7 @@ def _store_message(db: sqlite3.Connection, message: MessageRecord) -> bool:
                 message.outcome,
                 json.dumps(message.not_returns, ensure_ascii=False),
                 message.first_seen.isoformat(timespec="seconds"),
+                _iso(message.claimed_at),
             ),
         ).rowcount
     )
@@ -521,7 +540,16 @@ def _return_from(row: sqlite3.Row) -> ReturnRecord:
         sender=row["sender"],
         message_id=row["message_id"],
         subject=row["subject"],
+        claimed_at=_time_or_none(row["claimed_at"]),
     )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _time_or_none(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _check_from(row: sqlite3.Row) -> CheckRecord:

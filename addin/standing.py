@@ -22,7 +22,7 @@ from addin.config import CampaignConfig, UnitEntry
 from addin.findings import Finding
 from addin.ledger import CheckRecord, Decision, Ledger, MessageRecord, ReturnRecord
 from addin.rules.identify import UnitEvidence, UnitIdentifier
-from addin.rules.validation import CheckedReturn
+from addin.rules.validation import NOT_THIS_CAMPAIGN, CheckedReturn
 
 
 class State(StrEnum):
@@ -169,6 +169,7 @@ class CampaignStanding:
     files: list[FileResult]  # every checked return, oldest first
     waiting: list[ReturnRecord]  # every return waiting to be checked (its unit may not be known yet)
     unusable_mails: list[MessageRecord] = field(default_factory=list)  # mails that brought no return
+    other_campaign: list[FileResult] = field(default_factory=list)  # returns whose _meta names another campaign
 
     def count(self, state: State) -> int:
         return sum(1 for unit in self.units if unit.state == state)
@@ -210,8 +211,10 @@ def campaign_standing(
         if code in codes:
             pending[code].append(record)
     units = [_standing(unit, history[unit.code], pending[unit.code], config) for unit in config.units]
-    unassigned = [result for result in files if result.unit_code not in codes]
-    return CampaignStanding(units, unassigned, files, waiting, unusable_mails)
+    not_ours = [result for result in files if result.check.identification.startswith(NOT_THIS_CAMPAIGN)]
+    other = {result.record.sha256 for result in not_ours}
+    unassigned = [r for r in files if r.unit_code not in codes and r.record.sha256 not in other]
+    return CampaignStanding(units, unassigned, files, waiting, unusable_mails, not_ours)
 
 
 def _standing(

@@ -16,3 +16,16 @@ def find_subject_tag(subject: str, campaign_id: str) -> str | None:
         if match.group(1) == campaign_id:
             return match.group(2)
     return None
+
+
+def campaign_tags(subject: str) -> list[tuple[str, str]]:
+    """Every (campaign id, unit code) tag in a subject, of any campaign."""
+    return [(match.group(1), match.group(2)) for match in _TAG.finditer(subject or "")]
+
+
+def other_campaign_tag(subject: str, campaign_id: str) -> str | None:
+    """`bdg-2020/PGD080` when the subject carries only tags of other campaigns (a reply that is not ours)."""
+    tags = campaign_tags(subject)
+    if not tags or any(campaign == campaign_id for campaign, _ in tags):
+        return None
+    return subject_tag(*tags[0])

@@ -122,9 +122,9 @@ def loaded(dovecot, tmp_path_factory):
     }
     client = imaplib.IMAP4("127.0.0.1", dovecot.port)
     client.login(USER, PASSWORD)
-    # The server's arrival time is always "on time": only the mail's Date may decide lateness.
-    arrival = imaplib.Time2Internaldate(ON_TIME.timestamp())
+    # The server's arrival time (INTERNALDATE) is the received time; here each mail arrives when it says.
     for name in ("on_time", "late", "no_attachment", "hostile", "outlook", "other_sender", "on_time"):
+        arrival = imaplib.Time2Internaldate((LATE if name == "late" else ON_TIME).timestamp())
         client.append("INBOX", None, arrival, messages[name])
     client.logout()
     return folder, returns
@@ -234,7 +234,7 @@ def test_mail_without_attachment_is_listed_by_collect_and_status(collected):
     assert "thpt-lc1@laocai.example: «Báo cáo sẽ gửi sau»: không có tệp đính kèm" in text.stdout
 
 
-def test_lateness_follows_the_mails_date_and_units_are_matched(collected):
+def test_lateness_follows_the_servers_arrival_time_and_units_are_matched(collected):
     *_, checked = collected
     by_name = {result["original_name"]: result for result in checked}
     assert by_name["Bát Xát.xlsx"]["late"] is True

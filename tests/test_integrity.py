@@ -18,6 +18,7 @@ from addin.journal import DECISIONS_FILE, INTAKE_JOURNAL
 from addin.ledger import Ledger
 from addin.standing import ACCEPT, REJECT
 from tests.run_cli import baocao
+from tests.sample_data import retype_unit_name
 
 MAIL = Path(__file__).parent / "data" / "mail"
 
@@ -44,12 +45,15 @@ def pristine(tmp_path_factory):
     units, maker = config.units, SampleMaker(config, seed=11)
     first = {units[0]: ("lan1", []), units[1]: ("lan1", ["wrong_total"]), units[2]: ("lan1", ["wrong_total"])}
     deliver(folder, config, maker, {**first, units[3]: ("lan1", [])}, datetime(2019, 12, 10, 9))
+    [doubtful] = write_samples(config, build_master(config), [maker.make(units[7])], folder.inbox, lambda _: "ten.xlsx")
+    retype_unit_name(config, doubtful, units[8].name)  # waits for staff until confirmed below
     for name in ("tra_loi_pgd082.eml", "khong_dinh_kem.eml"):
         shutil.copyfile(MAIL / name, folder.inbox / name)
     stages.collect(folder)
     stages.check(folder)
     stages.decide(folder, units[2].code, ACCEPT, "Đã xác minh qua điện thoại")
     stages.decide(folder, units[3].code, REJECT, "Gửi nhầm số liệu năm trước")
+    stages.decide(folder, units[7].code, ACCEPT, "Đơn vị ghi nhầm tên")  # a confirmation
     stages.summary(folder)
     deliver(folder, config, maker, {units[4]: ("moi", []), units[6]: ("moi", [])}, datetime(2019, 12, 12, 9))
     return folder, config
@@ -190,11 +194,13 @@ def test_rebuild_gives_back_the_lost_ledger(campaign, tmp_path):
     (root / "baocao.sqlite").unlink()
     done = baocao("rebuild", str(root))
     assert done.returncode == 0, done.stderr
-    assert "7 tệp theo nhật ký nhận, 2 thư" in done.stdout and "2 quyết định của cán bộ" in done.stdout
+    assert "8 tệp theo nhật ký nhận, 2 thư" in done.stdout and "3 quyết định của cán bộ" in done.stdout
     _, after = cli_json("status", str(root))
     _, after_files = cli_json("check", str(root))
 
     assert units_of(after, root) == units_of(expected, expected_root)
+    confirmed = units_of(after, root)[config.units[7].code]
+    assert (confirmed["status"], confirmed["decision"]["decision"]) == ("valid", "confirm")
     assert {k: v for k, v in units_of(before, root).items() if k not in unchecked} == {
         k: v for k, v in units_of(after, root).items() if k not in unchecked
     }
@@ -269,10 +275,11 @@ def test_staff_decisions_are_appended_to_a_csv_excel_opens(campaign):
     assert [(row[1], row[3], row[4]) for row in rows[1:]] == [
         (config.units[2].code, "accept", "Đã xác minh qua điện thoại"),
         (config.units[3].code, "reject", "Gửi nhầm số liệu năm trước"),
+        (config.units[7].code, "confirm", "Đơn vị ghi nhầm tên"),
         (config.units[0].code, "accept", "Đã đối chiếu"),
     ]
-    assert rows[3][2] == archived(root, config.units[0].code, "lan1")[1] and rows[3][5]
-    assert datetime.fromisoformat(rows[3][0]) <= datetime.now()
+    assert rows[4][2] == archived(root, config.units[0].code, "lan1")[1] and rows[4][5]
+    assert datetime.fromisoformat(rows[4][0]) <= datetime.now()
 
 
 def test_the_intake_journal_has_every_return_and_mail_with_its_sender(campaign):

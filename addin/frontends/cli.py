@@ -26,8 +26,14 @@ from addin.channels.sending import (
 )
 from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
-from addin.frontends.cli_text import show_rebuild, show_verify, usage_error_text
-from addin.intake.mail_files import why_no_return
+from addin.frontends.cli_text import (
+    other_campaign_lines,
+    show_rebuild,
+    show_verify,
+    split_mails,
+    unusable_mail_lines,
+    usage_error_text,
+)
 from addin.issue.unit_copies import TemplatesResult
 from addin.mail_servers import parse_server
 from addin.standing import ACCEPT, CONFIRM, REJECT, State
@@ -179,6 +185,7 @@ def collect(
                 "mails": [mail.as_json() for mail in result.mails],
                 "mail_duplicates": result.mail_duplicates,
                 "mails_without_returns": [mail.as_json() for mail in result.unusable_mails],
+                "other_campaign_mails": [mail.as_json() for mail in result.other_campaign_mails],
             }
         )
         return
@@ -187,7 +194,7 @@ def collect(
         typer.echo(f"Thư: {len(result.mails)} thư mới; {result.mail_duplicates} thư đã nhận từ trước (bỏ qua).")
     if result.ignored:
         typer.echo(f"Bỏ qua {len(result.ignored)} tệp không phải báo cáo: {', '.join(p.name for p in result.ignored)}")
-    _echo_unusable_mails(result.unusable_mails)
+    _echo_lines(unusable_mail_lines(result.unusable_mails) + other_campaign_lines(result.other_campaign_mails, []))
     typer.echo(f"Bước tiếp theo: baocao check {directory}")
 
 
@@ -204,16 +211,9 @@ def _mailbox(folder: CampaignFolder, imap: bool, server: str | None, since: str 
     return stages.configured_mailbox(folder, parse_server(server) if server else None, since_date, required=True)
 
 
-def _echo_unusable_mails(mails) -> None:
-    if not mails:
-        return
-    typer.echo(f"{len(mails)} thư không có báo cáo dùng được (hãy xem và liên hệ đơn vị gửi nếu cần):")
-    for mail in mails:
-        when = f"{mail.date:%d/%m/%Y %H:%M}" if mail.date else "không rõ ngày"
-        typer.echo(
-            f"  - {when}, {mail.sender or 'không rõ người gửi'}: «{mail.subject}»: "
-            f"{why_no_return(mail.outcome, mail.not_returns)} [{mail.source}]"
-        )
+def _echo_lines(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line)
 
 
 # ---------------------------------------------------------------- outgoing mail: send, remind
@@ -364,18 +364,21 @@ def status(directory: DirArgument = Path("."), as_json: JsonOption = False) -> N
     """Tình hình nộp của từng đơn vị: chưa nộp, chờ kiểm tra, đạt, có lỗi, cán bộ chấp nhận…; đúng hạn hay muộn."""
     folder = open_campaign(directory)
     current = stages.status(folder)
+    mails, other_mails = split_mails(current.unusable_mails)
     if as_json:
         _print_json(
             {
                 "units": [unit_standing.as_json() for unit_standing in current.units],
                 "unassigned": [result.as_json() for result in current.unassigned],
                 "waiting": [record.as_json() for record in current.waiting],
-                "mails_without_returns": [mail.as_json() for mail in current.unusable_mails],
+                "mails_without_returns": [mail.as_json() for mail in mails],
+                "other_campaign": [result.as_json() for result in current.other_campaign],
+                "other_campaign_mails": [mail.as_json() for mail in other_mails],
             }
         )
         return
     _echo_status(current)
-    _echo_unusable_mails(current.unusable_mails)
+    _echo_lines(unusable_mail_lines(mails) + other_campaign_lines(other_mails, current.other_campaign))
 
 
 @app.command()

@@ -1,5 +1,5 @@
-"""Vietnamese words for the parts of `--help` and usage errors that typer/click print, and the
-rendering of `verify` and `rebuild` (kept out of cli.py, which is near the size limit).
+"""Vietnamese words for the parts of `--help` and usage errors that typer/click print, the CLI's mail lists,
+and the rendering of `verify` and `rebuild` (kept out of cli.py, which is near the size limit).
 
 typer and click word these in English and offer no catalogue, so the few that staff meet
 are replaced here, once, at import of the CLI.
@@ -7,12 +7,18 @@ are replaced here, once, at import of the CLI.
 
 import json
 from dataclasses import asdict
+from datetime import datetime
 
 import typer
 import typer.rich_utils as rich_utils
 from rich.console import Console
 from rich.table import Table
 from typer import _click
+
+from addin.intake.mail_files import OTHER_CAMPAIGN, why_no_return
+from addin.ledger import MessageRecord
+from addin.rules.validation import NOT_THIS_CAMPAIGN
+from addin.standing import FileResult
 
 USAGE_HINT = "Gõ «baocao --help» (hoặc «baocao TÊN_LỆNH --help») để xem cách dùng."
 
@@ -116,3 +122,42 @@ def show_rebuild(run, campaign_dir, as_json: bool) -> None:
         )
     typer.echo(f"Đã kiểm tra lại {len(run.checked)} tệp. Tình hình: {run.standing.counts_text()}.")
     typer.echo(f"Bước tiếp theo: baocao verify {campaign_dir}, rồi baocao check và baocao summary.")
+
+
+# ---------------------------------------------------------------- what collect and status list besides units
+
+
+def split_mails(mails: list[MessageRecord]) -> tuple[list[MessageRecord], list[MessageRecord]]:
+    """(mails that brought no usable return, mails of another campaign) from the ledger's mails without returns."""
+    return [m for m in mails if m.outcome != OTHER_CAMPAIGN], [m for m in mails if m.outcome == OTHER_CAMPAIGN]
+
+
+def unusable_mail_lines(mails: list[MessageRecord]) -> list[str]:
+    if not mails:
+        return []
+    lines = [f"{len(mails)} thư không có báo cáo dùng được (hãy xem và liên hệ đơn vị gửi nếu cần):"]
+    for mail in mails:
+        lines.append(
+            f"  - {_when(mail.date)}, {mail.sender or 'không rõ người gửi'}: «{mail.subject}»: "
+            f"{why_no_return(mail.outcome, mail.not_returns)} [{mail.source}]"
+        )
+    return lines
+
+
+def other_campaign_lines(mails: list[MessageRecord], files: list[FileResult]) -> list[str]:
+    """«Không thuộc đợt này»: mails tagged for, and files made for, another campaign; none counts for any unit."""
+    if not mails and not files:
+        return []
+    lines = [f"{NOT_THIS_CAMPAIGN} ({len(mails) + len(files)}; không tính cho đơn vị nào, không gửi nhắc):"]
+    for mail in mails:
+        sender = mail.sender or "không rõ người gửi"
+        lines.append(f"  - thư {_when(mail.date)}, {sender}: «{mail.subject}» [{mail.source}]")
+    for result in files:
+        record, why = result.record, result.check.identification.removeprefix(f"{NOT_THIS_CAMPAIGN}: ")
+        sender = f", {record.sender}" if record.sender else ""
+        lines.append(f"  - tệp «{record.original_name}» {_when(record.received_at)}{sender}: {why} [{record.source}]")
+    return lines
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%d/%m/%Y %H:%M}" if moment else "không rõ ngày"

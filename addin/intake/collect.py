@@ -9,18 +9,28 @@ import hashlib
 import io
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from addin.campaign import CampaignFolder
 from addin.errors import BaocaoError
 from addin.intake.guard.formats import FileKind, sniff
-from addin.intake.mail_files import MailItem, MailUnreadable, is_mail_file, read_mail_file
+from addin.intake.mail_files import (
+    OTHER_CAMPAIGN,
+    RETURNS,
+    MailItem,
+    MailUnreadable,
+    is_mail_file,
+    read_mail_file,
+)
+from addin.intake.received import campaign_start, file_received, mailbox_received, saved_mail_received
 from addin.ledger import Ledger, MessageRecord, ReturnRecord
 from addin.progress import NullReporter, Reporter
+from addin.subject_tag import other_campaign_tag
 from addin.xlsx.atomic import is_temporary, replace_file, temporary_beside
 
 NOT_RETURNS = {"thumbs.db", ".ds_store", "desktop.ini"}
@@ -44,7 +54,12 @@ class CollectResult:
 
     @property
     def unusable_mails(self) -> list[MessageRecord]:
-        return [mail for mail in self.mails if mail.outcome != "returns"]
+        return [mail for mail in self.mails if mail.outcome not in (RETURNS, OTHER_CAMPAIGN)]
+
+    @property
+    def other_campaign_mails(self) -> list[MessageRecord]:
+        """Mails whose subject tag names another campaign: recorded once, nothing taken from them."""
+        return [mail for mail in self.mails if mail.outcome == OTHER_CAMPAIGN]
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,7 @@ class Arrival:
     message_id: str | None = None
     data: bytes | None = None  # an attachment's bytes (then `path` is only its name)
     subject: str | None = None
+    claimed_at: datetime | None = None  # a mail's Date:
 
 
 def find_arrivals(location: Path) -> tuple[list[Arrival], list[Path]]:
@@ -71,17 +87,28 @@ def find_arrivals(location: Path) -> tuple[list[Arrival], list[Path]]:
         if path.name.casefold() in NOT_RETURNS or is_temporary(path):
             ignored.append(path)
             continue
-        received = datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+        received = file_received(datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0))
         arrivals.append(Arrival(path, str(path.resolve()), received, path.name))
     return arrivals, ignored
 
 
 class MailSource(Protocol):
-    """Where mail comes from besides files (an IMAP folder): a label for the ledger and the raw messages."""
+    """Where mail comes from besides files (an IMAP folder): a label for the ledger, raw messages, arrival times."""
 
     label: str
 
     def messages(self, reporter: Reporter) -> Iterator[tuple[bytes, datetime | None]]: ...
+
+
+@dataclass
+class _Intake:
+    """One collect run: where files go, and what decides a mail's time and campaign."""
+
+    folder: CampaignFolder
+    ledger: Ledger
+    campaign_id: str
+    start: date  # the campaign's start: no mail of it arrived earlier
+    result: CollectResult
 
 
 def collect(
@@ -92,59 +119,64 @@ def collect(
 ) -> CollectResult:
     """Bring in files and saved mails from `source` (default: the inbox), then the mails of `mailbox` if given."""
     reporter = reporter or NullReporter()
+    config = folder.load_config()
     arrivals, ignored = find_arrivals(source or folder.inbox)
     result = CollectResult(ignored=ignored)
     with Ledger(folder.ledger_path) as ledger:
+        intake = _Intake(folder, ledger, config.campaign.id, campaign_start(config), result)
         reporter.start(len(arrivals), "Đang nhận báo cáo")
         for arrival in arrivals:
             if is_mail_file(arrival.original_name):
-                _bring_in_mail_file(folder, ledger, arrival, result)
+                _bring_in_mail_file(intake, arrival)
             else:
                 record = bring_in(folder, ledger, arrival)
                 (result.new if record[1] else result.already_recorded).append(record[0])
             reporter.advance(arrival.original_name)
         reporter.finish()
         if mailbox:
-            for raw, fallback_date in mailbox.messages(reporter):
-                _bring_in_raw_mail(folder, ledger, raw, mailbox.label, fallback_date, result)
+            for raw, arrived in mailbox.messages(reporter):
+                _bring_in_raw_mail(intake, raw, mailbox.label, partial(mailbox_received, arrived, start=intake.start))
     return result
 
 
-def _bring_in_mail_file(folder: CampaignFolder, ledger: Ledger, arrival: Arrival, result: CollectResult) -> None:
+def _bring_in_mail_file(intake: _Intake, arrival: Arrival) -> None:
     try:
         raw = arrival.path.read_bytes()
     except OSError as error:
         raise BaocaoError(
             f"Không đọc được thư {arrival.path} ({error.strerror}). Tệp có thể đang mở; hãy đóng rồi chạy lại."
         ) from error
-    _bring_in_raw_mail(folder, ledger, raw, arrival.source, arrival.received_at, result, arrival.original_name)
+    received = partial(saved_mail_received, saved=arrival.received_at, start=intake.start)
+    _bring_in_raw_mail(intake, raw, arrival.source, received, arrival.original_name)
 
 
-def _bring_in_raw_mail(folder, ledger, raw: bytes, source: str, fallback_date, result, name: str = "") -> None:
+def _bring_in_raw_mail(
+    intake: _Intake, raw: bytes, source: str, received: Callable[[datetime | None], datetime], name: str = ""
+) -> None:
+    """Record one raw mail; `received` turns its Date: (or None) into the time the Department received it."""
     try:
         item = read_mail_file(name, raw)
     except MailUnreadable:
         item = MailItem(f"<sha256-{hashlib.sha256(raw).hexdigest()}@baocao>", None, name, None)
-        bring_in_mail(folder, ledger, item, source, fallback_date, result, outcome="unreadable")
+        _bring_in_mail(intake, item, source, received(None), outcome="unreadable")
         return
-    bring_in_mail(folder, ledger, item, source, fallback_date, result)
+    outcome = OTHER_CAMPAIGN if other_campaign_tag(item.subject, intake.campaign_id) else None
+    _bring_in_mail(intake, item, source, received(item.date), outcome)
 
 
-def bring_in_mail(
-    folder: CampaignFolder,
-    ledger: Ledger,
-    item: MailItem,
-    source: str,
-    fallback_date: datetime | None,
-    result: CollectResult,
-    outcome: str | None = None,
+def _bring_in_mail(
+    intake: _Intake, item: MailItem, source: str, received: datetime, outcome: str | None = None
 ) -> None:
-    """Archive and record every return a mail carries, then the mail itself (once per Message-ID)."""
+    """Archive and record every return a mail carries, then the mail itself (once per Message-ID).
+
+    A mail of another campaign is recorded (so it is listed, and never read again) but nothing of it is archived.
+    """
+    ledger, result = intake.ledger, intake.result
     if ledger.has_message(item.message_id):
         result.mail_duplicates += 1
         return
-    received = item.date or fallback_date or datetime.now().replace(microsecond=0)
-    for attachment in item.returns:
+    returns = [] if outcome == OTHER_CAMPAIGN else item.returns
+    for attachment in returns:
         arrival = Arrival(
             Path(attachment.name),
             source,
@@ -154,8 +186,9 @@ def bring_in_mail(
             item.message_id,
             data=attachment.data,
             subject=item.subject,
+            claimed_at=item.date,
         )
-        record, new = bring_in(folder, ledger, arrival)
+        record, new = bring_in(intake.folder, ledger, arrival)
         (result.new if new else result.already_recorded).append(record)
     message = MessageRecord(
         message_id=item.message_id,
@@ -164,9 +197,10 @@ def bring_in_mail(
         subject=item.subject,
         date=received,
         attachments=len(item.attachments),
-        returns=len(item.returns),
+        returns=len(returns),
         outcome=outcome or item.outcome,
-        not_returns=item.not_returns,
+        not_returns=[a.name for a in item.attachments] if outcome == OTHER_CAMPAIGN else item.not_returns,
+        claimed_at=item.date,
     )
     if ledger.record_message(message):
         result.mails.append(message)
@@ -187,6 +221,7 @@ def bring_in(folder: CampaignFolder, ledger: Ledger, arrival: Arrival) -> tuple[
         sender=arrival.sender,
         message_id=arrival.message_id,
         subject=arrival.subject,
+        claimed_at=arrival.claimed_at,
     )
     return record, ledger.record_return(record)
 

@@ -38,7 +38,11 @@ class ImapMailbox:
         self.label = f"imap://{self.server.host}:{self.server.port}/{options.folder}"
 
     def messages(self, reporter: Reporter) -> Iterator[tuple[bytes, datetime | None]]:
-        """(raw message, server arrival time) for every message of the folder, without changing anything."""
+        """(raw message, server arrival time) for every message of the folder, without changing anything.
+
+        The arrival time (INTERNALDATE, naive local time) is when the Department received the mail: `collect`
+        takes it as the received time; the message's own Date: is only the sender's claim.
+        """
         connection = self._connect()
         try:
             self._login(connection)

@@ -21,6 +21,7 @@ from addin.xlsx.names import safe_name
 MAIL_EXTENSIONS = {".eml", ".msg"}
 SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods", ".ots"}
 MAX_NESTING = 5
+RETURNS, OTHER_CAMPAIGN = "returns", "other_campaign"  # outcomes of a mail (MessageRecord.outcome)
 
 
 class MailUnreadable(Exception):
@@ -53,7 +54,7 @@ class MailItem:
     @property
     def outcome(self) -> str:
         if self.returns:
-            return "returns"
+            return RETURNS
         return "no_spreadsheet" if self.attachments else "no_attachment"
 
 
@@ -236,12 +237,13 @@ OUTCOME_TEXT = {
     "no_attachment": "không có tệp đính kèm",
     "no_spreadsheet": "tệp đính kèm không phải bảng tính",
     "unreadable": "không đọc được thư (tệp thư hỏng hoặc không phải thư)",
+    OTHER_CAMPAIGN: "không thuộc đợt này: tiêu đề mang mã của đợt báo cáo khác, không lấy tệp nào",
 }
 
 
 def why_no_return(outcome: str, not_returns: list[str]) -> str:
     """Why a mail brought no return, worded for staff."""
     text = OUTCOME_TEXT.get(outcome, outcome)
-    if outcome == "no_spreadsheet" and not_returns:
+    if outcome in ("no_spreadsheet", OTHER_CAMPAIGN) and not_returns:
         text += f" ({', '.join(not_returns[:5])}{'…' if len(not_returns) > 5 else ''})"
     return text

@@ -15,11 +15,14 @@ from addin.contract import Meta
 from addin.expressions import CONSTANTS, parse_expression
 from addin.findings import ERROR, WARNING, Finding
 from addin.intake.reading import TableRow, WorkbookContents
+from addin.intake.received import claim_disagrees
 from addin.rules.identify import UnitIdentifier
 from addin.rules.legacy_text import LegacyText
 from addin.rules.values import Place, ValueReader, format_number
 
 _TOLERANCE = 1e-6
+WRONG_CAMPAIGN = "WRONG_CAMPAIGN"
+NOT_THIS_CAMPAIGN = "Không thuộc đợt này"  # how a return of another campaign is identified (and listed)
 _COMPARISONS = {
     "equal_to": lambda a, b: abs(a - b) <= _TOLERANCE,
     "not_equal_to": lambda a, b: abs(a - b) > _TOLERANCE,
@@ -68,9 +71,14 @@ class ReturnChecker:
         sender: str | None = None,
         subject: str | None = None,
         folder: str | None = None,
+        claimed_at: datetime | None = None,
     ) -> CheckedReturn:
-        findings: list[Finding] = []
+        findings = [_date_disagrees(claimed_at, received_at)] if claim_disagrees(claimed_at, received_at) else []
         right_form = self._right_form(contents, findings)
+        if any(finding.code == WRONG_CAMPAIGN for finding in findings):
+            # Not this campaign's: it belongs to no unit here, whoever sent it (DESIGN §9, campaign isolation).
+            other = f"{NOT_THIS_CAMPAIGN}: biểu mẫu của đợt «{contents.meta[Meta.CAMPAIGN_ID]}» (theo _meta)."
+            return CheckedReturn(None, other, findings, readable=False)
         legacy_findings: list[Finding] = []
         if right_form:  # decoded first, so a unit name typed in TCVN3/VNI identifies its unit too
             contents, legacy_findings = self.legacy_text.convert(contents)
@@ -102,7 +110,7 @@ class ReturnChecker:
             findings.append(
                 Finding(
                     ERROR,
-                    "WRONG_CAMPAIGN",
+                    WRONG_CAMPAIGN,
                     f"Tệp là biểu mẫu của đợt báo cáo khác (mã «{meta[Meta.CAMPAIGN_ID]}»), không phải đợt "
                     f"«{campaign.name}». Hãy dùng đúng biểu mẫu của đợt này rồi gửi lại.",
                     sheet="_meta",
@@ -253,6 +261,15 @@ class ReturnChecker:
             else:
                 field_obj = section.field(first_name)
                 result.findings.append(Place(cell, row_number).finding(severity, rule.name.upper(), message, field_obj))
+
+
+def _date_disagrees(claimed_at: datetime, received_at: datetime) -> Finding:
+    return Finding(
+        WARNING,
+        "MAIL_DATE_DISAGREES",
+        f"Ngày ghi trong thư ({claimed_at:%H:%M %d/%m/%Y}) khác thời điểm Sở nhận ({received_at:%H:%M %d/%m/%Y}) "
+        "hơn một ngày. Hạn nộp và bản mới nhất tính theo thời điểm Sở nhận; hãy kiểm tra đồng hồ của máy gửi thư.",
+    )
 
 
 def _missing(form_field: FormField) -> str:
