@@ -5,7 +5,8 @@ import sqlite3
 import pytest
 
 from addin.errors import BaocaoError
-from addin.ledger import SCHEMA_VERSION, Ledger
+from addin.ledger import Ledger
+from addin.ledger_schema import SCHEMA_VERSION
 
 OLD_CHECKS = """
 CREATE TABLE returns (sha256 TEXT PRIMARY KEY, original_name TEXT NOT NULL, source TEXT NOT NULL,

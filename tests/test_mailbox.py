@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from addin import ledger
+from addin import ledger, ledger_schema
 from addin.checking import check_campaign
 from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
@@ -303,7 +303,9 @@ def test_cli_collect_from_saved_mails_lists_mails_without_return(tmp_path):
 def test_a_ledger_from_before_mail_is_migrated(tmp_path):
     path = tmp_path / "baocao.sqlite"
     old = sqlite3.connect(path)
-    before_mail = ledger.SCHEMA.replace("recorded_at TEXT NOT NULL,\n    subject TEXT", "recorded_at TEXT NOT NULL")
+    before_mail = ledger_schema.SCHEMA.replace(
+        "recorded_at TEXT NOT NULL,\n    subject TEXT", "recorded_at TEXT NOT NULL"
+    )
     old.executescript(before_mail)
     old.execute("DROP TABLE messages")
     old.execute("INSERT INTO returns VALUES ('ab', 'a.xlsx', 'x', '2019-12-16T10:00', 1, 'xlsx', 'p', NULL, NULL, 'n')")

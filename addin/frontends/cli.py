@@ -1,6 +1,5 @@
 """`baocao`: the command line, one subcommand per step (the same steps as the Excel buttons)."""
 
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -9,23 +8,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from typer import _click
 
 from addin import __version__, stages
-from addin.campaign import RESULTS_DIR, CampaignFolder, open_campaign
+from addin.campaign import CampaignFolder, open_campaign
 from addin.channels.channel import OUTBOX, SMTP
-from addin.channels.compose import KIND_LABELS as MAIL_KIND_LABELS
 from addin.channels.sending import (
     FAILED,
     SENT,
     SKIPPED,
     WOULD_SEND,
     SendReport,
-    shown_time,
 )
 from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
+from addin.frontends.cli_render import print_json, show_decision, show_sending, show_status, show_summary
 from addin.frontends.cli_text import (
     other_campaign_lines,
     show_rebuild,
@@ -36,7 +33,7 @@ from addin.frontends.cli_text import (
 )
 from addin.issue.unit_copies import TemplatesResult
 from addin.mail_servers import parse_server
-from addin.standing import ACCEPT, CONFIRM, REJECT, State
+from addin.standing import ACCEPT, REJECT, State
 from addin.vietnamese import parse_vn_date
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
@@ -124,7 +121,7 @@ def init(
     """Tạo thư mục đợt báo cáo: cấu hình (đã kiểm tra), biểu mẫu gốc và các thư mục con."""
     folder = stages.init_campaign(directory, config)
     if as_json:
-        _print_json({"campaign_dir": str(folder.root), "config": str(folder.config_path)})
+        print_json({"campaign_dir": str(folder.root), "config": str(folder.config_path)})
         return
     typer.echo(f"Đã tạo thư mục đợt báo cáo: {folder.root}")
     typer.echo(f"Bước tiếp theo: baocao templates {directory}")
@@ -177,7 +174,7 @@ def collect(
     mailbox = _mailbox(folder, imap, server, since)
     result = stages.collect(folder, source, mailbox, ProgressBar(enabled=not as_json))
     if as_json:
-        _print_json(
+        print_json(
             {
                 "new": [record.as_json() for record in result.new],
                 "already_recorded": [record.as_json() for record in result.already_recorded],
@@ -299,9 +296,9 @@ def _mail_options(outbox, smtp, server, only, dry_run, force, pause, as_json) ->
 def _report_sending(report: SendReport, as_json: bool, verb: str) -> None:
     if as_json:
         counts = {outcome: report.count(outcome) for outcome in (SENT, SKIPPED, FAILED, WOULD_SEND)}
-        _print_json({**asdict(report), "counts": counts})
+        print_json({**asdict(report), "counts": counts})
     else:
-        _echo_sending(report, verb)
+        show_sending(report, verb)
     if report.stopped:
         raise BaocaoError(report.stopped)
     if report.count(FAILED):
@@ -311,47 +308,17 @@ def _report_sending(report: SendReport, as_json: bool, verb: str) -> None:
         )
 
 
-def _echo_sending(report: SendReport, verb: str) -> None:
-    if not report.results and not report.stopped:
-        typer.echo(f"Không có đơn vị nào cần {verb}.")
-        return
-    done = "đã ghi thư" if report.channel == OUTBOX else "đã gửi tới"
-    for result in report.results:
-        what = f"{result.unit_code} {result.unit_short} ({MAIL_KIND_LABELS[result.kind]})"
-        if result.outcome == SENT:
-            where = Path(result.path).name if result.path else result.recipient
-            typer.echo(f"{what}: {done} {where}")
-        elif result.outcome == SKIPPED:
-            when = shown_time(result.sent_at)
-            typer.echo(f"{what}: bỏ qua, đã {verb} đúng thư này lúc {when} (--force để gửi lại)")
-        elif result.outcome == FAILED:
-            typer.echo(f"{what}: LỖI, {result.error}")
-        else:
-            typer.echo(f"{what}: sẽ gửi tới {result.recipient}, đính kèm {', '.join(result.attachments)}")
-    if report.dry_run:
-        would, skipped = report.count(WOULD_SEND), report.count(SKIPPED)
-        typer.echo(f"Xem trước: {would} thư sẽ gửi, {skipped} đơn vị bỏ qua. Chưa gửi, chưa ghi gì.")
-        return
-    sent = "ghi" if report.channel == OUTBOX else "gửi"
-    typer.echo(
-        f"Tổng: {len(report.results)} đơn vị; đã {sent} {report.count(SENT)}, bỏ qua {report.count(SKIPPED)} "
-        f"(đã {verb} trước đó), lỗi {report.count(FAILED)}."
-    )
-    if report.channel == OUTBOX and report.count(SENT):
-        typer.echo(f"Các thư ở {report.outbox}: mở từng tệp .eml bằng Outlook hoặc Thunderbird rồi bấm Gửi.")
-
-
 @app.command()
 def check(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
     """Kiểm tra mọi tệp đã nhận chưa được kiểm tra (hoặc khi cấu hình đã đổi); ghi kết quả vào 3_ket_qua."""
     folder = open_campaign(directory)
     run = stages.check(folder, reporter=ProgressBar(enabled=not as_json))
     if as_json:
-        _print_json([result.as_json() for result in run.standing.files])
+        print_json([result.as_json() for result in run.standing.files])
         return
     errors = sum(1 for result in run.checked if result.check.status != State.VALID)
     typer.echo(f"Đã kiểm tra {len(run.checked)} tệp; {errors} tệp có lỗi hoặc không dùng được.")
-    _echo_status(run.standing)
+    show_status(run.standing)
     typer.echo(f"Kết quả chi tiết: {run.workbook}")
     for problem in getattr(run.feedback, "problems", []):
         errors.print(f"[bold red]Lỗi:[/] {problem.message}", highlight=False, markup=True)
@@ -366,7 +333,7 @@ def status(directory: DirArgument = Path("."), as_json: JsonOption = False) -> N
     current = stages.status(folder)
     mails, other_mails = split_mails(current.unusable_mails)
     if as_json:
-        _print_json(
+        print_json(
             {
                 "units": [unit_standing.as_json() for unit_standing in current.units],
                 "unassigned": [result.as_json() for result in current.unassigned],
@@ -377,7 +344,7 @@ def status(directory: DirArgument = Path("."), as_json: JsonOption = False) -> N
             }
         )
         return
-    _echo_status(current)
+    show_status(current)
     _echo_lines(unusable_mail_lines(mails) + other_campaign_lines(other_mails, current.other_campaign))
 
 
@@ -391,7 +358,7 @@ def accept(
 ) -> None:
     """Chấp nhận báo cáo mới nhất của đơn vị (hoặc tệp --file) dù còn lỗi, hoặc xác nhận tệp chờ xác nhận là của
     đơn vị này (ghi ai, lúc nào, vì sao); cập nhật ket_qua_kiem_tra.xlsx."""
-    _echo_decision("chấp nhận", stages.decide(open_campaign(directory), unit, ACCEPT, note, file), as_json)
+    show_decision("chấp nhận", stages.decide(open_campaign(directory), unit, ACCEPT, note, file), as_json)
 
 
 @app.command()
@@ -404,7 +371,7 @@ def reject(
 ) -> None:
     """Không nhận báo cáo mới nhất của một đơn vị (hoặc tệp --file): số liệu không vào bảng tổng hợp; cập nhật
     ket_qua_kiem_tra.xlsx."""
-    _echo_decision("không nhận", stages.decide(open_campaign(directory), unit, REJECT, note, file), as_json)
+    show_decision("không nhận", stages.decide(open_campaign(directory), unit, REJECT, note, file), as_json)
 
 
 @app.command()
@@ -415,9 +382,9 @@ def summary(directory: DirArgument = Path("."), as_json: JsonOption = False) -> 
     folder = open_campaign(directory)
     result = stages.summary(folder, reporter=ProgressBar(enabled=not as_json))
     if as_json:
-        _print_json(result.as_json())
+        print_json(result.as_json())
         return
-    _echo_summary(result)
+    show_summary(result)
 
 
 @app.command()
@@ -449,7 +416,7 @@ def workbook(
     folder = open_campaign(directory)
     built = stages.workbook(folder, interpreter=python)
     if as_json:
-        _print_json(
+        print_json(
             {
                 "workbook": str(built.path),
                 "modules": sorted(built.modules),
@@ -480,7 +447,7 @@ def demo(
     run = run_demo(directory, ProgressBar(enabled=not as_json))
     result = stages.summary(run.folder)
     if as_json:
-        _print_json(
+        print_json(
             {
                 "campaign_dir": str(run.folder.root),
                 "returns_made": run.returns_made,
@@ -493,77 +460,12 @@ def demo(
     typer.echo(f"Biểu mẫu đơn vị: {run.folder.outgoing}")
     typer.echo(f"Báo cáo giả lập đã «nhận»: {run.folder.inbox}")
     typer.echo(f"Tệp điều khiển (nút bấm trong Excel): {run.control_workbook}")
-    _echo_summary(result)
-
-
-def _echo_decision(verb: str, result: stages.DecisionResult, as_json: bool) -> None:
-    decision = result.decision
-    if as_json:
-        payload = {**asdict(decision), "decided_at": decision.decided_at.isoformat()}
-        _print_json({**payload, "findings_workbook": str(result.findings_workbook)})
-        return
-    when = f"{decision.decided_at:%d/%m/%Y %H:%M}"
-    confirmed = " (xác nhận là báo cáo của đơn vị này)" if decision.decision == CONFIRM else ""
-    typer.echo(
-        f"Đã ghi: {verb} tệp «{result.file_name}» (mã {decision.sha256[:8]}) cho {decision.unit_code}{confirmed} "
-        f"({decision.decided_by}, {when})."
-    )
-    typer.echo(f"Đã cập nhật kết quả kiểm tra: {result.findings_workbook}")
-    typer.echo("Chạy «baocao summary» để lập lại bảng tổng hợp với quyết định này.")
-
-
-def _echo_summary(result) -> None:
-    counts = result.counts
-    if result.checked_first:
-        typer.echo(f"Đã kiểm tra trước {len(result.checked_first)} tệp nhận mà chưa kiểm tra.")
-    typer.echo(
-        f"Đơn vị: {counts['expected']}; có số liệu trong tổng hợp {counts['included']} (nộp muộn {counts['late']})."
-    )
-    typer.echo(f"Tình hình: {result.standing.counts_text()}.")
-    if result.missing:
-        typer.echo(f"Chưa nộp: {', '.join(result.missing)}")
-    if result.summary_workbook:
-        typer.echo(f"Bảng tổng hợp theo mẫu: {result.summary_workbook}")
-    else:
-        typer.echo("Cấu hình chưa khai phụ lục nào (summary.annexes) nên chưa lập bảng tổng hợp theo mẫu.")
-    typer.echo(f"Dữ liệu thô (Excel, CSV): {result.tidy_workbook}, {result.csv_dir}")
-    typer.echo(f"Kết quả kiểm tra: {result.findings_workbook}")
-
-
-def _echo_status(current) -> None:
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("TT", "Mã", "Đơn vị", "Tình trạng", "Tệp mới nhất", "Mã tệp", "Lỗi", "Cảnh báo"):
-        table.add_column(column)
-    for index, unit_status in enumerate(current.units, start=1):
-        latest = unit_status.latest
-        table.add_row(
-            str(index),
-            unit_status.unit.code,
-            unit_status.unit.short,
-            unit_status.label,
-            latest.record.original_name if latest else "",
-            latest.record.sha256[:8] if latest else "",
-            str(latest.check.errors) if latest else "",
-            str(latest.check.warnings) if latest else "",
-        )
-    Console(width=max(120, Console().width)).print(table)
-    late = sum(1 for unit_status in current.units if unit_status.late)
-    typer.echo(f"Tổng: {len(current.units)} đơn vị; {current.counts_text()}; nộp muộn {late}.")
-    if current.waiting:
-        typer.echo(f"{len(current.waiting)} tệp đã nhận chưa kiểm tra: chạy «baocao check».")
-    doubtful = current.in_state(State.NEEDS_CONFIRMATION)
-    if doubtful:
-        typer.echo(
-            f"{len(doubtful)} đơn vị có tệp chờ xác nhận ({', '.join(u.unit.code for u in doubtful)}): xem lý do ở "
-            f"{RESULTS_DIR}/ket_qua_kiem_tra.xlsx, rồi «baocao accept THƯ_MỤC MÃ_ĐƠN_VỊ --file MÃ_TỆP» hoặc «reject»."
-        )
-    if current.unassigned:
-        typer.echo(f"{len(current.unassigned)} tệp chưa xác định được đơn vị: xem {RESULTS_DIR}/ket_qua_kiem_tra.xlsx")
+    show_summary(result)
 
 
 def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: bool) -> None:
     if as_json:
-        _print_json(
+        print_json(
             {
                 "campaign_dir": str(folder.root),
                 "master": str(result.master),
@@ -581,10 +483,6 @@ def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: 
     state = "mới tạo" if result.master_rebuilt else "đã có, giữ nguyên định dạng"
     typer.echo(f"Biểu mẫu gốc ({state}): {result.master}")
     typer.echo(f"Đã tạo {len(result.unit_files)} biểu mẫu đơn vị trong {folder.outgoing}")
-
-
-def _print_json(data: object) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def _log_unexpected(error: BaseException) -> Path:
