@@ -20,6 +20,7 @@ from enum import StrEnum
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, UnitEntry
 from addin.findings import Finding
+from addin.intake.mail_files import OTHER_CAMPAIGN
 from addin.ledger import CheckRecord, Decision, Ledger, MessageRecord, ReturnRecord
 from addin.rules.identify import UnitEvidence, UnitIdentifier
 from addin.rules.validation import NOT_THIS_CAMPAIGN, CheckedReturn
@@ -170,6 +171,7 @@ class CampaignStanding:
     waiting: list[ReturnRecord]  # every return waiting to be checked (its unit may not be known yet)
     unusable_mails: list[MessageRecord] = field(default_factory=list)  # mails that brought no return
     other_campaign: list[FileResult] = field(default_factory=list)  # returns whose _meta names another campaign
+    other_campaign_mails: list[MessageRecord] = field(default_factory=list)  # mails tagged for another campaign
 
     def count(self, state: State) -> int:
         return sum(1 for unit in self.units if unit.state == state)
@@ -195,7 +197,9 @@ def campaign_standing(
             for record, check in ledger.checks()
         ]
         waiting = ledger.returns_to_check(config.check_fingerprint)
-        unusable_mails = ledger.messages(without_returns=True)
+        mails = ledger.messages(without_returns=True)
+    unusable_mails = [mail for mail in mails if mail.outcome != OTHER_CAMPAIGN]
+    other_mails = [mail for mail in mails if mail.outcome == OTHER_CAMPAIGN]
     codes = {unit.code for unit in config.units}
     checked_unit = {result.record.sha256: result.unit_code for result in files}
     history: dict[str, list[FileResult]] = {code: [] for code in codes}
@@ -214,7 +218,7 @@ def campaign_standing(
     not_ours = [result for result in files if result.check.identification.startswith(NOT_THIS_CAMPAIGN)]
     other = {result.record.sha256 for result in not_ours}
     unassigned = [r for r in files if r.unit_code not in codes and r.record.sha256 not in other]
-    return CampaignStanding(units, unassigned, files, waiting, unusable_mails, not_ours)
+    return CampaignStanding(units, unassigned, files, waiting, unusable_mails, not_ours, other_mails)
 
 
 def _standing(

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from addin.demo.samples import SampleMaker, write_samples
+from addin.integrity import archive_files
 from addin.issue.master import build_master
 from addin.stages import init_campaign, make_templates
 from tests.imap_server import PASSWORD, USER, start_dovecot
@@ -127,7 +128,7 @@ def test_a_mail_of_the_other_campaign_is_recorded_once_and_nothing_of_it_archive
         ledger = sqlite3.connect(folder.ledger_path)
         assert ledger.execute("SELECT count(*) FROM messages WHERE outcome = 'other_campaign'").fetchone() == (2,)
         assert ledger.execute("SELECT count(*) FROM returns").fetchone() == (3,)
-        assert len([path for path in folder.archive.rglob("*") if path.is_file()]) == 3
+        assert len(archive_files(folder)) == 3
 
 
 def test_status_shows_the_right_units_states(shared):

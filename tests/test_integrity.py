@@ -133,7 +133,7 @@ def test_verify_says_an_intact_campaign_is_intact(campaign):
     root, _ = campaign
     code, report = cli_json("verify", str(root))
     assert (code, report["intact"], report["problems"]) == (0, True, [])
-    assert report["archive_files"] == report["returns"] == 7 and report["decisions"] == 2
+    assert report["archive_files"] == report["returns"] == 8 and report["decisions"] == 3
     done = baocao("verify", str(root))
     assert done.returncode == 0 and "Nguyên vẹn" in done.stdout
 
@@ -251,7 +251,7 @@ def test_rebuild_without_the_journal_records_archive_files_by_their_archive_name
     (root / "baocao.sqlite").unlink()
     (root / "luu_tru" / INTAKE_JOURNAL).unlink()
     code, report = cli_json("rebuild", str(root))
-    assert code == 0 and report["from_journal"] == 0 and len(report["without_journal"]) == 7
+    assert code == 0 and report["from_journal"] == 0 and len(report["without_journal"]) == 8
     states = {unit["unit_code"]: unit["status"] for unit in report["units"]}
     assert states[config.units[2].code] == "accepted_by_staff" and states[config.units[3].code] == "rejected_by_staff"
     assert states[config.units[0].code] == "valid" and states[config.units[1].code] == "has_errors"
@@ -286,7 +286,7 @@ def test_the_intake_journal_has_every_return_and_mail_with_its_sender(campaign):
     root, _ = campaign
     lines = [json.loads(line) for line in (root / "luu_tru" / INTAKE_JOURNAL).read_text("utf-8").splitlines()]
     returns = [line for line in lines if line["kind"] == "return"]
-    assert len({line["sha256"] for line in returns}) == 7
+    assert len({line["sha256"] for line in returns}) == 8
     mailed = next(line for line in returns if line["message_id"])
     assert mailed["sender"] == "pgd082@laocai.example" and mailed["subject"].startswith("RE: [bdg-2019/PGD082]")
     assert {"original_name", "received_at", "size", "detected_format", "archive_path", "recorded_at"} <= set(mailed)
@@ -302,6 +302,22 @@ def test_a_ledger_without_plain_copies_writes_them_on_first_use(campaign):
     (root / DECISIONS_FILE).unlink()
     assert baocao("status", str(root)).returncode == 0
     with (root / DECISIONS_FILE).open(encoding="utf-8-sig") as stream:
-        assert [row["ma_don_vi"] for row in csv.DictReader(stream)] == [config.units[2].code, config.units[3].code]
+        assert [row["ma_don_vi"] for row in csv.DictReader(stream)] == [
+            config.units[2].code,
+            config.units[3].code,
+            config.units[7].code,
+        ]
     code, report = cli_json("verify", str(root))
     assert (code, report["problems"]) == (0, [])
+
+
+def test_a_changed_archive_copy_fails_only_that_units_correction_mail(campaign):
+    root, config = campaign
+    tamper(archived(root, config.units[1].code, "lan1")[0])  # after its check: its marked-up copy cannot be made
+    done = baocao("remind", str(root), "--outbox", "--json")
+    assert done.returncode == 1, done.stderr
+    results = {(r["unit_code"], r["kind"]): r for r in json.loads(done.stdout)["results"]}
+    failed = results.pop((config.units[1].code, "feedback"))
+    assert failed["outcome"] == "failed" and "ARCHIVE_CHANGED" not in failed["error"]
+    assert f"{config.units[1].code}_lan1.xlsx" in failed["error"]
+    assert results and {r["outcome"] for r in results.values()} == {"sent"}, "every other unit's mail is written"

@@ -254,7 +254,7 @@ def test_sender_then_tag_identify_a_return_without_meta(returns, tmp_path):
     assert "META_MISSING" in [f.code for f in results["a.xlsx"].findings]
 
 
-def test_tag_names_the_unit_when_the_sender_is_unknown_and_staff_must_confirm(returns, tmp_path):
+def test_without_meta_the_file_names_the_unit_and_an_unknown_sender_must_be_confirmed(returns, tmp_path):
     _, made = returns
     folder = init_campaign(tmp_path / "dot")
     stripped = strip_meta(made["PGD086"])
@@ -262,7 +262,8 @@ def test_tag_names_the_unit_when_the_sender_is_unknown_and_staff_must_confirm(re
     collect(folder)
     [result] = check_campaign(folder)
     assert (result.check.unit_code, result.state) == ("PGD086", State.NEEDS_CONFIRMATION)
-    assert result.check.identification == "Theo mã «[bdg-2019/PGD086]» trong tiêu đề thư. Chờ cán bộ xác nhận."
+    typed = "Phòng Giáo dục và Đào tạo huyện Bảo Thắng"  # the name cell, still in the file
+    assert result.check.identification == f"Theo tên đơn vị ghi trong tệp «{typed}». Chờ cán bộ xác nhận."
     assert [f.code for f in result.findings if f.code.startswith(("SENDER", "META"))] == [
         "META_MISSING",
         "SENDER_UNKNOWN",

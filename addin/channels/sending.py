@@ -197,6 +197,8 @@ def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: 
         made = [Attachment(PROBLEMS_FILE, listing.encode("utf-8-sig"), ("text", "plain"))]
         if annotated:
             paths = write_feedback_copies(folder, CampaignStanding([unit_status], [], [], []))
+            if not paths:  # its archive copy changed or went missing since the check
+                raise UnitFailure(" ".join(problem.message for problem in paths.problems))
             made.insert(0, Attachment(workbook_name, paths[0].read_bytes()))
         elif fresh_template.exists():
             made.insert(0, Attachment(first_name, fresh_template.read_bytes()))
@@ -277,9 +279,9 @@ def _channel(
 
 
 def _deliver_one(ledger: Ledger, config: CampaignConfig, plan: Outgoing, transport: Channel, result: UnitResult):
-    message = compose(config, plan, plan.attachments(), draft=transport.name == OUTBOX)
-    result.message_id = message["Message-ID"]
     try:
+        message = compose(config, plan, plan.attachments(), draft=transport.name == OUTBOX)
+        result.message_id = message["Message-ID"]
         result.path = transport.deliver(plan, as_bytes(message))
         result.outcome = SENT
     except UnitFailure as failure:

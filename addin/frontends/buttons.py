@@ -166,6 +166,8 @@ def _collect_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Out
         text += f" Thư: {len(result.mails)} thư mới, {result.mail_duplicates} thư đã đọc từ trước."
     if result.ignored:
         text += f" Bỏ qua {len(result.ignored)} tệp không phải báo cáo."
+    if result.other_campaign_mails:
+        text += f" {len(result.other_campaign_mails)} thư của đợt báo cáo khác (không thuộc đợt này) không được lấy."
     details = _unusable_mail_lines(result.unusable_mails)
     next_step = "Bước tiếp theo: bấm «4. Kiểm tra»." if new else f"Chưa có tệp mới trong {folder.inbox.name}."
     return Outcome(f"{text}{details}\n\n{next_step}", text)

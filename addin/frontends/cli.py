@@ -27,7 +27,6 @@ from addin.frontends.cli_text import (
     other_campaign_lines,
     show_rebuild,
     show_verify,
-    split_mails,
     unusable_mail_lines,
     usage_error_text,
 )
@@ -331,21 +330,21 @@ def status(directory: DirArgument = Path("."), as_json: JsonOption = False) -> N
     """Tình hình nộp của từng đơn vị: chưa nộp, chờ kiểm tra, đạt, có lỗi, cán bộ chấp nhận…; đúng hạn hay muộn."""
     folder = open_campaign(directory)
     current = stages.status(folder)
-    mails, other_mails = split_mails(current.unusable_mails)
     if as_json:
         print_json(
             {
                 "units": [unit_standing.as_json() for unit_standing in current.units],
                 "unassigned": [result.as_json() for result in current.unassigned],
                 "waiting": [record.as_json() for record in current.waiting],
-                "mails_without_returns": [mail.as_json() for mail in mails],
+                "mails_without_returns": [mail.as_json() for mail in current.unusable_mails],
                 "other_campaign": [result.as_json() for result in current.other_campaign],
-                "other_campaign_mails": [mail.as_json() for mail in other_mails],
+                "other_campaign_mails": [mail.as_json() for mail in current.other_campaign_mails],
             }
         )
         return
     show_status(current)
-    _echo_lines(unusable_mail_lines(mails) + other_campaign_lines(other_mails, current.other_campaign))
+    others = other_campaign_lines(current.other_campaign_mails, current.other_campaign)
+    _echo_lines(unusable_mail_lines(current.unusable_mails) + others)
 
 
 @app.command()

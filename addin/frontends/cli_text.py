@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from typer import _click
 
-from addin.intake.mail_files import OTHER_CAMPAIGN, why_no_return
+from addin.intake.mail_files import why_no_return
 from addin.ledger import MessageRecord
 from addin.rules.validation import NOT_THIS_CAMPAIGN
 from addin.standing import FileResult
@@ -125,11 +125,6 @@ def show_rebuild(run, campaign_dir, as_json: bool) -> None:
 
 
 # ---------------------------------------------------------------- what collect and status list besides units
-
-
-def split_mails(mails: list[MessageRecord]) -> tuple[list[MessageRecord], list[MessageRecord]]:
-    """(mails that brought no usable return, mails of another campaign) from the ledger's mails without returns."""
-    return [m for m in mails if m.outcome != OTHER_CAMPAIGN], [m for m in mails if m.outcome == OTHER_CAMPAIGN]
 
 
 def unusable_mail_lines(mails: list[MessageRecord]) -> list[str]:
