@@ -10,26 +10,60 @@ from python_calamine import CalamineError
 
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig
+from addin.contract import Meta
 from addin.findings import ERROR, Finding, count
+from addin.form_history import FormHistory, accepted_versions, added_labels, contract_config, record_issued
 from addin.intake.guard.findings import GuardError
 from addin.intake.guard.inspection import inspect
 from addin.intake.reading import read_workbook
 from addin.ledger import CheckRecord, Ledger, ReturnRecord
 from addin.progress import NullReporter, Reporter
 from addin.rules.identify import UnitEvidence
-from addin.rules.validation import CheckedReturn, ReturnChecker
+from addin.rules.validation import CheckedReturn, EarlierForm, ReturnChecker
 from addin.standing import FileResult, check_outcome
 
 
-def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnRecord) -> CheckedReturn:
-    """Guard, read and check one archived return; never raises for a bad file."""
+class Checkers:
+    """One ReturnChecker per form contract a return may be on: the current form's, and each earlier issued
+    form's (read from the campaign's form history), built when a return on it first comes."""
+
+    def __init__(self, folder: CampaignFolder, config: CampaignConfig):
+        self.current = ReturnChecker(config)
+        self.history = FormHistory(folder)
+        self.accepted = accepted_versions(config, self.history)
+        self._earlier: dict[tuple, ReturnChecker] = {}
+
+    def for_meta(self, meta: dict[str, str]) -> ReturnChecker:
+        """The checker of the contract a return's `_meta` names; the current one unless an earlier form was issued."""
+        current = self.current.config
+        key = (meta.get(Meta.FORM_ID), meta.get(Meta.FORM_VERSION), meta.get(Meta.FORM_FINGERPRINT))
+        issued = None if key[2] == current.form_fingerprint else self.history.lookup(*key)
+        if issued is None:
+            return self.current
+        if key not in self._earlier:
+            earlier = EarlierForm(
+                version=issued.version,
+                current_version=current.form.version,
+                added=added_labels(current.form, issued.form),
+                accepted=issued.version in self.accepted,
+            )
+            self._earlier[key] = ReturnChecker(contract_config(current, issued), earlier)
+        return self._earlier[key]
+
+
+def check_one(folder: CampaignFolder, checkers: Checkers, record: ReturnRecord) -> CheckedReturn:
+    """Guard, read and check one archived return with its own form's contract; never raises for a bad file."""
     path = folder.root / record.archive_path
+    checker = checkers.current
     guard = inspect(path, record.original_name)
     guard_findings = [Finding(f.severity, f.code, _sentence(f.message)) for f in guard.findings]
     if not guard.readable:
         return _unreadable(checker, record, guard_findings)
     try:
         contents = read_workbook(path, guard.kind, checker.config)
+        checker = checkers.for_meta(contents.meta)
+        if checker is not checkers.current:  # an earlier form: read again by its own names
+            contents = read_workbook(path, guard.kind, checker.config)
     except GuardError as error:
         return _unreadable(checker, record, [*guard_findings, Finding(ERROR, error.code, _sentence(error.message))])
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, CalamineError) as error:
@@ -69,6 +103,7 @@ def check_campaign(
     reporter = reporter or NullReporter()
     units = {unit.code: unit for unit in config.units}
     done = []
+    record_issued(folder, config)  # a campaign begun before form history was kept: its current form, at least
     with Ledger(folder.ledger_path) as ledger:
         pending = ledger.returns_to_check(config.check_fingerprint)
         reporter.start(len(pending), "Đang kiểm tra")
@@ -105,8 +140,8 @@ def _checked_in_order(folder: CampaignFolder, config: CampaignConfig, pending: l
     """
     workers = min(os.cpu_count() or 1, 4)
     if len(pending) < parallel_from or workers < 2:
-        checker = ReturnChecker(config)
-        yield from ((record, check_one(folder, checker, record)) for record in pending)
+        checkers = Checkers(folder, config)
+        yield from ((record, check_one(folder, checkers, record)) for record in pending)
         return
     finished = 0
     try:
@@ -115,13 +150,13 @@ def _checked_in_order(folder: CampaignFolder, config: CampaignConfig, pending: l
                 finished += 1
                 yield record, checked
     except BrokenProcessPool:
-        checker = ReturnChecker(config)
-        yield from ((record, check_one(folder, checker, record)) for record in pending[finished:])
+        checkers = Checkers(folder, config)
+        yield from ((record, check_one(folder, checkers, record)) for record in pending[finished:])
 
 
 def _start_worker(folder: CampaignFolder, config: CampaignConfig) -> None:
-    _worker["folder"], _worker["checker"] = folder, ReturnChecker(config)
+    _worker["folder"], _worker["checkers"] = folder, Checkers(folder, config)
 
 
 def _check_in_worker(record: ReturnRecord) -> CheckedReturn:
-    return check_one(_worker["folder"], _worker["checker"], record)
+    return check_one(_worker["folder"], _worker["checkers"], record)

@@ -49,6 +49,7 @@ Operator = Literal[
 ]
 MissingValueStrategy = Literal["skip_if_any_value_missing", "skip_if_all_values_missing", "never_skip"]
 NUMERIC_TYPES = ("integer", "decimal")
+CONTRACT_EXCLUDES = {"form": {"accept_versions"}}  # config keys that change no template: not fingerprinted
 
 
 class _Model(BaseModel):
@@ -179,6 +180,9 @@ class Form(_Model):
     choices: dict[Identifier, list[Choice]] = {}
     sections: list[Section] = Field(min_length=1)
     instructions: list[Text] = []
+    # Which issued versions returns may still be on (None: every version this campaign issued). The current
+    # version is always accepted. A check setting, not part of what a template contains: see CONTRACT_EXCLUDES.
+    accept_versions: list[Text] | None = None
 
     def section(self, name: str) -> Section:
         return next(section for section in self.sections if section.name == name)
@@ -369,10 +373,14 @@ class CampaignConfig(_Model):
                 )
         return entries
 
+    def contract_parts(self) -> dict:
+        """What a return must contain (the reader's contract) as plain data: form, tasks and rules."""
+        return self.model_dump(mode="json", include=set(FORM_PARTS), exclude=CONTRACT_EXCLUDES)
+
     @cached_property
     def form_fingerprint(self) -> str:
         """Changes whenever what a return must contain changes (the reader's contract)."""
-        return fingerprint(self.model_dump(mode="json", include=set(FORM_PARTS)))
+        return fingerprint(self.contract_parts())
 
     @cached_property
     def check_fingerprint(self) -> str:
@@ -382,4 +390,5 @@ class CampaignConfig(_Model):
     @cached_property
     def master_fingerprint(self) -> str:
         """Changes whenever anything drawn on the master template changes (all but the units)."""
-        return fingerprint(self.model_dump(mode="json", exclude={"unit_groups", "summary", "mail"}))
+        excluded = {"unit_groups": True, "summary": True, "mail": True, **CONTRACT_EXCLUDES}
+        return fingerprint(self.model_dump(mode="json", exclude=excluded))
