@@ -165,7 +165,7 @@ def _plain_values(column: pandas.Series) -> list:
     if pandas.api.types.is_datetime64_any_dtype(column):
         return [None if value is pandas.NaT else value.to_pydatetime() for value in column]
     values = column.tolist()
-    if pandas.api.types.is_extension_array_dtype(column):  # nullable Int64: its blanks are pandas.NA
+    if isinstance(column.dtype, pandas.Int64Dtype):  # whole numbers with blanks (pandas.NA)
         return [None if value is pandas.NA else value for value in values]
     if pandas.api.types.is_integer_dtype(column) or pandas.api.types.is_bool_dtype(column):
         return values
