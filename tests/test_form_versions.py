@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pytest
 
-from addin.config import load_config
+from addin.config import ConfigError, load_config
 from addin.demo.samples import SampleMaker, write_samples
 from addin.form_history import history_dir
 from addin.issue.master import build_master
@@ -269,3 +269,15 @@ def test_without_history_a_missing_optional_field_warns_and_a_missing_required_o
     ]
     assert "«Ghi chú»" in found[WARNING_CODE]["message"] and "Số điểm" not in found[WARNING_CODE]["message"]
     assert "bc_so_diem_truong" in found["NAMES_MISSING"]["message"]
+    edit_config(folder, ('version: "1"', 'version: "1"\n  accept_versions: ["1", "9"]'))
+    refused = baocao("check", str(folder.root))
+    assert refused.returncode == 1
+    assert "form.accept_versions" in refused.stderr and "«9» chưa từng được phát hành" in refused.stderr
+
+
+def test_a_version_listed_twice_in_accept_versions_is_a_config_error(tmp_path):
+    folder = init_campaign(tmp_path / "dot")
+    edit_config(folder, ('version: "1"', 'version: "1"\n  accept_versions: ["1", "1"]'))
+    with pytest.raises(ConfigError) as raised:
+        load_config(folder.config_path)
+    assert "form.accept_versions[1]" in str(raised.value) and "phiên bản «1» được ghi hai lần" in str(raised.value)
