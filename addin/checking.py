@@ -104,10 +104,11 @@ def check_campaign(
     units = {unit.code: unit for unit in config.units}
     done = []
     record_issued(folder, config)  # a campaign begun before form history was kept: its current form, at least
+    checkers = Checkers(folder, config)  # here, so a wrong `form.accept_versions` stops the run before any work
     with Ledger(folder.ledger_path) as ledger:
         pending = ledger.returns_to_check(config.check_fingerprint)
         reporter.start(len(pending), "Đang kiểm tra")
-        for record, checked in _checked_in_order(folder, config, pending, parallel_from):
+        for record, checked in _checked_in_order(folder, checkers, pending, parallel_from):
             errors, warnings = count(checked.findings)
             check = CheckRecord(
                 sha256=record.sha256,
@@ -132,7 +133,7 @@ PARALLEL_FROM = 40
 _worker: dict = {}
 
 
-def _checked_in_order(folder: CampaignFolder, config: CampaignConfig, pending: list[ReturnRecord], parallel_from: int):
+def _checked_in_order(folder: CampaignFolder, checkers: Checkers, pending: list[ReturnRecord], parallel_from: int):
     """(record, checked) pairs in order; many files are checked by a pool of processes, one per core.
 
     Each file is independent and most of the work is Python, so two cores nearly halve a large
@@ -140,17 +141,15 @@ def _checked_in_order(folder: CampaignFolder, config: CampaignConfig, pending: l
     """
     workers = min(os.cpu_count() or 1, 4)
     if len(pending) < parallel_from or workers < 2:
-        checkers = Checkers(folder, config)
         yield from ((record, check_one(folder, checkers, record)) for record in pending)
         return
-    finished = 0
+    finished, config = 0, checkers.current.config
     try:
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(folder, config)) as pool:
             for record, checked in zip(pending, pool.map(_check_in_worker, pending, chunksize=8), strict=False):
                 finished += 1
                 yield record, checked
     except BrokenProcessPool:
-        checkers = Checkers(folder, config)
         yield from ((record, check_one(folder, checkers, record)) for record in pending[finished:])
 
 

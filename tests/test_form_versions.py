@@ -56,9 +56,7 @@ def version_2(folder) -> None:
 
 
 def send_returns(folder, config, samples, stem: str) -> None:
-    write_samples(
-        config, build_master(config), samples, folder.inbox, file_name=lambda s: f"{s.unit.code}_{stem}.xlsx"
-    )
+    write_samples(config, build_master(config), samples, folder.inbox, file_name=lambda s: f"{s.unit.code}_{stem}.xlsx")
     assert baocao("collect", str(folder.root)).returncode == 0
 
 
@@ -132,14 +130,17 @@ def campaign(tmp_path_factory):
     edit_config(
         folder,
         ('  accept_versions: ["2"]\n', ""),
-        ("        - {name: kinh_phi_ho_tro,", "        - {name: ghi_chu, label: Ghi chú}\n        - {name: kinh_phi_ho_tro,"),
+        (
+            "        - {name: kinh_phi_ho_tro,",
+            "        - {name: ghi_chu, label: Ghi chú}\n        - {name: kinh_phi_ho_tro,",
+        ),
     )
     steps["check_no_bump"] = cli_json("check", str(folder.root))
     return folder, v1, v2, units, old_samples, new, steps
 
 
 def test_old_returns_stay_valid_after_the_bump_with_one_warning_naming_the_new_fields(campaign):
-    folder, _, _, units, _, _, steps = campaign
+    _, _, _, units, _, _, steps = campaign
     assert {code: f for code, f in findings_by_unit(steps["check_v1"]).items()} == {u.code: [] for u in units[:4]}
     after = steps["check_v2"]
     assert {each["unit_code"]: each["status"] for each in after} == {u.code: "valid" for u in units[:4]}
@@ -182,7 +183,9 @@ def test_the_summary_of_the_old_units_is_the_same_before_and_after_the_bump(camp
     for table in ("hoat_dong", "chi_so", "van_ban"):
         old_rows, new_rows = steps["tidy_v1"][table], steps["tidy_v2"][table]
         for code in codes:
-            trimmed = [{k: v for k, v in row.items() if k not in ("so_tre_em", "so_lop_tap_huan")} for row in new_rows[code]]
+            trimmed = [
+                {k: v for k, v in row.items() if k not in ("so_tre_em", "so_lop_tap_huan")} for row in new_rows[code]
+            ]
             assert trimmed == old_rows[code], (table, code)
 
 
