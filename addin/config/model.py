@@ -49,7 +49,6 @@ Operator = Literal[
 ]
 MissingValueStrategy = Literal["skip_if_any_value_missing", "skip_if_all_values_missing", "never_skip"]
 NUMERIC_TYPES = ("integer", "decimal")
-CONTRACT_EXCLUDES = {"form": {"accept_versions"}}  # config keys that change no template: not fingerprinted
 
 
 class _Model(BaseModel):
@@ -180,9 +179,10 @@ class Form(_Model):
     choices: dict[Identifier, list[Choice]] = {}
     sections: list[Section] = Field(min_length=1)
     instructions: list[Text] = []
-    # Which issued versions returns may still be on (None: every version this campaign issued). The current
-    # version is always accepted. A check setting, not part of what a template contains: see CONTRACT_EXCLUDES.
-    accept_versions: list[Text] | None = None
+    # Which issued versions returns may still be on (None: every version this campaign issued); the current
+    # version is always accepted. A check setting, not what a template contains: left out of every dump (so of
+    # the form, master and layout fingerprints) and added to `check_fingerprint` alone.
+    accept_versions: list[Text] | None = Field(default=None, exclude=True)
 
     def section(self, name: str) -> Section:
         return next(section for section in self.sections if section.name == name)
@@ -375,7 +375,7 @@ class CampaignConfig(_Model):
 
     def contract_parts(self) -> dict:
         """What a return must contain (the reader's contract) as plain data: form, tasks and rules."""
-        return self.model_dump(mode="json", include=set(FORM_PARTS), exclude=CONTRACT_EXCLUDES)
+        return self.model_dump(mode="json", include=set(FORM_PARTS))
 
     @cached_property
     def form_fingerprint(self) -> str:
@@ -385,10 +385,12 @@ class CampaignConfig(_Model):
     @cached_property
     def check_fingerprint(self) -> str:
         """Changes whenever anything that decides a check's outcome changes: returns are then checked again."""
-        return fingerprint(self.model_dump(mode="json", exclude={"summary", "mail"}))
+        data = self.model_dump(mode="json", exclude={"summary", "mail"})
+        if self.form.accept_versions is not None:
+            data["accept_versions"] = self.form.accept_versions
+        return fingerprint(data)
 
     @cached_property
     def master_fingerprint(self) -> str:
         """Changes whenever anything drawn on the master template changes (all but the units)."""
-        excluded = {"unit_groups": True, "summary": True, "mail": True, **CONTRACT_EXCLUDES}
-        return fingerprint(self.model_dump(mode="json", exclude=excluded))
+        return fingerprint(self.model_dump(mode="json", exclude={"unit_groups", "summary", "mail"}))
