@@ -11,7 +11,9 @@ from python_calamine import CalamineError
 
 from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig
+from addin.contract import Meta
 from addin.findings import ERROR, Finding, count
+from addin.form_history import FormHistory, accepted_versions, added_labels, contract_config, record_issued
 from addin.intake.guard.findings import GuardError
 from addin.intake.guard.inspection import inspect
 from addin.intake.reading import read_workbook
@@ -19,13 +21,42 @@ from addin.integrity import archive_problem, unit_label
 from addin.ledger import CheckRecord, Ledger, ReturnRecord
 from addin.progress import NullReporter, Reporter
 from addin.rules.identify import UnitEvidence
-from addin.rules.validation import CheckedReturn, ReturnChecker
+from addin.rules.validation import CheckedReturn, EarlierForm, ReturnChecker
 from addin.standing import FileResult, check_outcome
 
 
-def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnRecord) -> CheckedReturn:
-    """Guard, read and check one archived return; never raises for a bad file."""
+class Checkers:
+    """One ReturnChecker per form contract a return may be on: the current form's, and each earlier issued
+    form's (read from the campaign's form history), built when a return on it first comes."""
+
+    def __init__(self, folder: CampaignFolder, config: CampaignConfig):
+        self.current = ReturnChecker(config)
+        self.history = FormHistory(folder)
+        self.accepted = accepted_versions(config, self.history)
+        self._earlier: dict[tuple, ReturnChecker] = {}
+
+    def for_meta(self, meta: dict[str, str]) -> ReturnChecker:
+        """The checker of the contract a return's `_meta` names; the current one unless an earlier form was issued."""
+        current = self.current.config
+        key = (meta.get(Meta.FORM_ID), meta.get(Meta.FORM_VERSION), meta.get(Meta.FORM_FINGERPRINT))
+        issued = None if key[2] == current.form_fingerprint else self.history.lookup(*key)
+        if issued is None:
+            return self.current
+        if key not in self._earlier:
+            earlier = EarlierForm(
+                version=issued.version,
+                current_version=current.form.version,
+                added=added_labels(current.form, issued.form),
+                accepted=issued.version in self.accepted,
+            )
+            self._earlier[key] = ReturnChecker(contract_config(current, issued), earlier)
+        return self._earlier[key]
+
+
+def check_one(folder: CampaignFolder, checkers: Checkers, record: ReturnRecord) -> CheckedReturn:
+    """Guard, read and check one archived return with its own form's contract; never raises for a bad file."""
     path = folder.root / record.archive_path
+    checker = checkers.current
     damaged = archive_problem(folder.root, record, unit_label(checker.config, _envelope_unit(checker, record)))
     if damaged:
         return _unreadable(checker, record, [damaged])
@@ -35,6 +66,9 @@ def check_one(folder: CampaignFolder, checker: ReturnChecker, record: ReturnReco
         return _unreadable(checker, record, guard_findings)
     try:
         contents = read_workbook(path, guard.kind, checker.config)
+        checker = checkers.for_meta(contents.meta)
+        if checker is not checkers.current:  # an earlier form: read again by its own names
+            contents = read_workbook(path, guard.kind, checker.config)
     except GuardError as error:
         return _unreadable(checker, record, [*guard_findings, Finding(ERROR, error.code, _sentence(error.message))])
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, CalamineError) as error:
@@ -96,10 +130,12 @@ def check_campaign(
     reporter = reporter or NullReporter()
     units = {unit.code: unit for unit in config.units}
     done = []
+    record_issued(folder, config)  # a campaign begun before form history was kept: its current form, at least
+    checkers = Checkers(folder, config)  # here, so a wrong `form.accept_versions` stops the run before any work
     with Ledger(folder.ledger_path) as ledger:
         pending = ledger.returns_to_check(config.check_fingerprint)
         reporter.start(len(pending), "Đang kiểm tra")
-        for record, checked in _checked_in_order(folder, config, pending, parallel_from):
+        for record, checked in _checked_in_order(folder, checkers, pending, parallel_from):
             errors, warnings = count(checked.findings)
             check = CheckRecord(
                 sha256=record.sha256,
@@ -124,7 +160,7 @@ PARALLEL_FROM = 40
 _worker: dict = {}
 
 
-def _checked_in_order(folder: CampaignFolder, config: CampaignConfig, pending: list[ReturnRecord], parallel_from: int):
+def _checked_in_order(folder: CampaignFolder, checkers: Checkers, pending: list[ReturnRecord], parallel_from: int):
     """(record, checked) pairs in order; many files are checked by a pool of processes, one per core.
 
     Each file is independent and most of the work is Python, so two cores nearly halve a large
@@ -132,23 +168,21 @@ def _checked_in_order(folder: CampaignFolder, config: CampaignConfig, pending: l
     """
     workers = min(os.cpu_count() or 1, 4)
     if len(pending) < parallel_from or workers < 2:
-        checker = ReturnChecker(config)
-        yield from ((record, check_one(folder, checker, record)) for record in pending)
+        yield from ((record, check_one(folder, checkers, record)) for record in pending)
         return
-    finished = 0
+    finished, config = 0, checkers.current.config
     try:
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(folder, config)) as pool:
             for record, checked in zip(pending, pool.map(_check_in_worker, pending, chunksize=8), strict=False):
                 finished += 1
                 yield record, checked
     except BrokenProcessPool:
-        checker = ReturnChecker(config)
-        yield from ((record, check_one(folder, checker, record)) for record in pending[finished:])
+        yield from ((record, check_one(folder, checkers, record)) for record in pending[finished:])
 
 
 def _start_worker(folder: CampaignFolder, config: CampaignConfig) -> None:
-    _worker["folder"], _worker["checker"] = folder, ReturnChecker(config)
+    _worker["folder"], _worker["checkers"] = folder, Checkers(folder, config)
 
 
 def _check_in_worker(record: ReturnRecord) -> CheckedReturn:
-    return check_one(_worker["folder"], _worker["checker"], record)
+    return check_one(_worker["folder"], _worker["checkers"], record)

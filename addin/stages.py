@@ -5,7 +5,7 @@ Front ends only parse what staff typed or clicked, call a stage, and render what
 
 import getpass
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -69,9 +69,23 @@ def _copy_shipped_layouts(config: CampaignConfig, folder: CampaignFolder) -> Non
 def make_templates(
     folder: CampaignFolder, only: list[str] | None = None, reporter: Reporter | None = None
 ) -> TemplatesResult:
-    """The master template (built again when the config changed) and one template per unit (or per `only`)."""
+    """The master template (built again when the config changed) and one template per unit that still needs one.
+
+    Once returns have come in, a unit whose return is used (or waits to be checked) gets no new template
+    (a changed form goes only to units still to report); `only` names units to make it for regardless.
+    """
     config = folder.load_config()
-    return build_templates(folder, config, chosen_units(folder, config, only), reporter)
+    units = chosen_units(folder, config, only)
+    skipped = []
+    if not only and folder.ledger_path.exists():
+        standing = campaign_standing(folder, config, with_findings=False)
+        skipped = [each.unit for each in standing.units if each.state in HAS_A_RETURN]
+        units = [unit for unit in units if unit not in skipped]
+    result = build_templates(folder, config, units, reporter)
+    return replace(result, skipped=skipped)
+
+
+HAS_A_RETURN = frozenset({State.VALID, State.ACCEPTED_BY_STAFF, State.UNCHECKED})  # no new template needed
 
 
 # ---------------------------------------------------------------- mail out

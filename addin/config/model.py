@@ -180,6 +180,10 @@ class Form(_Model):
     choices: dict[Identifier, list[Choice]] = {}
     sections: list[Section] = Field(min_length=1)
     instructions: list[Text] = []
+    # Which issued versions returns may still be on (None: every version this campaign issued); the current
+    # version is always accepted. A check setting, not what a template contains: left out of every dump (so of
+    # the form, master and layout fingerprints) and added to `check_fingerprint` alone.
+    accept_versions: list[Text] | None = Field(default=None, exclude=True)
 
     def section(self, name: str) -> Section:
         return next(section for section in self.sections if section.name == name)
@@ -375,15 +379,22 @@ class CampaignConfig(_Model):
                 )
         return entries
 
+    def contract_parts(self) -> dict:
+        """What a return must contain (the reader's contract) as plain data: form, tasks and rules."""
+        return self.model_dump(mode="json", include=set(FORM_PARTS))
+
     @cached_property
     def form_fingerprint(self) -> str:
         """Changes whenever what a return must contain changes (the reader's contract)."""
-        return fingerprint(self.model_dump(mode="json", include=set(FORM_PARTS)))
+        return fingerprint(self.contract_parts())
 
     @cached_property
     def check_fingerprint(self) -> str:
         """Changes whenever anything that decides a check's outcome changes: returns are then checked again."""
-        return fingerprint(self.model_dump(mode="json", exclude={"summary", "mail"}))
+        data = self.model_dump(mode="json", exclude={"summary", "mail"})
+        if self.form.accept_versions is not None:
+            data["accept_versions"] = self.form.accept_versions
+        return fingerprint(data)
 
     @cached_property
     def master_fingerprint(self) -> str:

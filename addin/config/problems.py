@@ -146,6 +146,16 @@ def _form_problems(config: CampaignConfig) -> Iterator[Problem]:
     table_names = {section.name for section in form.sections if section.kind == "table"}
     for name in sorted(table_names & single_fields):
         yield ("form", "sections"), f"«{name}» vừa là tên bảng vừa là tên trường; hãy đổi một trong hai."
+    yield from _accepted_version_problems(config)
+
+
+def _accepted_version_problems(config: CampaignConfig) -> Iterator[Problem]:
+    """Each listed version once. Versions never issued are found at check time (the history is in the folder)."""
+    seen: set[str] = set()
+    for v, version in enumerate(config.form.accept_versions or []):
+        if version in seen:
+            yield ("form", "accept_versions", v), f"phiên bản «{version}» được ghi hai lần."
+        seen.add(version)
 
 
 def _section_shape_problems(config: CampaignConfig, section: Section, where: KeyPath) -> Iterator[Problem]:

@@ -114,8 +114,9 @@ def check_installation(ui: ExcelUI | None = None) -> None:
 def _make_templates(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
     result = stages.make_templates(folder, reporter=reporter)
     count = len(result.unit_files)
+    skipped = f"{result.skipped_text}\n\n" if result.skipped_text else ""
     return Outcome(
-        f"Đã tạo {count} biểu mẫu (mỗi đơn vị một tệp) trong thư mục {folder.outgoing.name}.\n\n"
+        f"Đã tạo {count} biểu mẫu (mỗi đơn vị một tệp) trong thư mục {folder.outgoing.name}.\n\n{skipped}"
         "Bước tiếp theo: bấm «2. Gửi biểu mẫu».",
         f"Đã tạo {count} biểu mẫu.",
         open_folder=folder.outgoing,

@@ -135,7 +135,10 @@ def templates(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Tạo biểu mẫu gốc (nếu chưa có hoặc cấu hình đã đổi) và một biểu mẫu cho mỗi đơn vị."""
+    """Tạo biểu mẫu gốc (nếu chưa có hoặc cấu hình đã đổi) và một biểu mẫu cho mỗi đơn vị còn cần nộp.
+
+    Khi đã có báo cáo gửi về, đơn vị có báo cáo đang được dùng không được tạo lại (trừ khi ghi --only).
+    """
     folder = open_campaign(directory)
     result = stages.make_templates(folder, only, ProgressBar(enabled=not as_json))
     _report_templates(folder, result, as_json)
@@ -471,6 +474,7 @@ def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: 
                 "master_rebuilt": result.master_rebuilt,
                 "master_backup": str(result.master_backup) if result.master_backup else None,
                 "unit_files": [str(path) for path in result.unit_files],
+                "skipped": [unit.code for unit in result.skipped],
             }
         )
         return
@@ -482,6 +486,8 @@ def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: 
     state = "mới tạo" if result.master_rebuilt else "đã có, giữ nguyên định dạng"
     typer.echo(f"Biểu mẫu gốc ({state}): {result.master}")
     typer.echo(f"Đã tạo {len(result.unit_files)} biểu mẫu đơn vị trong {folder.outgoing}")
+    if result.skipped_text:
+        typer.echo(result.skipped_text)
 
 
 def _log_unexpected(error: BaseException) -> Path:

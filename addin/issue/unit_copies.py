@@ -7,7 +7,7 @@ parts it does not model), and costs about a millisecond per unit.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -15,6 +15,7 @@ from addin.campaign import CampaignFolder
 from addin.config import CampaignConfig, UnitEntry
 from addin.contract import Meta
 from addin.errors import BaocaoError
+from addin.form_history import record_issued
 from addin.issue.master import MASTER_NAME, build_master
 from addin.issue.placeholders import PLACEHOLDER_PATTERN, unit_values
 from addin.progress import NullReporter, Reporter
@@ -59,6 +60,19 @@ class TemplatesResult:
     master_rebuilt: bool
     master_backup: Path | None
     unit_files: list[Path]
+    skipped: list[UnitEntry] = field(default_factory=list)  # units left out: their return is already used
+
+    @property
+    def skipped_text(self) -> str | None:
+        """Which units got no new template and why, in words for staff; None when none was left out."""
+        if not self.skipped:
+            return None
+        names = ", ".join(unit.short for unit in self.skipped[:10])
+        more = f" và {len(self.skipped) - 10} đơn vị khác" if len(self.skipped) > 10 else ""
+        return (
+            f"Không tạo lại biểu mẫu cho {len(self.skipped)} đơn vị đã có báo cáo đang được dùng (hoặc đang chờ "
+            f"kiểm tra): {names}{more}. Cần tạo cho đơn vị nào thì chạy «baocao templates --only MÃ_ĐƠN_VỊ»."
+        )
 
 
 def ensure_master(config: CampaignConfig, folder: CampaignFolder) -> tuple[Path, bool, Path | None]:
@@ -82,9 +96,14 @@ def build_templates(
     units: Iterable[UnitEntry] | None = None,
     reporter: Reporter | None = None,
 ) -> TemplatesResult:
-    """Make sure the master is current, then write one template per unit into the outgoing folder."""
+    """Make sure the master is current, then write one template per unit into the outgoing folder.
+
+    The form they are made from is kept in the campaign's form history first: returns on it can be read
+    with its contract even after the form changes.
+    """
     config = config or folder.load_config()
     reporter = reporter or NullReporter()
+    record_issued(folder, config)
     master, rebuilt, backup = ensure_master(config, folder)
     package = MasterPackage(master.read_bytes(), master)
     chosen = list(units if units is not None else config.units)

@@ -79,7 +79,24 @@ def _section_frame(
             typed = {name: _typed(row.get(name), kinds[name], labels.get(name)) for name in kinds}
             rows.append({**base, "row": row.get("_row"), **typed})
     columns = ["unit_code", "group_code", "order"] + ([] if section.kind == "fields" else ["row"]) + list(kinds)
-    return pandas.DataFrame(rows, columns=columns)
+    frame = pandas.DataFrame(rows, columns=columns)
+    for name in (name for name, kind in kinds.items() if kind == "integer"):
+        frame[name] = _whole_numbers(frame[name])
+    return frame
+
+
+def _whole_numbers(column: pandas.Series) -> pandas.Series:
+    """An integer field's column kept whole where some units have no value (blank, or a field their form lacked).
+
+    pandas would make such a column float (3 → "3.0" in the CSV); the nullable Int64 keeps 3 and a blank.
+    A column holding anything but whole numbers (text in a return staff accepted) is left as it is.
+    """
+    if pandas.api.types.is_integer_dtype(column):
+        return column
+    values = [None if value is None or value != value else value for value in column]
+    if not all(value is None or (isinstance(value, int | float) and float(value).is_integer()) for value in values):
+        return column
+    return pandas.Series([None if v is None else int(v) for v in values], index=column.index, dtype="Int64")
 
 
 def _typed(value, kind: str, labels: dict | None):
@@ -148,6 +165,8 @@ def _plain_values(column: pandas.Series) -> list:
     if pandas.api.types.is_datetime64_any_dtype(column):
         return [None if value is pandas.NaT else value.to_pydatetime() for value in column]
     values = column.tolist()
+    if isinstance(column.dtype, pandas.Int64Dtype):  # whole numbers with blanks (pandas.NA)
+        return [None if value is pandas.NA else value for value in values]
     if pandas.api.types.is_integer_dtype(column) or pandas.api.types.is_bool_dtype(column):
         return values
     return [None if value is None or value != value else value for value in values]

@@ -14,7 +14,7 @@ from addin.config import CampaignConfig, FormField, Rule, Section
 from addin.contract import Meta
 from addin.expressions import CONSTANTS, parse_expression
 from addin.findings import ERROR, WARNING, Finding
-from addin.intake.reading import TableRow, WorkbookContents
+from addin.intake.reading import TableRow, WorkbookContents, wanted_names
 from addin.intake.received import claim_disagrees
 from addin.rules.identify import UnitIdentifier
 from addin.rules.legacy_text import LegacyText
@@ -45,11 +45,26 @@ class CheckedReturn:
     needs_confirmation: bool = False  # its signals disagree on the unit, or its sender is unknown
 
 
-class ReturnChecker:
-    """Checks returns against one config; build once, use for every return."""
+@dataclass(frozen=True)
+class EarlierForm:
+    """A return on a form the campaign issued before the current one: read with that form, told what it lacks."""
 
-    def __init__(self, config: CampaignConfig):
+    version: str
+    current_version: str
+    added: tuple[str, ...]  # labels of the current form's fields that form did not have
+    accepted: bool = True  # False when `form.accept_versions` no longer lists its version
+
+
+class ReturnChecker:
+    """Checks returns against one config (one form contract); build once, use for every return on it.
+
+    `earlier` is set when the config is an earlier issued form's contract rather than the current form.
+    """
+
+    def __init__(self, config: CampaignConfig, earlier: EarlierForm | None = None):
         self.config = config
+        self.earlier = earlier
+        self.wanted = wanted_names(config)
         self.identifier = UnitIdentifier(config)
         self.values = ValueReader(config)
         self.legacy_text = LegacyText(config)
@@ -129,6 +144,9 @@ class ReturnChecker:
                 )
             )
             return False
+        if self.earlier and not self.earlier.accepted:
+            findings.append(_not_accepted(self.earlier))
+            return False
         known = set(contents.fields) | set(contents.tables)
         if not known:
             findings.append(
@@ -140,7 +158,8 @@ class ReturnChecker:
                 )
             )
             return False
-        if meta.get(Meta.FORM_FINGERPRINT) and meta[Meta.FORM_FINGERPRINT] != self.config.form_fingerprint:
+        own_contract = self.earlier is not None or meta.get(Meta.FORM_FINGERPRINT) == self.config.form_fingerprint
+        if meta.get(Meta.FORM_FINGERPRINT) and not own_contract:
             findings.append(
                 Finding(
                     WARNING,
@@ -149,17 +168,32 @@ class ReturnChecker:
                     "Lần sau hãy dùng biểu mẫu mới nhất.",
                 )
             )
-        if contents.missing_names:
+        if self.earlier and self.earlier.added:
+            findings.append(_fields_not_in_form(self.earlier.added, self.earlier.version, self.earlier.current_version))
+        missing = contents.missing_names
+        if not own_contract:
+            # A template of a form this campaign has no record of: an optional field it lacks may simply be
+            # newer than the template, so only a required one is an error.
+            optional = [name for name in missing if not self._field_of(name).required]
+            if optional:
+                labels = tuple(self._field_of(name).label for name in optional)
+                findings.append(_fields_not_in_form(labels, meta.get(Meta.FORM_VERSION), self.config.form.version))
+            missing = [name for name in missing if name not in optional]
+        if missing:
             findings.append(
                 Finding(
                     ERROR,
                     "NAMES_MISSING",
-                    f"Thiếu {len(contents.missing_names)} vùng nhập liệu của biểu mẫu "
-                    f"({', '.join(contents.missing_names[:5])}{'…' if len(contents.missing_names) > 5 else ''}): "
+                    f"Thiếu {len(missing)} vùng nhập liệu của biểu mẫu "
+                    f"({', '.join(missing[:5])}{'…' if len(missing) > 5 else ''}): "
                     "có thể các cột/ô đã bị xoá. Hãy điền vào biểu mẫu gốc đã được gửi.",
                 )
             )
         return True
+
+    def _field_of(self, defined_name: str) -> FormField:
+        section, name = self.wanted[defined_name]
+        return section.field(name)
 
     # ------------------------------------------------------------ single fields
 
@@ -269,6 +303,28 @@ def _date_disagrees(claimed_at: datetime, received_at: datetime) -> Finding:
         "MAIL_DATE_DISAGREES",
         f"Ngày ghi trong thư ({claimed_at:%H:%M %d/%m/%Y}) khác thời điểm Sở nhận ({received_at:%H:%M %d/%m/%Y}) "
         "hơn một ngày. Hạn nộp và bản mới nhất tính theo thời điểm Sở nhận; hãy kiểm tra đồng hồ của máy gửi thư.",
+    )
+
+
+def _not_accepted(earlier: EarlierForm) -> Finding:
+    return Finding(
+        ERROR,
+        "FORM_VERSION_NOT_ACCEPTED",
+        f"Tệp dùng biểu mẫu phiên bản «{earlier.version}», phiên bản này không còn được nhận (phiên bản đang dùng: "
+        f"«{earlier.current_version}»). Hãy chép số liệu sang biểu mẫu mới (phiên bản «{earlier.current_version}») "
+        "đã được gửi rồi gửi lại.",
+        sheet="_meta",
+    )
+
+
+def _fields_not_in_form(labels: tuple[str, ...], version: str | None, current_version: str) -> Finding:
+    shown = ", ".join(f"«{label}»" for label in labels)
+    return Finding(
+        WARNING,
+        "FIELDS_NOT_IN_OLD_FORM",
+        f"{len(labels)} trường của biểu mẫu hiện hành (phiên bản «{current_version}») chưa có trong mẫu cũ "
+        f"(phiên bản «{version or '?'}») đơn vị đã điền: {shown}. Các trường này được để trống; số liệu khác vẫn "
+        f"được dùng. Nếu cần số liệu đó, hãy đề nghị đơn vị điền biểu mẫu phiên bản «{current_version}».",
     )
 
 

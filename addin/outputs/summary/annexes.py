@@ -28,11 +28,11 @@ def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
             figures.append((facts.column_sums(column.sum), facts.is_whole(column.sum)))
 
     def unit_figures(each: UnitFacts) -> list:
-        return [as_number(values.get(each.unit.code, 0), whole) for values, whole in figures]
+        return [_figure(values.get(each.unit.code, 0), whole) for values, whole in figures]
 
     def totals(units: list[UnitFacts]) -> list:
         chosen = [each.unit.code for each in units if each.included]
-        return [as_number(math.fsum(values.get(code, 0) for code in chosen), whole) for values, whole in figures]
+        return [as_number(math.fsum(values.get(code) or 0 for code in chosen), whole) for values, whole in figures]
 
     def coverage(units: list[UnitFacts]) -> str:
         return f"{sum(each.included for each in units)}/{len(units)} đơn vị có số liệu"
@@ -48,6 +48,10 @@ def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
             row += 1
     table.row(row, [None, TOTAL_LABEL, *totals(facts.units), coverage(facts.units)], bold=True)
     table.finish(row)
+
+
+def _figure(value: float | None, whole: bool):
+    return None if value is None else as_number(value, whole)  # None: the unit's form had no such field
 
 
 def _note(each: UnitFacts) -> str:

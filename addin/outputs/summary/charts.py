@@ -60,10 +60,10 @@ def fill_charts(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
             put(row, 1, f"{code}. {name}", text)
             chosen = [each.unit.code for each in units if each.included]
             for offset, (values, whole) in enumerate(sums):
-                put(row, 2 + offset, as_number(math.fsum(values.get(c, 0) for c in chosen), whole), value)
+                put(row, 2 + offset, as_number(math.fsum(values.get(c) or 0 for c in chosen), whole), value)
         put(row + 1, 1, TOTAL_LABEL, bold_text)
         for offset, (values, whole) in enumerate(sums):
-            total = as_number(math.fsum(values.get(c, 0) for c in facts.included), whole)
+            total = as_number(math.fsum(values.get(c) or 0 for c in facts.included), whole)
             put(row + 1, 2 + offset, total, bold_value)
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "col", "clustered", 0

@@ -65,14 +65,16 @@ class Facts:
     def frame(self, section: str) -> pandas.DataFrame | None:
         return self.sections.get(section)
 
-    def column_sums(self, dotted: str) -> dict[str, float]:
-        """Per unit code, the sum of a "section.field" column."""
+    def column_sums(self, dotted: str) -> dict[str, float | None]:
+        """Per unit code, the sum of a "section.field" column; None for a unit with rows but no value in it
+        (a field its form version did not have, or left blank): a blank, not a zero that looks like a figure."""
         table, name = dotted.split(".")
         frame = self.frame(table)
         if frame is None or frame.empty or name not in frame.columns:
             return {}
         values = pandas.to_numeric(frame[name], errors="coerce")
-        return {str(code): float(total) for code, total in values.groupby(frame["unit_code"]).sum().items()}
+        sums = values.groupby(frame["unit_code"]).sum(min_count=1)
+        return {str(code): None if pandas.isna(total) else float(total) for code, total in sums.items()}
 
     def row_counts(self, table: str) -> dict[str, int]:
         """Per unit code, its number of rows in a table section."""
