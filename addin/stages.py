@@ -30,7 +30,16 @@ from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 from addin.outputs.summary.workbook import build_summary, summary_file_name
 from addin.progress import NullReporter, Reporter
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
-from addin.standing import ACCEPT, CONFIRM, CampaignStanding, FileResult, State, UnitStanding, campaign_standing
+from addin.standing import (
+    ACCEPT,
+    CONFIRM,
+    CampaignStanding,
+    FileResult,
+    State,
+    UnitStanding,
+    campaign_standing,
+    still_to_report,
+)
 from addin.xlsx.meta import read_layout_meta
 
 # ---------------------------------------------------------------- init, templates
@@ -75,17 +84,11 @@ def make_templates(
     (a changed form goes only to units still to report); `only` names units to make it for regardless.
     """
     config = folder.load_config()
-    units = chosen_units(folder, config, only)
-    skipped = []
-    if not only and folder.ledger_path.exists():
-        standing = campaign_standing(folder, config, with_findings=False)
-        skipped = [each.unit for each in standing.units if each.state in HAS_A_RETURN]
-        units = [unit for unit in units if unit not in skipped]
+    units, skipped = chosen_units(folder, config, only), []
+    if not only:
+        units, skipped = still_to_report(folder, config, units)
     result = build_templates(folder, config, units, reporter)
     return replace(result, skipped=skipped)
-
-
-HAS_A_RETURN = frozenset({State.VALID, State.ACCEPTED_BY_STAFF, State.UNCHECKED})  # no new template needed
 
 
 # ---------------------------------------------------------------- mail out

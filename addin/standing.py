@@ -48,6 +48,7 @@ LABELS = {
     State.REJECTED_BY_STAFF: "Cán bộ không nhận",
 }
 COUNTED = frozenset({State.VALID, State.ACCEPTED_BY_STAFF})  # a return in one of these states is used
+HAS_A_RETURN = COUNTED | {State.UNCHECKED}  # a unit in one of these states needs no (new) template
 # Staff decisions, as the ledger stores them. CONFIRM: a return waiting for confirmation is this unit's, and
 # its own check outcome stands (an accept of such a return with errors is an ACCEPT for that unit).
 ACCEPT, REJECT, CONFIRM = "accept", "reject", "confirm"
@@ -251,3 +252,13 @@ def _decision_json(decision: Decision) -> dict:
         "decided_by": decision.decided_by,
         "decided_at": decision.decided_at.isoformat(),
     }
+
+
+def still_to_report(
+    folder: CampaignFolder, config: CampaignConfig, units: list[UnitEntry]
+) -> tuple[list[UnitEntry], list[UnitEntry]]:
+    """(the units that still need a template, those whose return is in hand); all of them before any came."""
+    if not folder.ledger_path.exists():
+        return units, []
+    in_hand = {each.unit.code for each in campaign_standing(folder, config, False).units if each.state in HAS_A_RETURN}
+    return [unit for unit in units if unit.code not in in_hand], [unit for unit in units if unit.code in in_hand]

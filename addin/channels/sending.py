@@ -28,7 +28,7 @@ from addin.ledger import Ledger, SendRecord, already_sent, record_send
 from addin.mail_servers import Server
 from addin.outputs.findings_workbook import can_mark_up, write_feedback_copies
 from addin.progress import NullReporter, Reporter
-from addin.standing import CampaignStanding, State, UnitStanding, campaign_standing
+from addin.standing import CampaignStanding, State, UnitStanding, campaign_standing, still_to_report
 from addin.xlsx.meta import read_layout_meta
 
 SENT, SKIPPED, FAILED, WOULD_SEND = "sent", "skipped", "failed", "would_send"
@@ -84,9 +84,14 @@ def send_templates(
     reporter: Reporter | None = None,
     today: date | None = None,
 ) -> SendReport:
-    """Each chosen unit gets its own template with the `mail.send` text (dated as on `today`, default today)."""
+    """Each chosen unit gets its own template with the `mail.send` text (dated as on `today`, default today).
+
+    Without `only`, a unit whose return is already in hand is left out (after a mid-campaign form change it
+    kept its old template: see `stages.make_templates`)."""
     config, today = config or folder.load_config(), today or date.today()
     units = chosen_units(folder, config, only)
+    if not only:
+        units = still_to_report(folder, config, units)[0]
     plans = [_template_plan(folder, config, unit, SEND, today) for unit in _with_templates(folder, config, units)]
     return deliver_all(folder, config, plans, channel, dry_run, force, pause, server, reporter)
 
