@@ -2,7 +2,6 @@
 campaign is verified (`baocao verify`), and a lost ledger is rebuilt from the archive and the plain
 copies of addin/journal.py (`baocao rebuild`)."""
 
-import re
 import shutil
 import sqlite3
 from collections import Counter
@@ -27,7 +26,6 @@ from addin.ledger import (
 )
 from addin.progress import NullReporter, Reporter
 
-ARCHIVED_NAME = re.compile(r"^[0-9a-f]{64}(\.[a-z]+)?$")
 VERIFY_ADVICE = "Chạy «baocao verify» để xem toàn bộ kho lưu trữ."
 
 
@@ -65,7 +63,9 @@ def archive_files(folder: CampaignFolder) -> list[Path]:
     """The archived returns on disk (the journal and unfinished copies left out)."""
     if not folder.archive.is_dir():
         return []
-    return sorted(path for path in folder.archive.rglob("*") if path.is_file() and ARCHIVED_NAME.match(path.name))
+    return sorted(
+        path for path in folder.archive.rglob("*") if path.is_file() and journal.ARCHIVED_NAME.match(path.name)
+    )
 
 
 # ---------------------------------------------------------------- verify

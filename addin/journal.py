@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import re
 import typing
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ INTAKE_JOURNAL = "nhat_ky_nhan.jsonl"
 DECISIONS_FILE = "quyet_dinh_can_bo.csv"
 DECISION_COLUMNS = ("thoi_gian", "ma_don_vi", "sha256", "quyet_dinh", "ghi_chu", "nguoi_quyet_dinh")
 RETURN, MESSAGE, SEND = "return", "message", "send"
+ARCHIVED_NAME = re.compile(r"^[0-9a-f]{64}(\.[a-z]+)?$")  # a return's archive copy: its sha256 and extension
 
 
 def intake_journal(campaign_root: Path) -> Path:
@@ -36,7 +38,8 @@ def decisions_file(campaign_root: Path) -> Path:
 def refuse_if_lost(path: Path) -> None:
     """A missing ledger beside a non-empty archive was lost: never start again from an empty one."""
     archive = path.parent / ARCHIVE_DIR
-    if archive.is_dir() and any(item.is_file() for item in archive.rglob("*")):
+    kept = archive.is_dir() and any(item.is_file() and ARCHIVED_NAME.match(item.name) for item in archive.rglob("*"))
+    if kept or intake_journal(path.parent).is_file():
         raise BaocaoError(
             f"Không tìm thấy sổ theo dõi {path.name} trong {path.parent}, nhưng kho lưu trữ {ARCHIVE_DIR}/ "
             "đã có tệp: sổ đã bị xoá hoặc chuyển đi. baocao dừng lại để không lập kết quả từ một sổ trống "

@@ -5,6 +5,7 @@ import pytest
 from addin.config import load_config
 from addin.issue.unit_copies import build_templates
 from addin.stages import init_campaign
+from tests.imap_server import dovecot  # noqa: F401 -- the dovecot fixture, for every test module
 from tests.sample_data import SECOND_CONFIG
 from tests.smtp_server import server  # noqa: F401 -- the aiosmtpd fixture, for every test module
 

@@ -125,3 +125,11 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    """A dovecot IMAP server on loopback for one test module (its mailbox starts empty)."""
+    server = start_dovecot()
+    yield server
+    server.stop()

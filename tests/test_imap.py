@@ -19,7 +19,7 @@ from addin.issue.master import build_master
 from addin.outputs.control_workbook import build_control_workbook
 from addin.stages import init_campaign
 from tests.data.mail.make_samples import msg_bytes
-from tests.imap_server import PASSWORD, USER, start_dovecot
+from tests.imap_server import PASSWORD, USER
 from tests.recording_ui import RecordingUI
 from tests.run_cli import baocao as run_baocao
 
@@ -45,13 +45,6 @@ def mail(sender: str, subject: str, date: datetime, message_id: str, files=(), b
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(scope="module")
-def dovecot():
-    server = start_dovecot()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

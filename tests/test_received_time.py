@@ -15,7 +15,7 @@ import yaml
 from addin.demo.samples import SampleMaker, write_samples
 from addin.issue.master import build_master
 from addin.stages import init_campaign
-from tests.imap_server import PASSWORD, USER, start_dovecot
+from tests.imap_server import PASSWORD, USER
 from tests.run_cli import baocao as run_baocao
 from tests.test_imap import VN, XLSX, mail
 
@@ -35,13 +35,6 @@ def baocao(*arguments: str) -> dict | list:
     result = run_baocao(*arguments, env={"BAOCAO_IMAP_PASSWORD": PASSWORD})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
-
-
-@pytest.fixture(scope="module")
-def dovecot():
-    server = start_dovecot()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

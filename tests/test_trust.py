@@ -19,7 +19,7 @@ from addin.frontends.cli import run
 from addin.issue.master import build_master
 from addin.outputs.merge import CSV_DIR, UNITS_TABLE
 from addin.standing import State
-from tests.imap_server import PASSWORD, USER, start_dovecot
+from tests.imap_server import PASSWORD, USER
 from tests.sample_data import retype_unit_name
 
 VN = timezone(timedelta(hours=7))
@@ -214,24 +214,20 @@ def test_a_file_dropped_in_a_folder_is_identified_by_meta_before_the_folder_name
     assert "thư mục «THPT-LC3»" in finding["message"] and "(THPT-LC3)" in finding["message"]
 
 
-def test_a_forged_sender_read_from_the_imap_server_waits_too(tmp_path, capsys, monkeypatch):
-    server = start_dovecot()
-    try:
-        campaign = Campaign(tmp_path, seed=18)
-        settings = yaml.safe_load(campaign.folder.config_path.read_text(encoding="utf-8"))
-        settings["mail"]["imap"] = {"host": "127.0.0.1", "port": server.port, "security": "plain", "user": USER}
-        campaign.folder.config_path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
-        client = imaplib.IMAP4("127.0.0.1", server.port)
-        client.login(USER, PASSWORD)
-        for sender, day in (("pgd083@laocai.example", 9), ("ai.do@gmail.example", 12)):
-            sent = datetime(2019, 12, day, 9)
-            arrival = imaplib.Time2Internaldate(sent.replace(tzinfo=VN).timestamp())
-            client.append("INBOX", None, arrival, mail(sender, "Báo cáo", campaign.workbook("PGD083"), sent))
-        client.logout()
-        monkeypatch.setenv("BAOCAO_IMAP_PASSWORD", PASSWORD)
-        campaign.cli(capsys, "collect", "--imap")
-        campaign.cli(capsys, "check")
-        unit = campaign.status(capsys)["PGD083"]
-        assert unit["status"] == "needs_confirmation" and unit["counted_sha256"] != unit["sha256"]
-    finally:
-        server.stop()
+def test_a_forged_sender_read_from_the_imap_server_waits_too(tmp_path, capsys, monkeypatch, dovecot):
+    campaign = Campaign(tmp_path, seed=18)
+    settings = yaml.safe_load(campaign.folder.config_path.read_text(encoding="utf-8"))
+    settings["mail"]["imap"] = {"host": "127.0.0.1", "port": dovecot.port, "security": "plain", "user": USER}
+    campaign.folder.config_path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    client = imaplib.IMAP4("127.0.0.1", dovecot.port)
+    client.login(USER, PASSWORD)
+    for sender, day in (("pgd083@laocai.example", 9), ("ai.do@gmail.example", 12)):
+        sent = datetime(2019, 12, day, 9)
+        arrival = imaplib.Time2Internaldate(sent.replace(tzinfo=VN).timestamp())
+        client.append("INBOX", None, arrival, mail(sender, "Báo cáo", campaign.workbook("PGD083"), sent))
+    client.logout()
+    monkeypatch.setenv("BAOCAO_IMAP_PASSWORD", PASSWORD)
+    campaign.cli(capsys, "collect", "--imap")
+    campaign.cli(capsys, "check")
+    unit = campaign.status(capsys)["PGD083"]
+    assert unit["status"] == "needs_confirmation" and unit["counted_sha256"] != unit["sha256"]
