@@ -23,8 +23,11 @@ BaoCao.xlsm      bảng điều khiển: mở bằng Excel, bấm nút cho từn
   thu_gui/, thu_nhac/  thư gửi biểu mẫu / nhắc nộp dạng .eml, mở bằng Outlook để gửi (baocao send, remind).
 {INBOX_DIR}/    bỏ các tệp báo cáo đơn vị gửi về vào đây (kể cả trong thư mục con).
 {RESULTS_DIR}/         kết quả kiểm tra và bảng tổng hợp.
-{ARCHIVE_DIR}/           bản lưu nguyên vẹn mọi tệp đã nhận (không sửa, không xoá).
+{ARCHIVE_DIR}/           bản lưu nguyên vẹn mọi tệp đã nhận (không sửa, không xoá); nhat_ky_nhan.jsonl là
+                   nhật ký nhận, bieu_mau/ là các phiên bản biểu mẫu đã phát hành.
 {LEDGER_NAME}      sổ theo dõi: tệp nào nhận lúc nào, của đơn vị nào, kết quả kiểm tra.
+quyet_dinh_can_bo.csv  mọi quyết định chấp nhận / không nhận của cán bộ (chỉ ghi thêm).
+                   Mất sổ theo dõi: chạy «baocao rebuild» để dựng lại từ kho lưu trữ và hai tệp trên.
 """
 
 

@@ -427,8 +427,9 @@ def _same_without_administrative(key: str, name: str) -> bool:
 
 
 def _words_within(key: str, name: str) -> bool:
+    """A shortened name: its words (three at least, so a bare place name like «Bản Vược» is not one) all in `name`."""
     words = set(_without_administrative(key).split())
-    return len(words) > 1 and words <= set(_without_administrative(name).split())
+    return len(words) > 2 and words <= set(_without_administrative(name).split())
 
 
 _CLOSE_ENOUGH, _CLEAR_LEAD = 92, 4

@@ -24,6 +24,7 @@ from addin.stages import init_campaign
 from addin.standing import campaign_standing
 from tests.mail_campaign import make_campaign
 from tests.recording_ui import RecordingUI
+from tests.sample_data import retype_unit_name
 from tests.smtp_server import PASSWORD
 
 EXPECTED_LOG_USER = getpass.getuser()
@@ -308,6 +309,23 @@ def test_accept_and_reject_the_unit_selected_in_the_panel(office):
     ui.answers = ["Số liệu sai lệch, đề nghị gửi lại"]
     buttons.reject_selected(ui)
     assert ui.named["bc_panel_units"][1][3] == "Cán bộ không nhận (đúng hạn)"
+
+
+def test_the_accept_button_confirms_a_return_waiting_for_confirmation(office):
+    folder, ui = office
+    config = folder.load_config()
+    units = config.units
+    [doubtful] = write_samples(config, build_master(config), [SampleMaker(config, seed=6).make(units[0])], folder.inbox)
+    retype_unit_name(config, doubtful, units[1].name)  # another unit's name typed into units[0]'s template
+    buttons.collect_returns(ui)
+    buttons.check_returns(ui)
+    row = ui.named["bc_panel_units"][0]
+    assert row[3].startswith("Chờ xác nhận") and ui.counts["Chờ xác nhận"] == 1
+
+    ui.selection, ui.answers = row, ["Đơn vị ghi nhầm tên, đã gọi điện"]
+    buttons.accept_selected(ui)
+    assert ui.alerts[-1][0].startswith(f"Đã xác nhận là của đơn vị và chấp nhận báo cáo mới nhất của {row[2]}")
+    assert ui.named["bc_panel_units"][0][3].startswith("Đạt") and ui.counts["Chờ xác nhận"] == 0
 
 
 def test_accept_without_a_selected_unit_says_how(office):

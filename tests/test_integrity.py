@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from addin import stages
+from addin.campaign import CampaignFolder
 from addin.demo.samples import SampleMaker, write_samples
 from addin.issue.master import build_master
 from addin.journal import DECISIONS_FILE, INTAKE_JOURNAL
@@ -313,11 +314,17 @@ def test_a_ledger_without_plain_copies_writes_them_on_first_use(campaign):
 
 def test_a_changed_archive_copy_fails_only_that_units_correction_mail(campaign):
     root, config = campaign
-    tamper(archived(root, config.units[1].code, "lan1")[0])  # after its check: its marked-up copy cannot be made
+    unit = config.units[10]
+    maker = SampleMaker(config, seed=12)
+    deliver(CampaignFolder(root), config, maker, {unit: ("sai", ["wrong_total"])}, datetime(2019, 12, 11, 9))
+    assert baocao("check", str(root)).returncode == 0
+    [wrong] = [each for each in cli_json("status", str(root))[1]["units"] if each["unit_code"] == unit.code]
+    assert wrong["status"] == "has_errors"
+    tamper(archived(root, unit.code, "sai")[0])  # after its check: its marked-up copy cannot be made
     done = baocao("remind", str(root), "--outbox", "--json")
     assert done.returncode == 1, done.stderr
     results = {(r["unit_code"], r["kind"]): r for r in json.loads(done.stdout)["results"]}
-    failed = results.pop((config.units[1].code, "feedback"))
-    assert failed["outcome"] == "failed" and "ARCHIVE_CHANGED" not in failed["error"]
-    assert f"{config.units[1].code}_lan1.xlsx" in failed["error"]
+    failed = results.pop((wrong["unit_code"], "feedback"))
+    assert failed["outcome"] == "failed" and wrong["latest_file"] in failed["error"]
+    assert "đã bị sửa sau khi nhận" in failed["error"]
     assert results and {r["outcome"] for r in results.values()} == {"sent"}, "every other unit's mail is written"
