@@ -2,10 +2,12 @@
 
 Run by `tests/test_interrupted.py` as a child process in its own session:
 
-    python -m tests.killed_run collect|check CAMPAIGN FILES [PARALLEL_FROM]
+    python -m tests.killed_run collect|check|check-parent CAMPAIGN FILES [PARALLEL_FROM]
+
+`check-parent` kills only the `check` process, leaving its pool workers to notice on their own.
 
 Just before the kill it writes `CAMPAIGN/.killed_run` with the number of worker processes alive
-then, so the test knows which path (one process or the pool) was cut.
+then and their pids, so the test knows which path (one process or the pool) was cut.
 """
 
 import multiprocessing
@@ -23,8 +25,8 @@ MARKER = ".killed_run"
 class KillAfter:
     """A reporter whose `advance()` SIGKILLs the whole process group once `files` files are done."""
 
-    def __init__(self, marker, files: int):
-        self.marker, self.files, self.done = marker, files, 0
+    def __init__(self, marker, files: int, parent_only: bool = False):
+        self.marker, self.files, self.done, self.parent_only = marker, files, 0, parent_only
 
     def start(self, total: int, label: str) -> None:
         pass
@@ -32,7 +34,10 @@ class KillAfter:
     def advance(self, item: str) -> None:
         self.done += 1
         if self.done == self.files:
-            self.marker.write_text(str(len(multiprocessing.active_children())))
+            workers = [child.pid for child in multiprocessing.active_children()]
+            self.marker.write_text(" ".join(map(str, [len(workers), *workers])))
+            if self.parent_only:  # as when staff close the console window: the workers are not told
+                os.kill(os.getpid(), signal.SIGKILL)
             os.killpg(0, signal.SIGKILL)
 
     def finish(self) -> None:
@@ -41,7 +46,7 @@ class KillAfter:
 
 def main(step: str, campaign: str, files: str, parallel_from: str | None = None) -> None:
     folder = open_campaign(campaign)
-    reporter = KillAfter(folder.root / MARKER, int(files))
+    reporter = KillAfter(folder.root / MARKER, int(files), parent_only=step == "check-parent")
     if step == "collect":
         collect(folder, reporter=reporter)
     else:

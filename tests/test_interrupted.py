@@ -8,6 +8,7 @@ import hashlib
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def run_and_kill(folder, step: str, files: int, parallel_from: int = 0) -> int:
         command, capture_output=True, text=True, timeout=300, cwd=REPOSITORY, start_new_session=True
     )
     assert completed.returncode == -9, completed.stderr
-    return int((folder.root / MARKER).read_text())
+    return int((folder.root / MARKER).read_text().split()[0])
 
 
 @pytest.mark.parametrize("parallel_from", [10_000, 1], ids=["one_process", "process_pool"])
@@ -79,3 +80,28 @@ def test_killed_collect_and_check_resume_without_loss(tmp_path, parallel_from):
     assert count(folder, "checks") == total
     assert findings_without_a_check(folder) == 0
     assert archive_is_intact(folder) == total
+
+
+def test_pool_workers_end_when_their_check_is_killed(tmp_path):
+    folder = init_campaign(tmp_path / "dot")
+    build_templates(folder)
+    config = folder.load_config()
+    samples = [SampleMaker(config).make(unit) for unit in config.units[:20]]
+    write_samples(config, (folder.layouts / MASTER_NAME).read_bytes(), samples, folder.inbox)
+    collect(folder)
+    command = [sys.executable, "-m", "tests.killed_run", "check-parent", str(folder.root), "5", "1"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=REPOSITORY)
+    assert completed.returncode == -9, completed.stderr
+    count_alive, *workers = map(int, (folder.root / MARKER).read_text().split())
+    assert count_alive == len(workers) > 0, "the pool was running when its parent was killed"
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and not _zombie(pid)], "no worker lingers"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
