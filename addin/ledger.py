@@ -127,6 +127,8 @@ class Ledger:
             self.connection.close()
             raise
         except sqlite3.DatabaseError as error:
+            if _unwritable_reason(error):
+                raise _unwritable(path, error) from error
             raise BaocaoError(
                 f"Không mở được sổ theo dõi {path} ({error}). Tệp có thể đang được chương trình khác dùng "
                 "hoặc đã hỏng; hãy đóng chương trình đó rồi chạy lại. Nếu vẫn lỗi, chạy «baocao verify»."
@@ -145,13 +147,24 @@ class Ledger:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.connection.execute("BEGIN IMMEDIATE")
+        with self._reported_if_unwritable():
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                if self.connection.in_transaction:
+                    self.connection.execute("ROLLBACK")
+                raise
+            self.connection.execute("COMMIT")
+
+    @contextmanager
+    def _reported_if_unwritable(self) -> Iterator[None]:
         try:
-            yield self.connection
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        self.connection.execute("COMMIT")
+            yield
+        except sqlite3.OperationalError as error:
+            if not _unwritable_reason(error):
+                raise
+            raise _unwritable(self.path, error) from error
 
     # ------------------------------------------------------------ returns
 
@@ -387,6 +400,23 @@ def _store_decision(db: sqlite3.Connection, decision: Decision) -> None:
 def _decision_from(row: sqlite3.Row) -> Decision:
     values = {key: row[key] for key in ("unit_code", "sha256", "decision", "note", "decided_by")}
     return Decision(**values, decided_at=datetime.fromisoformat(row["decided_at"]))
+
+
+def _unwritable_reason(error: sqlite3.DatabaseError) -> str | None:
+    """SQLite's words for a full disk or a folder it may not write, in words for staff; None for anything else."""
+    text = str(error).lower()
+    if "full" in text or "disk i/o" in text:
+        return "ổ đĩa đã đầy hoặc không ghi được"
+    if "readonly" in text or "read-only" in text:
+        return "thư mục hoặc tệp sổ chỉ cho đọc, không cho ghi"
+    return None
+
+
+def _unwritable(path: Path, error: sqlite3.DatabaseError) -> BaocaoError:
+    return BaocaoError(
+        f"Không ghi được vào sổ theo dõi {path} ({_unwritable_reason(error)}). Hãy giải phóng chỗ trống hoặc cho "
+        f"phép ghi vào thư mục {path.parent} rồi chạy lại; những gì đã ghi trước đó không bị mất."
+    )
 
 
 def _return_from(row: sqlite3.Row) -> ReturnRecord:

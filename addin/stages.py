@@ -40,6 +40,7 @@ from addin.standing import (
     campaign_standing,
     still_to_report,
 )
+from addin.unwritable import unwritable_message
 from addin.xlsx.meta import read_layout_meta
 
 # ---------------------------------------------------------------- init, templates
@@ -306,7 +307,13 @@ def workbook(folder: CampaignFolder, interpreter: str | None = None):
     # Imported here: pyOpenVBA and xlwings take seconds to import, which every other command would pay.
     from addin.outputs.control_workbook import build_control_workbook
 
-    return build_control_workbook(folder, interpreter=interpreter)
+    try:
+        return build_control_workbook(folder, interpreter=interpreter)
+    except OSError as error:  # written deep in pyOpenVBA, in the temp folder, then beside the config
+        message = unwritable_message(error, folder.root)
+        if message is None:
+            raise
+        raise BaocaoError(message) from error
 
 
 # ---------------------------------------------------------------- integrity: verify, rebuild

@@ -29,6 +29,7 @@ from addin.frontends.excel_ui import ExcelUI
 from addin.intake.mail_files import why_no_return
 from addin.outputs.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
 from addin.standing import ACCEPT, CONFIRM, REJECT, State
+from addin.unwritable import unwritable_message
 
 
 @dataclass
@@ -306,6 +307,10 @@ def _press(ui: ExcelUI | None, title: str, step: Step, check_versions: bool = Tr
     except BaocaoError as error:
         _announce(ui, folder, title, error.message, f"Lỗi: {error.message}")
     except Exception as error:
+        unwritable = unwritable_message(error, folder.root if folder else None) if isinstance(error, OSError) else None
+        if unwritable:
+            _announce(ui, folder, title, unwritable, f"Lỗi: {unwritable}")
+            return
         log = write_error_log(folder.root if folder else Path(tempfile.gettempdir()), error, f"nút «{title}»")
         message = (
             f"Có lỗi không mong đợi khi chạy «{title}». Chi tiết kỹ thuật đã ghi vào tệp {log}.\n\n"

@@ -33,6 +33,7 @@ from addin.frontends.cli_text import (
 from addin.issue.unit_copies import TemplatesResult
 from addin.mail_servers import parse_server
 from addin.standing import ACCEPT, REJECT, State
+from addin.unwritable import unwritable_message
 from addin.vietnamese import parse_vn_date
 
 EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
@@ -512,6 +513,9 @@ def run(arguments: list[str] | None = None) -> int:
     except Exception as error:
         if _options["debug"]:
             raise
+        if isinstance(error, OSError) and (message := unwritable_message(error, None)):
+            errors.print(f"[bold red]Lỗi:[/] {message}", highlight=False, markup=True)
+            return EXIT_PROBLEM
         log = _log_unexpected(error)
         errors.print(
             "[bold red]Lỗi bất ngờ[/] (không phải do thao tác của anh/chị). "

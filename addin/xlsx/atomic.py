@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from addin.errors import BaocaoError
+from addin.unwritable import unwritable_reason
 
 TEMPORARY_PREFIX = ".~tmp_"
 
@@ -22,13 +23,30 @@ def is_temporary(path: Path) -> bool:
 
 @contextmanager
 def temporary_beside(folder: Path, suffix: str = "") -> Iterator[Path]:
-    """A fresh temporary path in `folder`; whatever is still there on the way out is removed."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """A fresh temporary path in `folder`; whatever is still there on the way out is removed.
+
+    A full disk or a folder that cannot be written is reported in Vietnamese, naming the folder."""
     temporary = folder / f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}{suffix}"
+    with reported_if_unwritable(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            yield temporary
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def reported_if_unwritable(folder: Path) -> Iterator[None]:
     try:
-        yield temporary
-    finally:
-        temporary.unlink(missing_ok=True)
+        yield
+    except OSError as error:
+        reason = unwritable_reason(error)
+        if reason is None:
+            raise
+        raise BaocaoError(
+            f"Không ghi được vào thư mục {folder}: {reason}. Hãy giải phóng chỗ trống hoặc cho phép ghi vào thư mục "
+            "đó rồi chạy lại; dữ liệu đã nhận không bị mất."
+        ) from error
 
 
 @contextmanager
