@@ -164,9 +164,11 @@ def _number(form_field: FormField, raw: object, place: Place) -> tuple[object, l
         return None, [_not_a_number(form_field, raw, place)]
     if isinstance(raw, int | float):
         number = float(raw)
+        if not math.isfinite(number):  # a crafted cell holding inf or nan
+            return None, [_not_a_number(form_field, raw, place)]
     else:
         parsed = parse_vn_number(str(raw))
-        if parsed is None:
+        if parsed is None or not math.isfinite(parsed.value):  # 400 digits make an infinite float
             return None, [_not_a_number(form_field, raw, place)]
         number = parsed.value
         note = f" ({parsed.note})" if parsed.note else ""
@@ -179,8 +181,6 @@ def _number(form_field: FormField, raw: object, place: Place) -> tuple[object, l
                 form_field,
             )
         )
-    if not math.isfinite(number):
-        return None, [*findings, _not_a_number(form_field, raw, place)]
     if form_field.type == "integer" and not number.is_integer():
         findings.append(
             place.finding(
@@ -208,7 +208,7 @@ def _number(form_field: FormField, raw: object, place: Place) -> tuple[object, l
             place.finding(
                 ERROR,
                 "NUMBER_TOO_LARGE",
-                f"«{form_field.label}» là {format_number(number)}, vượt giới hạn {too_large}. "
+                f"«{form_field.label}» là {_huge_number(number)}, vượt giới hạn {too_large}. "
                 "Hãy kiểm tra lại số đã nhập (có thể gõ thừa chữ số).",
                 form_field,
             )
@@ -227,6 +227,11 @@ def _beyond_default_limit(form_field: FormField, number: float) -> str | None:
     if form_field.min is None and number < -NUMBER_LIMIT:
         return f"cho phép (tối thiểu -{NUMBER_LIMIT:,})".replace(",", ".")
     return None
+
+
+def _huge_number(value: float) -> str:
+    """A huge number the way Excel shows it (9,99E+307), not its 308 digits."""
+    return format_number(value) if abs(value) < 1e15 else f"{value:.6G}".replace(".", ",")
 
 
 def _matches(pattern: str, text: str) -> bool:
