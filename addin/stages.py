@@ -265,6 +265,7 @@ class SummaryResult:
             "counts": self.counts,
             "missing": self.missing,
             "checked_first": len(self.checked_first),
+            "left_out": self.merged.left_out,
         }
 
 

@@ -3,6 +3,7 @@
 from addin.config.loading import ConfigError, load_config
 from addin.config.model import (
     MAIL_PLACEHOLDERS,
+    NUMBER_LIMIT,
     NUMERIC_TYPES,
     Annex,
     CampaignConfig,
@@ -12,10 +13,12 @@ from addin.config.model import (
     Section,
     SmtpServer,
     UnitEntry,
+    compile_pattern,
 )
 
 __all__ = [
     "MAIL_PLACEHOLDERS",
+    "NUMBER_LIMIT",
     "NUMERIC_TYPES",
     "Annex",
     "CampaignConfig",
@@ -26,5 +29,6 @@ __all__ = [
     "Section",
     "SmtpServer",
     "UnitEntry",
+    "compile_pattern",
     "load_config",
 ]

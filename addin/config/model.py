@@ -11,6 +11,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
+import re2
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from addin.contract import FORM_PARTS, fingerprint
@@ -49,6 +50,19 @@ Operator = Literal[
 ]
 MissingValueStrategy = Literal["skip_if_any_value_missing", "skip_if_all_values_missing", "never_skip"]
 NUMERIC_TYPES = ("integer", "decimal")
+# The magnitude a number field accepts on a side its config leaves without min/max: beyond it a value is a
+# typing slip (9,99E+307) and would overflow the summary's totals.
+NUMBER_LIMIT = 10**12
+
+
+def compile_pattern(pattern: str) -> re2._Regexp:
+    """A field's `pattern` compiled with RE2: linear-time matching, so no pattern or value can hang a check.
+
+    Raises re2.error for a pattern RE2 does not accept (back-references, look-arounds…).
+    """
+    options = re2.Options()
+    options.log_errors = False  # the config check reports it to staff, in Vietnamese
+    return re2.compile(pattern, options)
 
 
 class _Model(BaseModel):

@@ -7,7 +7,9 @@ import re
 import string
 from collections.abc import Iterator
 
-from addin.config.model import MAIL_PLACEHOLDERS, NUMERIC_TYPES, CampaignConfig, FormField, Section
+import re2
+
+from addin.config.model import MAIL_PLACEHOLDERS, NUMERIC_TYPES, CampaignConfig, FormField, Section, compile_pattern
 from addin.contract import NAME_PREFIX
 from addin.expressions import CONSTANTS, ExpressionError, parse_expression
 from addin.xlsx.limits import DEFINED_NAME_MAX, sheet_name_problem
@@ -212,9 +214,13 @@ def _field_problems(config: CampaignConfig, section: Section, field: FormField, 
         yield (*where, "within_period"), "within_period chỉ dùng cho trường ngày (type: date)."
     if field.pattern is not None:
         try:
-            re.compile(field.pattern)
-        except re.error:
-            yield (*where, "pattern"), f"mẫu kiểm tra «{field.pattern}» viết sai (biểu thức chính quy)."
+            compile_pattern(field.pattern)
+        except re2.error:
+            yield (
+                (*where, "pattern"),
+                f"mẫu kiểm tra «{field.pattern}» viết sai hoặc dùng cú pháp không hỗ trợ (biểu thức chính quy RE2: "
+                "không dùng tham chiếu ngược như \\1 hay điều kiện nhìn trước/nhìn sau như (?=...)). Hãy sửa lại mẫu.",
+            )
     if field.prefill in ("task_code", "task_text") and section.rows_from != "tasks":
         yield (*where, "prefill"), "chỉ bảng lấy dòng từ nhiệm vụ (rows_from: tasks) mới điền sẵn mã/nội dung nhiệm vụ."
     if field.prefill in ("unit_name", "unit_code") and section.kind != "fields":

@@ -72,6 +72,8 @@ def show_summary(result) -> None:
     typer.echo(f"Tình hình: {result.standing.counts_text()}.")
     if result.missing:
         typer.echo(f"Chưa nộp: {', '.join(result.missing)}")
+    for line in result.merged.left_out:
+        typer.echo(f"Bỏ ra khỏi tổng hợp: {line}")
     if result.summary_workbook:
         typer.echo(f"Bảng tổng hợp theo mẫu: {result.summary_workbook}")
     else:

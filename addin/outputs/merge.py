@@ -6,6 +6,7 @@ at all. Units without data are kept, never dropped.
 """
 
 import io
+import math
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pandas
 import xlsxwriter
 
 from addin.campaign import CampaignFolder
-from addin.config import CampaignConfig, Section
+from addin.config import NUMBER_LIMIT, NUMERIC_TYPES, CampaignConfig, FormField, Section
 from addin.ledger import Ledger
 from addin.outputs.summary.facts import MergedCampaign
 from addin.standing import CampaignStanding, UnitStanding, campaign_standing
@@ -33,8 +34,11 @@ def merge_campaign(
         data = {s.unit.code: ledger.check_data(s.counted.record.sha256) for s in standing.units if s.counted}
     units = pandas.DataFrame([_unit_row(unit_standing) for unit_standing in standing.units])
     included = units[units["included"]]
-    sections = {section.name: _section_frame(config, section, included, data) for section in config.form.sections}
-    return MergedCampaign(units, sections)
+    left_out: list[str] = []
+    sections = {
+        section.name: _section_frame(config, section, included, data, left_out) for section in config.form.sections
+    }
+    return MergedCampaign(units, sections, left_out)
 
 
 def _unit_row(standing: UnitStanding) -> dict:
@@ -59,7 +63,7 @@ def _unit_row(standing: UnitStanding) -> dict:
 
 
 def _section_frame(
-    config: CampaignConfig, section: Section, included: pandas.DataFrame, data: dict
+    config: CampaignConfig, section: Section, included: pandas.DataFrame, data: dict, left_out: list[str]
 ) -> pandas.DataFrame:
     labels = {
         form_field.name: {choice.name: choice.label for choice in config.form.choices[form_field.choices]}
@@ -71,13 +75,18 @@ def _section_frame(
     for unit in included.itertuples():
         stored = data.get(unit.unit_code) or {}
         base = {"unit_code": unit.unit_code, "group_code": unit.group_code, "order": unit.order}
-        if section.kind == "fields":
-            values = stored.get("fields", {})
-            rows.append({**base, **{name: _typed(values.get(name), kinds[name], labels.get(name)) for name in kinds}})
-            continue
-        for row in stored.get("tables", {}).get(section.name, []):
-            typed = {name: _typed(row.get(name), kinds[name], labels.get(name)) for name in kinds}
-            rows.append({**base, "row": row.get("_row"), **typed})
+        stored_rows = (
+            [stored.get("fields", {})] if section.kind == "fields" else stored.get("tables", {}).get(section.name, [])
+        )
+        for row in stored_rows:
+            typed = {}
+            for form_field in section.fields:
+                value = _writable(form_field, row.get(form_field.name))
+                if value is _UNWRITABLE:
+                    left_out.append(_left_out_line(unit, section, form_field, row))
+                    value = None
+                typed[form_field.name] = _typed(value, form_field.type, labels.get(form_field.name))
+            rows.append({**base, **({} if section.kind == "fields" else {"row": row.get("_row")}), **typed})
     columns = ["unit_code", "group_code", "order"] + ([] if section.kind == "fields" else ["row"]) + list(kinds)
     frame = pandas.DataFrame(rows, columns=columns)
     for name in (name for name, kind in kinds.items() if kind == "integer"):
@@ -97,6 +106,42 @@ def _whole_numbers(column: pandas.Series) -> pandas.Series:
     if not all(value is None or (isinstance(value, int | float) and float(value).is_integer()) for value in values):
         return column
     return pandas.Series([None if v is None else int(v) for v in values], index=column.index, dtype="Int64")
+
+
+_UNWRITABLE = object()
+
+
+def _writable(form_field: FormField, value):
+    """A stored value, or _UNWRITABLE when it cannot go into a summary: a number that is not finite or is
+    beyond what check accepts (stored by an older check, or a crafted ledger), a date that is no date.
+
+    One unit's bad value must not stop the summary of the whole campaign: it is left out and named.
+    """
+    if value is None:
+        return None
+    if form_field.type in NUMERIC_TYPES and isinstance(value, int | float) and not isinstance(value, bool):
+        limit = max(NUMBER_LIMIT, *(abs(bound) for bound in (form_field.min, form_field.max) if bound is not None))
+        try:
+            fits = math.isfinite(float(value)) and abs(value) <= limit
+        except OverflowError:  # an int too big for a float
+            fits = False
+        return value if fits else _UNWRITABLE
+    if form_field.type == "date":
+        try:
+            date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return _UNWRITABLE
+    return value
+
+
+def _left_out_line(unit, section: Section, form_field: FormField, row: dict) -> str:
+    where = f"dòng {row['_row']} " if row.get("_row") else ""
+    value = str(row.get(form_field.name))[:40]
+    return (
+        f"{unit.unit_short} ({unit.unit_code}): «{form_field.label}» ({where}phần «{section.label}») có giá trị "
+        f"«{value}» không ghi được vào tổng hợp (không phải số hợp lệ hoặc quá lớn) nên đã bỏ ra. "
+        "Hãy kiểm tra lại báo cáo của đơn vị này."
+    )
 
 
 def _typed(value, kind: str, labels: dict | None):

@@ -5,11 +5,12 @@ day-first); what had to be interpreted is reported as a warning, never silently.
 says where (sheet, cell, table row), quotes the value, and says what to do.
 """
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from addin.config import CampaignConfig, FormField
+from addin.config import NUMBER_LIMIT, CampaignConfig, FormField, compile_pattern
 from addin.findings import ERROR, WARNING, Finding
 from addin.intake.reading import Cell
 from addin.rules.template_checks import number_rule_text
@@ -151,7 +152,7 @@ def _text(form_field: FormField, raw: object, place: Place) -> tuple[object, lis
                 WARNING, "PHONE_SUSPICIOUS", f"số điện thoại «{text}» có vẻ thiếu số. Hãy kiểm tra lại.", form_field
             )
         )
-    if form_field.pattern and not re.fullmatch(form_field.pattern, text):
+    if form_field.pattern and not _matches(form_field.pattern, text):
         message = form_field.constraint_message or f"«{text}» không đúng định dạng yêu cầu."
         findings.append(place.finding(ERROR, "PATTERN_MISMATCH", message, form_field))
     return text, findings
@@ -163,9 +164,11 @@ def _number(form_field: FormField, raw: object, place: Place) -> tuple[object, l
         return None, [_not_a_number(form_field, raw, place)]
     if isinstance(raw, int | float):
         number = float(raw)
+        if not math.isfinite(number):  # a crafted cell holding inf or nan
+            return None, [_not_a_number(form_field, raw, place)]
     else:
         parsed = parse_vn_number(str(raw))
-        if parsed is None:
+        if parsed is None or not math.isfinite(parsed.value):  # 400 digits make an infinite float
             return None, [_not_a_number(form_field, raw, place)]
         number = parsed.value
         note = f" ({parsed.note})" if parsed.note else ""
@@ -200,7 +203,40 @@ def _number(form_field: FormField, raw: object, place: Place) -> tuple[object, l
             )
         )
         return None, findings
+    if too_large := _beyond_default_limit(form_field, number):
+        findings.append(
+            place.finding(
+                ERROR,
+                "NUMBER_TOO_LARGE",
+                f"«{form_field.label}» là {_huge_number(number)}, vượt giới hạn {too_large}. "
+                "Hãy kiểm tra lại số đã nhập (có thể gõ thừa chữ số).",
+                form_field,
+            )
+        )
+        return None, findings
     return (int(number) if form_field.type == "integer" else number), findings
+
+
+def _beyond_default_limit(form_field: FormField, number: float) -> str | None:
+    """The default bound a number breaks (as text for the message), on each side config leaves open; else None.
+
+    A number past it is a typing slip (9,99E+307) or crafted, and would overflow the summary's totals.
+    """
+    if form_field.max is None and number > NUMBER_LIMIT:
+        return f"cho phép (tối đa {NUMBER_LIMIT:,})".replace(",", ".")
+    if form_field.min is None and number < -NUMBER_LIMIT:
+        return f"cho phép (tối thiểu -{NUMBER_LIMIT:,})".replace(",", ".")
+    return None
+
+
+def _huge_number(value: float) -> str:
+    """A huge number the way Excel shows it (9,99E+307), not its 308 digits."""
+    return format_number(value) if abs(value) < 1e15 else f"{value:.6G}".replace(".", ",")
+
+
+def _matches(pattern: str, text: str) -> bool:
+    """Whether the whole text matches a config pattern, with RE2: linear time, so no pattern can hang a check."""
+    return compile_pattern(pattern).fullmatch(text) is not None
 
 
 def _not_a_number(form_field: FormField, raw: object, place: Place) -> Finding:

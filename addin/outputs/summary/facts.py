@@ -1,6 +1,7 @@
 """The merged campaign, and the same data indexed the way the annexes read it."""
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas
@@ -22,6 +23,8 @@ class MergedCampaign:
     # (1-based row number in the unit's table), then one column per form field name of that section with
     # typed values: int/float for numbers (NaN/None when blank), datetime.date for dates, str for text,
     # and for select_one fields the choice LABEL (e.g. "Đã thực hiện"). Fields sections have one row per unit.
+    left_out: list[str] = field(default_factory=list)
+    # one line per stored value that could not be written (not finite, too large) and was left out, naming its unit
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ def plain_value(value):
 def as_number(value: float, whole: bool):
     """A total as written: an int when whole, else 15 significant digits."""
     value = float(value)
+    if not math.isfinite(value):  # merge leaves out such values; never let one stop the whole summary
+        return None
     if whole or value.is_integer():
         return round(value)
     return float(format(value, ".15g"))  # 15 significant digits, as LibreOffice keeps them: no drift on re-save
