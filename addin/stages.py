@@ -3,6 +3,7 @@
 Front ends only parse what staff typed or clicked, call a stage, and render what it returns.
 """
 
+import functools
 import getpass
 import shutil
 from dataclasses import dataclass, replace
@@ -10,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from addin.campaign import CONFIG_NAME, FOLDER_GUIDE, CampaignFolder, chosen_units
+from addin.campaign_lock import campaign_lock
 from addin.channels import sending
 from addin.channels.channel import OUTBOX, SMTP
 from addin.checking import check_campaign
@@ -42,6 +44,21 @@ from addin.standing import (
 )
 from addin.unwritable import unwritable_message
 from addin.xlsx.meta import read_layout_meta
+
+
+def changes_campaign(step: str):
+    """The stage changes the campaign: it runs holding the campaign lock (addin/campaign_lock.py)."""
+
+    def wrap(function):
+        @functools.wraps(function)
+        def locked(folder: CampaignFolder, *args, **kwargs):
+            with campaign_lock(folder.root, step):
+                return function(folder, *args, **kwargs)
+
+        return locked
+
+    return wrap
+
 
 # ---------------------------------------------------------------- init, templates
 
@@ -76,6 +93,7 @@ def _copy_shipped_layouts(config: CampaignConfig, folder: CampaignFolder) -> Non
             shutil.copyfile(layout, folder.layouts / name)
 
 
+@changes_campaign("templates")
 def make_templates(
     folder: CampaignFolder, only: list[str] | None = None, reporter: Reporter | None = None
 ) -> TemplatesResult:
@@ -95,11 +113,13 @@ def make_templates(
 # ---------------------------------------------------------------- mail out
 
 
+@changes_campaign("send")
 def send(folder: CampaignFolder, **options) -> sending.SendReport:
     """Each unit's template by mail (options: channel, only, dry_run, force, pause, server, reporter)."""
     return sending.send_templates(folder, **options)
 
 
+@changes_campaign("remind")
 def remind(folder: CampaignFolder, **options) -> sending.SendReport:
     """Reminders to units not heard from, feedback to units whose return has errors (options as `send`)."""
     return sending.send_reminders(folder, **options)
@@ -121,6 +141,7 @@ def configured_mailbox(
     return ImapMailbox(imap, server, since) if imap.host or required else None
 
 
+@changes_campaign("collect")
 def collect(
     folder: CampaignFolder,
     source: Path | None = None,
@@ -139,6 +160,7 @@ class CheckRun:
     feedback: list[Path]
 
 
+@changes_campaign("check")
 def check(folder: CampaignFolder, reporter: Reporter | None = None) -> CheckRun:
     """Check what is new, then write the findings workbook and the marked-up copies for units."""
     config, reporter = folder.load_config(), reporter or NullReporter()
@@ -168,6 +190,7 @@ class DecisionResult:
     findings_workbook: Path  # rewritten so it shows the decision
 
 
+@changes_campaign("accept/reject")
 def decide(folder: CampaignFolder, unit_code: str, decision: str, note: str, file: str | None = None) -> DecisionResult:
     """Record staff's accept/reject (who and when too) of a unit's latest return, or of the return `file`
     (its sha256 or the first characters of it) for this unit; refresh the findings workbook.
@@ -269,6 +292,7 @@ class SummaryResult:
         }
 
 
+@changes_campaign("summary")
 def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> SummaryResult:
     """Merge the returns that count; write the tidy data, the official summary and (refreshed) the findings.
 
@@ -303,6 +327,7 @@ def _waiting_for_check(folder: CampaignFolder, config: CampaignConfig) -> bool:
 # ---------------------------------------------------------------- the control workbook
 
 
+@changes_campaign("workbook")
 def workbook(folder: CampaignFolder, interpreter: str | None = None):
     """BaoCao.xlsm, the buttons for every step, built for the Python running this (or `interpreter`)."""
     # Imported here: pyOpenVBA and xlwings take seconds to import, which every other command would pay.
@@ -332,6 +357,7 @@ class RebuildRun:
     standing: CampaignStanding
 
 
+@changes_campaign("rebuild")
 def rebuild(folder: CampaignFolder, reporter: Reporter | None = None) -> RebuildRun:
     """A new ledger from the archive, the intake journal and the decisions file; then every return checked again."""
     config = folder.load_config()
