@@ -6,6 +6,7 @@ Sizes stay small: the bounds that matter are lowered in the campaign's config.
 
 import imaplib
 import json
+import re
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from addin.intake.mail_files import MailUnreadable, parse_eml
+from addin.config.model import MailLimits
+from addin.intake.mail_files import MailUnreadable, parse_eml, read_mail_file
 from addin.stages import init_campaign
 from tests.imap_server import USER, start_dovecot
 from tests.run_cli import baocao
@@ -196,3 +198,21 @@ def test_a_wrong_utf8_password_is_refused_plainly_and_never_shown(utf8_dovecot, 
     assert run.returncode not in (0, 3), run.stderr
     assert f"không chấp nhận tên đăng nhập «{USER}» hoặc mật khẩu" in run.stdout + run.stderr
     assert leaked(wrong, run.stdout, run.stderr, logs(tmp_path)) == []
+
+
+def test_ordinary_mails_are_within_the_default_bounds():
+    samples = sorted(MAIL.glob("*.eml")) + sorted(MAIL.glob("*.msg"))
+    assert samples
+    assert [(path.name, read_mail_file(path.name, path.read_bytes()).refused) for path in samples] == [
+        (path.name, None) for path in samples
+    ]
+
+
+def test_parts_are_counted_whatever_the_case_of_the_boundary():
+    raw = many_attachments(60)
+    boundary = re.search(rb'boundary="([^"]+)"', raw).group(1)
+    item = read_mail_file("a.eml", raw.replace(boundary, b"MiXeD-Case-Boundary"), MailLimits(parts=50))
+    assert (item.outcome, item.refused) == (
+        "over_limit",
+        "thư có hơn 50 phần (tệp đính kèm, nội dung); giới hạn mail.limits.parts",
+    )

@@ -72,12 +72,13 @@ class _Scan:
         return None
 
     def _end_of_header(self) -> Overrun | None:
-        kind = self.content_type[13:].strip().lower()
+        value = self.content_type[13:].strip()
+        kind = value.lower()  # the type is case-insensitive; the boundary is not
         self.in_header, self.header_bytes, self.part_bytes = False, 0, 0
         self.content_type, self.in_content_type, self.comments = b"", False, _Comments()
         if kind.startswith(b"message/rfc822"):
             self.in_header = True  # the attached mail's own header block follows
-        elif kind.startswith(b"multipart/") and (match := _BOUNDARY.search(kind)):
+        elif kind.startswith(b"multipart/") and (match := _BOUNDARY.search(value)):
             self.boundaries.append(match.group(1) or match.group(2))
             if len(self.boundaries) > self.limits.depth:
                 return Overrun("depth", self.limits.depth, len(self.boundaries))

@@ -6,6 +6,7 @@ bad message except `MailUnreadable`, which callers record (nothing is dropped si
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -87,6 +88,8 @@ def read_mail_file(name: str, data: bytes, limits: MailLimits | None = None) -> 
 def refused_mail(raw: bytes, reason: str, limits: MailLimits) -> MailItem:
     """A mail that is not parsed: its sender, subject and Message-ID as far as plain text matching reads them."""
     head = header_block(raw, limits.header_bytes)
+    if not re.search(rb"(?im)^(from|subject|date|message-id):", head):
+        raise MailUnreadable("no mail headers")
     return MailItem(_message_id(plain_message_id(head), raw), plain_sender(head), plain_subject(head), None, [], reason)
 
 
