@@ -49,7 +49,8 @@ class Dovecot:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_dovecot() -> Dovecot:
+def start_dovecot(password: str = PASSWORD) -> Dovecot:
+    """A dovecot whose every user has `password` (any UTF-8 text without spaces or braces)."""
     binary = dovecot_path()
     root = Path(tempfile.mkdtemp(prefix="baocao-dovecot-"))
     root.chmod(0o755)  # the mail user must reach its maildir below
@@ -82,7 +83,7 @@ first_valid_uid = 1
 mail_location = maildir:{root}/mail/%u
 passdb {{
   driver = static
-  args = password={PASSWORD}
+  args = password={password}
 }}
 userdb {{
   driver = static

@@ -290,6 +290,15 @@ class ImapServer(MailServer):
     folder: Text = "INBOX"
 
 
+class MailLimits(_Model):
+    """Bounds every incoming mail is checked against before it is parsed (a mail past one is recorded, not read)."""
+
+    header_bytes: Annotated[int, Field(ge=1024, le=1_048_576)] = 32_768  # each header block, in bytes
+    depth: Annotated[int, Field(ge=2, le=100)] = 20  # nesting of multiparts and of ( ) in a header field
+    parts: Annotated[int, Field(ge=1, le=100_000)] = 200  # MIME parts in one mail
+    part_bytes: Annotated[int, Field(ge=1024, le=1_073_741_824)] = 67_108_864  # one part as sent (encoded)
+
+
 class MailText(_Model):
     subject: Text
     body: Text
@@ -341,6 +350,7 @@ class MailOptions(_Model):
     resubmit_by: ConfigDate | None = None  # the date reminders and feedback give once the deadline has passed
     smtp: SmtpServer = SmtpServer()
     imap: ImapServer = ImapServer()
+    limits: MailLimits = MailLimits()
     send: MailText = DEFAULT_SEND
     remind: MailText = DEFAULT_REMIND
     feedback: MailText = DEFAULT_FEEDBACK

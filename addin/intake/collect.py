@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Protocol
 
 from addin.campaign import CampaignFolder
+from addin.config.model import MailLimits
 from addin.errors import BaocaoError
 from addin.intake.guard.formats import FileKind, sniff
 from addin.intake.mail_files import (
     OTHER_CAMPAIGN,
     RETURNS,
+    UNREADABLE,
     MailItem,
-    MailUnreadable,
     is_mail_file,
     read_mail_file,
 )
@@ -109,6 +110,7 @@ class _Intake:
     campaign_id: str
     start: date  # the campaign's start: no mail of it arrived earlier
     result: CollectResult
+    limits: MailLimits  # bounds every mail is checked against before it is parsed
 
 
 def collect(
@@ -123,7 +125,7 @@ def collect(
     arrivals, ignored = find_arrivals(source or folder.inbox)
     result = CollectResult(ignored=ignored)
     with Ledger(folder.ledger_path) as ledger:
-        intake = _Intake(folder, ledger, config.campaign.id, campaign_start(config), result)
+        intake = _Intake(folder, ledger, config.campaign.id, campaign_start(config), result, config.mail.limits)
         reporter.start(len(arrivals), "Đang nhận báo cáo")
         for arrival in arrivals:
             if is_mail_file(arrival.original_name):
@@ -155,12 +157,12 @@ def _bring_in_raw_mail(
 ) -> None:
     """Record one raw mail; `received` turns its Date: (or None) into the time the Department received it."""
     try:
-        item = read_mail_file(name, raw)
-    except MailUnreadable:
+        item = read_mail_file(name, raw, intake.limits)
+    except Exception:  # MailUnreadable, or whatever a hostile mail makes the parser raise: never stops the batch
         item = MailItem(f"<sha256-{hashlib.sha256(raw).hexdigest()}@baocao>", None, name, None)
-        _bring_in_mail(intake, item, source, received(None), outcome="unreadable")
+        _bring_in_mail(intake, item, source, received(None), outcome=UNREADABLE)
         return
-    outcome = OTHER_CAMPAIGN if other_campaign_tag(item.subject, intake.campaign_id) else None
+    outcome = OTHER_CAMPAIGN if not item.refused and other_campaign_tag(item.subject, intake.campaign_id) else None
     _bring_in_mail(intake, item, source, received(item.date), outcome)
 
 
@@ -199,11 +201,18 @@ def _bring_in_mail(
         attachments=len(item.attachments),
         returns=len(returns),
         outcome=outcome or item.outcome,
-        not_returns=[a.name for a in item.attachments] if outcome == OTHER_CAMPAIGN else item.not_returns,
+        not_returns=_listed_names(item, outcome),
         claimed_at=item.date,
     )
     if ledger.record_message(message):
         result.mails.append(message)
+
+
+def _listed_names(item: MailItem, outcome: str | None) -> list[str]:
+    """What the mail's listing names: its files, or for a refused mail the bound it passed."""
+    if item.refused:
+        return [item.refused]
+    return [a.name for a in item.attachments] if outcome == OTHER_CAMPAIGN else item.not_returns
 
 
 def bring_in(folder: CampaignFolder, ledger: Ledger, arrival: Arrival) -> tuple[ReturnRecord, bool]:

@@ -97,8 +97,8 @@ class ImapMailbox:
     def _login(self, connection: imaplib.IMAP4) -> None:
         password = mail_password("imap", self.options.user, self.server.host, self.options.password_env)
         try:
-            connection.login(self.options.user, password)
-        except imaplib.IMAP4.error:
+            _authenticate(connection, self.options.user, password)
+        except (imaplib.IMAP4.error, UnicodeError):
             raise BaocaoError(
                 f"{self._where(True)} không chấp nhận tên đăng nhập «{self.options.user}» hoặc mật khẩu. "
                 f"Hãy kiểm tra mail.imap.user và mật khẩu trong biến môi trường {self.options.password_env} "
@@ -134,6 +134,15 @@ class ImapMailbox:
                 when = datetime(*arrived[:6]) if arrived else None
                 return part[1], when
         return None
+
+
+def _authenticate(connection: imaplib.IMAP4, user: str, password: str) -> None:
+    """LOGIN for ASCII credentials, else AUTHENTICATE PLAIN (RFC 4616): imaplib sends LOGIN as ASCII only."""
+    if (user + password).isascii():
+        connection.login(user, password)
+        return
+    credentials = b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")
+    connection.authenticate("PLAIN", lambda _challenge: credentials)
 
 
 def _close(connection: imaplib.IMAP4) -> None:

@@ -6,6 +6,7 @@ bad message except `MailUnreadable`, which callers record (nothing is dropped si
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -14,7 +15,9 @@ from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import PurePosixPath
 
+from addin.config.model import MailLimits
 from addin.intake.guard.formats import WORKBOOK_KINDS, sniff
+from addin.intake.mail_bounds import header_block, overrun, plain_message_id, plain_sender, plain_subject
 from addin.vietnamese import nfc
 from addin.xlsx.names import safe_name
 
@@ -22,6 +25,7 @@ MAIL_EXTENSIONS = {".eml", ".msg"}
 SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods", ".ots"}
 MAX_NESTING = 5
 RETURNS, OTHER_CAMPAIGN = "returns", "other_campaign"  # outcomes of a mail (MessageRecord.outcome)
+OVER_LIMIT, UNREADABLE = "over_limit", "unreadable"
 
 
 class MailUnreadable(Exception):
@@ -42,6 +46,7 @@ class MailItem:
     subject: str
     date: datetime | None  # naive local time, like every `received_at`
     attachments: list[MailAttachment] = field(default_factory=list)
+    refused: str | None = None  # why the mail was not read (a bound of mail.limits it passes)
 
     @property
     def returns(self) -> list[MailAttachment]:
@@ -53,6 +58,8 @@ class MailItem:
 
     @property
     def outcome(self) -> str:
+        if self.refused:
+            return OVER_LIMIT
         if self.returns:
             return RETURNS
         return "no_spreadsheet" if self.attachments else "no_attachment"
@@ -67,17 +74,36 @@ def is_mail_file(name: str) -> bool:
     return PurePosixPath(name.lower()).suffix in MAIL_EXTENSIONS
 
 
-def read_mail_file(name: str, data: bytes) -> MailItem:
-    """A saved mail (.msg by its bytes, anything else as .eml)."""
+def read_mail_file(name: str, data: bytes, limits: MailLimits | None = None) -> MailItem:
+    """A saved mail (.msg by its bytes, anything else as .eml); a mail past `limits` is refused, not parsed."""
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return parse_msg(data)
-    return parse_eml(data)
+    limits = limits or MailLimits()
+    passed = overrun(data, limits)
+    if passed:
+        return refused_mail(data, passed.reason(), limits)
+    return parse_eml(data, limits)
+
+
+def refused_mail(raw: bytes, reason: str, limits: MailLimits) -> MailItem:
+    """A mail that is not parsed: its sender, subject and Message-ID as far as plain text matching reads them."""
+    head = header_block(raw, limits.header_bytes)
+    if not re.search(rb"(?im)^(from|subject|date|message-id):", head):
+        raise MailUnreadable("no mail headers")
+    return MailItem(_message_id(plain_message_id(head), raw), plain_sender(head), plain_subject(head), None, [], reason)
 
 
 # ------------------------------------------------------------ .eml (RFC 5322)
 
 
-def parse_eml(raw: bytes) -> MailItem:
+def parse_eml(raw: bytes, limits: MailLimits | None = None) -> MailItem:
+    try:
+        return _parse_eml(raw, limits or MailLimits())
+    except RecursionError as error:  # past the pre-parse bounds, the parser's recursion is still caught here
+        raise MailUnreadable("nested too deeply") from error
+
+
+def _parse_eml(raw: bytes, limits: MailLimits) -> MailItem:
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw)
     except Exception as error:  # the parser is lenient; anything raised here means not a message
@@ -90,7 +116,7 @@ def parse_eml(raw: bytes) -> MailItem:
         subject=_clean_subject(_header(message, "Subject")),
         date=_local(_header_date(message)),
     )
-    item.attachments = _eml_attachments(message, 0)
+    item.attachments = _eml_attachments(message, 0, limits)
     return item
 
 
@@ -111,17 +137,18 @@ def _header_date(message: EmailMessage) -> datetime | None:
         return None
 
 
-def _eml_attachments(part: EmailMessage, depth: int) -> list[MailAttachment]:
+def _eml_attachments(part: EmailMessage, depth: int, limits: MailLimits) -> list[MailAttachment]:
     if depth > MAX_NESTING:
         return []
     payload = part.get_payload()
+    inner_parts = payload if isinstance(payload, list) else []
     if part.get_content_type() == "message/rfc822":
-        inner = [a for m in (payload if isinstance(payload, list) else []) for a in _eml_attachments(m, depth + 1)]
+        inner = [a for m in inner_parts for a in _eml_attachments(m, depth + 1, limits)]
         return inner or [MailAttachment(safe_name(_part_name(part) or "thu_chuyen_tiep.eml"), b"", False)]
     if part.is_multipart():
-        return [a for inner in (payload if isinstance(payload, list) else []) for a in _eml_attachments(inner, depth)]
+        return [a for inner in inner_parts for a in _eml_attachments(inner, depth, limits)]
     name = _part_name(part)
-    return [] if name is None else _unpack(name, _payload(part), depth)
+    return [] if name is None else _unpack(name, _payload(part), depth, limits)
 
 
 def _part_name(part: EmailMessage) -> str | None:
@@ -148,13 +175,16 @@ def _payload(part: EmailMessage) -> bytes:
     return data
 
 
-def _unpack(name: str, data: bytes, depth: int) -> list[MailAttachment]:
+def _unpack(name: str, data: bytes, depth: int, limits: MailLimits | None = None) -> list[MailAttachment]:
     """One attached file; an attached mail (.msg / .eml, "forward as attachment") yields its attachments too."""
     safe = safe_name(name)
     if is_mail_file(safe) and depth < MAX_NESTING:
         try:
-            inner = parse_msg(data, depth + 1) if safe.lower().endswith(".msg") else parse_eml(data)
+            is_msg = safe.lower().endswith(".msg")
+            inner = parse_msg(data, depth + 1) if is_msg else read_mail_file(safe, data, limits)
         except MailUnreadable:
+            return [MailAttachment(safe, data, False)]
+        if inner.refused:
             return [MailAttachment(safe, data, False)]
         return inner.attachments
     return [MailAttachment(safe, data, is_return(safe, data))]
@@ -236,7 +266,8 @@ def _local(value) -> datetime | None:
 OUTCOME_TEXT = {
     "no_attachment": "không có tệp đính kèm",
     "no_spreadsheet": "tệp đính kèm không phải bảng tính",
-    "unreadable": "không đọc được thư (tệp thư hỏng hoặc không phải thư)",
+    UNREADABLE: "không đọc được thư (tệp thư hỏng hoặc không phải thư)",
+    OVER_LIMIT: "thư không được đọc vì vượt giới hạn an toàn",
     OTHER_CAMPAIGN: "không thuộc đợt này: tiêu đề mang mã của đợt báo cáo khác, không lấy tệp nào",
 }
 
@@ -244,6 +275,8 @@ OUTCOME_TEXT = {
 def why_no_return(outcome: str, not_returns: list[str]) -> str:
     """Why a mail brought no return, worded for staff."""
     text = OUTCOME_TEXT.get(outcome, outcome)
+    if outcome == OVER_LIMIT and not_returns:  # for a mail past a bound, `not_returns` holds the bound
+        return f"{text}: {not_returns[0]}. Hãy xem thư trong hộp thư và đề nghị đơn vị gửi lại thư đơn giản hơn"
     if outcome in ("no_spreadsheet", OTHER_CAMPAIGN) and not_returns:
         text += f" ({', '.join(not_returns[:5])}{'…' if len(not_returns) > 5 else ''})"
     return text
