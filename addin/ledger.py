@@ -1,7 +1,8 @@
 """The SQLite ledger of a campaign: every returned file, every check, every finding.
 
-This module is the only writer of `baocao.sqlite`. Writes are short transactions in WAL
-mode, so a run killed half way leaves the ledger as it was after its last finished file.
+This module is the only writer of `baocao.sqlite`. Writes are short transactions with a rollback
+journal (safe on a shared drive, unlike WAL), so a run killed half way leaves the ledger as it was
+after its last finished file.
 """
 
 import json
@@ -120,8 +121,10 @@ class Ledger:
         try:
             self.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
             self.connection.row_factory = sqlite3.Row
-            self.connection.execute("PRAGMA journal_mode=WAL")
-            self.connection.execute("PRAGMA synchronous=NORMAL")
+            # A rollback journal, not WAL: SQLite documents WAL as unsafe on network file systems, and a campaign
+            # folder may sit on a shared drive. A ledger of an earlier release (WAL) is switched back here.
+            self.connection.execute("PRAGMA journal_mode=TRUNCATE")
+            self.connection.execute("PRAGMA synchronous=FULL")
             migrate(self.connection, path)
         except BaocaoError:
             self.connection.close()

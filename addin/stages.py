@@ -47,13 +47,20 @@ from addin.xlsx.meta import read_layout_meta
 
 
 def changes_campaign(step: str):
-    """The stage changes the campaign: it runs holding the campaign lock (addin/campaign_lock.py)."""
+    """The stage changes the campaign: it runs holding the campaign lock (addin/campaign_lock.py), and a write
+    that fails deep in a library because the disk is full or a folder read-only is said plainly."""
 
     def wrap(function):
         @functools.wraps(function)
         def locked(folder: CampaignFolder, *args, **kwargs):
             with campaign_lock(folder.root, step):
-                return function(folder, *args, **kwargs)
+                try:
+                    return function(folder, *args, **kwargs)
+                except OSError as error:
+                    message = unwritable_message(error, folder.root)
+                    if message is None:
+                        raise
+                    raise BaocaoError(message) from error
 
         return locked
 
@@ -333,13 +340,7 @@ def workbook(folder: CampaignFolder, interpreter: str | None = None):
     # Imported here: pyOpenVBA and xlwings take seconds to import, which every other command would pay.
     from addin.outputs.control_workbook import build_control_workbook
 
-    try:
-        return build_control_workbook(folder, interpreter=interpreter)
-    except OSError as error:  # written deep in pyOpenVBA, in the temp folder, then beside the config
-        message = unwritable_message(error, folder.root)
-        if message is None:
-            raise
-        raise BaocaoError(message) from error
+    return build_control_workbook(folder, interpreter=interpreter)
 
 
 # ---------------------------------------------------------------- integrity: verify, rebuild

@@ -57,3 +57,18 @@ def test_a_ledger_from_a_newer_baocao_is_refused_and_left_alone(tmp_path):
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
     db.close()
+
+
+def test_the_ledger_uses_a_journal_that_is_safe_on_a_shared_drive_and_leaves_wal_behind(tmp_path):
+    path = tmp_path / "baocao.sqlite"
+    db = sqlite3.connect(path)  # a ledger of an earlier release, in WAL mode
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger:
+        assert ledger.connection.execute("PRAGMA journal_mode").fetchone()[0] == "truncate"
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] != "wal", "WAL, which is stored in the file, is gone"
+    db.close()
+    assert not (tmp_path / "baocao.sqlite-wal").exists()
