@@ -56,6 +56,10 @@ def csv_rows(path) -> list[dict]:
         return list(csv.DictReader(stream))
 
 
+def first_sheet_grid(path) -> list[list]:
+    return calamine_grid(path, CalamineWorkbook.from_path(str(path)).sheet_names[0])
+
+
 def test_every_csv_cell_a_spreadsheet_would_run_starts_with_an_apostrophe(summarised):
     folder, sample = summarised
     csv_dir = folder.results / "du_lieu_csv"
@@ -85,7 +89,7 @@ def test_tidy_workbook_keeps_the_exact_text(summarised):
 def test_libreoffice_opens_the_csv_as_text_not_as_formulas(summarised, tmp_path):
     folder, _ = summarised
     converted = libreoffice_convert(folder.results / "du_lieu_csv" / "don_vi.csv", "xlsx", tmp_path)
-    grid = calamine_grid(converted, CalamineWorkbook.from_path(str(converted)).sheet_names[0])
+    grid = first_sheet_grid(converted)
     assert grid[1][grid[0].index("nguoi_bao_cao")] == "'=1+1"
     assert grid[1][grid[0].index("chuc_vu")] == "'+1+1"
 
@@ -100,7 +104,7 @@ def test_libreoffice_with_semicolon_separator_runs_nothing(summarised, tmp_path)
     subprocess.run(command, capture_output=True, timeout=180, check=True)
     with zipfile.ZipFile(tmp_path / "van_ban.xlsx") as archive:
         assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
-    grid = calamine_grid(tmp_path / "van_ban.xlsx", CalamineWorkbook.from_path(str(tmp_path / "van_ban.xlsx")).sheet_names[0])
+    grid = first_sheet_grid(tmp_path / "van_ban.xlsx")
     assert any("'=1+1" in str(value) for row in grid for value in row)
     assert not any(value == 2 for row in grid for value in row)
 
