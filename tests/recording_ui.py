@@ -4,11 +4,35 @@ It reads the build info from the real built workbook, so a test presses the butt
 `BaoCao.xlsm` that `baocao workbook` made, with Excel's part played by lists.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from addin.frontends.excel_ui import as_typed_text
 from addin.outputs.control_panel import INFO_SHEET
+
+EXCEL_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """What Excel made of a written string it took for a formula (never equal to any text)."""
+
+    text: str
+
+
+def excel_entered(value):
+    """A value as Excel stores it after `Range.Value = value`: the string is parsed as if typed.
+
+    An apostrophe marks text (Excel keeps the rest and reads it back without the apostrophe); a string
+    starting like a formula becomes one, as Excel would compute it.
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith("'"):
+        return value[1:]
+    return Formula(value) if value.lstrip("\t\r").startswith(EXCEL_FORMULA_STARTS) else value
 
 
 def read_build_info(workbook: Path) -> dict[str, str]:
@@ -44,7 +68,7 @@ class RecordingUI:
         self.alerts.append((message, title, critical))
 
     def write_named(self, name: str, rows: list[list]) -> None:
-        self.named[name] = rows
+        self.named[name] = self._as_excel_stores(rows)
 
     def selected_row(self, name: str) -> list | None:
         return self.selection
@@ -54,7 +78,12 @@ class RecordingUI:
         return self.answers.pop(0)
 
     def append_log(self, row: list) -> None:
-        self.log.append(row)
+        self.log.extend(self._as_excel_stores([row]))
+
+    @staticmethod
+    def _as_excel_stores(rows: list[list]) -> list[list]:
+        """The real adapter's preparation (`as_typed_text`), then Excel's own parsing of what it is given."""
+        return [[excel_entered(value) for value in row] for row in as_typed_text(rows)]
 
     def open_workbook(self, path: Path) -> None:
         self.opened_workbooks.append(Path(path))

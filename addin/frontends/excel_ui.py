@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from addin.outputs.control_panel import INFO_SHEET, LOG_SHEET
+from addin.safe_text import excel_text_entry
 
 
 class ExcelUI(Protocol):
@@ -35,6 +36,12 @@ class ExcelUI(Protocol):
     def open_folder(self, path: Path) -> None: ...
 
     def save(self) -> None: ...
+
+
+def as_typed_text(rows: list[list]) -> list[list]:
+    """Rows for Excel's `Range.Value`, which parses a string as if typed: "=1+2" from a file name would
+    become a live formula. Every text is given Excel's text prefix (an apostrophe); numbers stay numbers."""
+    return [[excel_text_entry(value) for value in row] for row in rows]
 
 
 class XlwingsUI:
@@ -63,7 +70,7 @@ class XlwingsUI:
         target = self.book.names[name].refers_to_range
         target.clear_contents()
         if rows:
-            target[0, 0].value = rows
+            target[0, 0].value = as_typed_text(rows)
 
     def selected_row(self, name: str) -> list | None:
         """The row of the named area where the selected cell is; None when the selection is elsewhere."""
@@ -81,7 +88,7 @@ class XlwingsUI:
     def append_log(self, row: list) -> None:
         sheet = self.book.sheets[LOG_SHEET]
         last = sheet.range((sheet.cells.last_cell.row, 1)).end("up").row
-        sheet.range((last + 1, 1)).value = row
+        sheet.range((last + 1, 1)).value = as_typed_text([row])
 
     def open_workbook(self, path: Path) -> None:
         self.app.books.open(str(path))

@@ -215,6 +215,16 @@ def _draw_panel(book, sheet: Worksheet, panel: Panel, config: CampaignConfig) ->
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = f"{units_top - 1}:{units_top - 1}"
+    _keep_text_as_text(sheet)
+
+
+def _keep_text_as_text(sheet: Worksheet) -> None:
+    """openpyxl stores a string starting with "=" as a formula; the panel holds none of its own, and a unit's
+    file named "=1+2.xlsx" (or a campaign name) must show as the text it is."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def _name(book, name: str, reference: str) -> None:

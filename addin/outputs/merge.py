@@ -17,6 +17,7 @@ from addin.campaign import CampaignFolder
 from addin.config import NUMBER_LIMIT, NUMERIC_TYPES, CampaignConfig, FormField, Section
 from addin.ledger import Ledger
 from addin.outputs.summary.facts import MergedCampaign
+from addin.safe_text import inert_csv_text
 from addin.standing import CampaignStanding, UnitStanding, campaign_standing
 from addin.xlsx.atomic import write_bytes_atomically
 
@@ -172,8 +173,21 @@ def write_tidy(folder: CampaignFolder, config: CampaignConfig, merged: MergedCam
     write_bytes_atomically(workbook, buffer)
     csv_dir = folder.results / CSV_DIR
     for name, frame in frames.items():
-        write_bytes_atomically(csv_dir / f"{name}.csv", frame.to_csv(index=False).encode("utf-8-sig"))
+        write_bytes_atomically(csv_dir / f"{name}.csv", _csv_bytes(frame))
     return workbook, csv_dir
+
+
+def _csv_bytes(frame: pandas.DataFrame) -> bytes:
+    """Comma-separated UTF-8 with BOM (Excel opens it); text that a spreadsheet would run starts with '.
+
+    The tidy workbook keeps the exact text; here a unit's "=1+1" is written '=1+1 (see safe_text).
+    Values holding a comma, quote or line break are quoted by pandas (csv.QUOTE_MINIMAL).
+    """
+    inert = frame.copy()
+    for column in inert.columns:
+        if pandas.api.types.is_object_dtype(inert[column]) or pandas.api.types.is_string_dtype(inert[column]):
+            inert[column] = inert[column].map(inert_csv_text)
+    return inert.to_csv(index=False).encode("utf-8-sig")
 
 
 def _excel_bytes(frames: dict[str, pandas.DataFrame]) -> bytes:
