@@ -24,6 +24,9 @@ from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.cli_render import print_json, show_decision, show_sending, show_status, show_summary
 from addin.frontends.cli_text import (
+    CURRENT_FOLDER_GONE,
+    campaign_named,
+    current_folder_gone,
     other_campaign_lines,
     show_rebuild,
     show_verify,
@@ -490,8 +493,9 @@ def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: 
         typer.echo(result.skipped_text)
 
 
-def _log_unexpected(error: BaseException) -> Path:
-    return write_error_log(Path.cwd(), error, " ".join(sys.argv))
+def _log_unexpected(error: BaseException, arguments: list[str]) -> Path:
+    """Log into the campaign folder the command names (or the current one, if a campaign), else ~/.baocao."""
+    return write_error_log(campaign_named(arguments), error, " ".join(sys.argv))
 
 
 def run(arguments: list[str] | None = None) -> int:
@@ -512,7 +516,10 @@ def run(arguments: list[str] | None = None) -> int:
     except Exception as error:
         if _options["debug"]:
             raise
-        log = _log_unexpected(error)
+        if current_folder_gone():
+            errors.print(f"[bold red]Lỗi:[/] {CURRENT_FOLDER_GONE}", highlight=False)
+            return EXIT_PROBLEM
+        log = _log_unexpected(error, sys.argv[1:] if arguments is None else arguments)
         errors.print(
             "[bold red]Lỗi bất ngờ[/] (không phải do thao tác của anh/chị). "
             f"Chi tiết kỹ thuật đã ghi vào {log}; hãy gửi tệp đó cho người hỗ trợ kỹ thuật.",
