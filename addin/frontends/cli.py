@@ -27,6 +27,7 @@ from addin.frontends.cli_text import (
     CURRENT_FOLDER_GONE,
     campaign_named,
     current_folder_gone,
+    inbox_problem_lines,
     other_campaign_lines,
     show_rebuild,
     show_verify,
@@ -188,6 +189,7 @@ def collect(
                 "mail_duplicates": result.mail_duplicates,
                 "mails_without_returns": [mail.as_json() for mail in result.unusable_mails],
                 "other_campaign_mails": [mail.as_json() for mail in result.other_campaign_mails],
+                "problems": [problem.as_dict() for problem in result.problems],
             }
         )
         return
@@ -197,6 +199,7 @@ def collect(
     if result.ignored:
         typer.echo(f"Bỏ qua {len(result.ignored)} tệp không phải báo cáo: {', '.join(p.name for p in result.ignored)}")
     _echo_lines(unusable_mail_lines(result.unusable_mails) + other_campaign_lines(result.other_campaign_mails, []))
+    _echo_lines(inbox_problem_lines(result.problems))
     typer.echo(f"Bước tiếp theo: baocao check {directory}")
 
 

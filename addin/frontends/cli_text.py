@@ -18,6 +18,7 @@ from rich.table import Table
 from typer import _click
 
 from addin.campaign import CONFIG_NAME
+from addin.findings import Finding
 from addin.intake.mail_files import why_no_return
 from addin.ledger import MessageRecord
 from addin.rules.validation import NOT_THIS_CAMPAIGN
@@ -159,6 +160,13 @@ def other_campaign_lines(mails: list[MessageRecord], files: list[FileResult]) ->
         sender = f", {record.sender}" if record.sender else ""
         lines.append(f"  - tệp «{record.original_name}» {_when(record.received_at)}{sender}: {why} [{record.source}]")
     return lines
+
+
+def inbox_problem_lines(problems: list[Finding]) -> list[str]:
+    """What collect could not take from the inbox (links out, unreadable names, files or folders)."""
+    if not problems:
+        return []
+    return [f"{len(problems)} mục không lấy được:", *(f"  - {problem.message}" for problem in problems)]
 
 
 def _when(moment: datetime | None) -> str:
