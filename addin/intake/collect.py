@@ -5,6 +5,7 @@ the same place, archive files are made read-only and never modified or deleted, 
 is recorded in the ledger only after its copy is complete, so an interrupted run loses nothing.
 """
 
+import errno
 import hashlib
 import io
 import os
@@ -106,7 +107,7 @@ def find_arrivals(location: Path) -> tuple[list[Arrival], list[Path], list[Findi
         try:
             received = file_received(datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0))
         except OSError as error:
-            problems.append(_inbox_problem(INBOX_UNREADABLE, path, f"không đọc được ({error.strerror})"))
+            problems.append(_inbox_problem(INBOX_UNREADABLE, path, f"không đọc được ({_reason(error)})"))
             continue
         arrivals.append(Arrival(path, str(path.resolve()), received, path.name))
     return arrivals, ignored, problems
@@ -117,7 +118,7 @@ def _files_under(root: Path, problems: list[Finding]) -> list[Path]:
 
     def folder_unreadable(error: OSError) -> None:
         where = Path(error.filename) if error.filename else root
-        problems.append(_inbox_problem(INBOX_UNREADABLE, where, f"không mở được ({error.strerror})", "Thư mục"))
+        problems.append(_inbox_problem(INBOX_UNREADABLE, where, f"không mở được ({_reason(error)})", "Thư mục"))
 
     inside, found = root.resolve(), []
     for directory, _, names in os.walk(root, onerror=folder_unreadable):
@@ -152,8 +153,14 @@ def _why_not_taken(path: Path, inside: Path) -> Finding | None:
         with path.open("rb"):
             pass
     except OSError as error:
-        return _inbox_problem(INBOX_UNREADABLE, path, f"không đọc được ({error.strerror})")
+        return _inbox_problem(INBOX_UNREADABLE, path, f"không đọc được ({_reason(error)})")
     return None
+
+
+def _reason(error: OSError) -> str:
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "không có quyền đọc"
+    return error.strerror or type(error).__name__
 
 
 def _is_utf8(name: str) -> bool:
@@ -317,7 +324,7 @@ def archive_file(folder: CampaignFolder, path: Path | bytes, original_name: str)
     try:
         reader = _open(path)
     except OSError as error:  # e.g. locked by Excel on Windows, or no read permission
-        raise FileUnreadable(f"không mở được ({error.strerror}); tệp có thể đang mở, hãy đóng rồi chạy lại") from error
+        raise FileUnreadable(f"không mở được ({_reason(error)}); tệp có thể đang mở, hãy đóng rồi chạy lại") from error
     with temporary_beside(folder.archive) as temporary:
         try:
             with reader, temporary.open("wb") as writer:
