@@ -12,6 +12,8 @@ from dataclasses import dataclass
 CONSTANTS = ("period_start", "period_end", "deadline")
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+MAX_LENGTH = 1000  # characters: far beyond any real rule, and short enough to parse without deep recursion
+MAX_DEPTH = 50  # nesting of brackets and operators: evaluating and translating to Excel recurse this deep
 
 
 class ExpressionError(ValueError):
@@ -34,10 +36,20 @@ class Expression:
 
 
 def parse_expression(text: str) -> Expression:
+    text = str(text)
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"biểu thức «{text[:40]}…» dài {len(text)} ký tự, quá giới hạn {MAX_LENGTH}; hãy chia thành nhiều quy tắc"
+        )
     try:
-        tree = ast.parse(str(text).strip(), mode="eval").body
-    except SyntaxError as error:
-        raise ExpressionError(f"biểu thức «{text}» viết sai cú pháp") from error
+        tree = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, RecursionError, MemoryError) as error:
+        raise ExpressionError(f"biểu thức «{_shown(text)}» viết sai cú pháp hoặc lồng quá sâu") from error
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(
+            f"biểu thức «{_shown(text)}» lồng quá sâu (quá {MAX_DEPTH} tầng ngoặc hoặc phép tính); "
+            "hãy viết gọn lại hoặc chia thành nhiều quy tắc"
+        )
     for node in ast.walk(tree):
         if not isinstance(
             node, ast.BinOp | ast.UnaryOp | ast.Name | ast.Constant | ast.operator | ast.unaryop | ast.Load
@@ -50,6 +62,20 @@ def parse_expression(text: str) -> Expression:
         if isinstance(node, ast.Constant) and (isinstance(node.value, bool) or not isinstance(node.value, int | float)):
             raise ExpressionError(f"biểu thức «{text}» chỉ được chứa số, không chứa chữ trong ngoặc kép")
     return Expression(text=str(text), tree=tree)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 80 else f"{text[:40]}…"
+
+
+def _depth(tree: ast.expr) -> int:
+    """How deep the tree nests, counted without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+    return deepest
 
 
 def _to_excel(node: ast.expr, reference: Callable[[str], str]) -> str:

@@ -107,7 +107,7 @@ def test_unexpected_error_goes_to_a_log_not_the_screen(tmp_path):
     done = baocao("templates", str(folder), cwd=tmp_path)
     assert done.returncode == 3
     assert "Lỗi bất ngờ" in done.stderr and "Traceback" not in done.stderr
-    assert "Traceback" in (tmp_path / "baocao-loi.log").read_text(encoding="utf-8")
+    assert "Traceback" in (folder / "baocao-loi.log").read_text(encoding="utf-8"), "the campaign named, not the cwd"
 
 
 def test_collect_check_status_from_the_command_line(tmp_path):

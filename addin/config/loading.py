@@ -16,6 +16,7 @@ from addin.errors import BaocaoError
 from addin.shipped import SHIPPED_CONFIG
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: ~10× faster
+MAX_NODES = 200_000  # YAML nodes once aliases (*name) are expanded; the shipped config has ~1,200
 
 
 class ConfigError(BaocaoError):
@@ -63,6 +64,14 @@ def _parse_yaml(file: Path, text: str) -> tuple[dict[KeyPath, int], Any]:
         raise ConfigError(file, [f"{where}: viết sai cú pháp ({problem}). Kiểm tra thụt lề và dấu hai chấm."]) from None
     finally:
         loader.dispose()
+    if node is not None and _too_many_nodes(node):
+        raise ConfigError(
+            file,
+            [
+                f"tệp có hơn {MAX_NODES} mục khi mở rộng các tham chiếu YAML (&tên và *tên) — "
+                "có thể là tệp bị sửa có chủ ý. Hãy bỏ các tham chiếu *tên, viết thẳng giá trị."
+            ],
+        )
     if not isinstance(data, dict):
         raise ConfigError(file, ["tệp không chứa các mục cấu hình (campaign, issuer, unit_groups, form, ...)."])
     lines: dict[KeyPath, int] = {}
@@ -72,6 +81,21 @@ def _parse_yaml(file: Path, text: str) -> tuple[dict[KeyPath, int], Any]:
             file, [_describe(where, "mục này bị viết hai lần; chỉ giữ một.", lines) for where in duplicates]
         )
     return lines, data
+
+
+def _too_many_nodes(root: yaml.Node) -> bool:
+    """Whether the document, with every alias expanded, has more than MAX_NODES nodes (a "billion laughs")."""
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            return True
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return False
 
 
 def _index_lines(node: yaml.Node, where: KeyPath, lines: dict[KeyPath, int]) -> Iterator[KeyPath]:

@@ -170,7 +170,7 @@ def _collect_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Out
         text += f" Bỏ qua {len(result.ignored)} tệp không phải báo cáo."
     if result.other_campaign_mails:
         text += f" {len(result.other_campaign_mails)} thư của đợt báo cáo khác (không thuộc đợt này) không được lấy."
-    details = _unusable_mail_lines(result.unusable_mails)
+    details = _unusable_mail_lines(result.unusable_mails) + _inbox_problem_lines(result.problems)
     next_step = "Bước tiếp theo: bấm «4. Kiểm tra»." if new else f"Chưa có tệp mới trong {folder.inbox.name}."
     return Outcome(f"{text}{details}\n\n{next_step}", text)
 
@@ -184,6 +184,14 @@ def _unusable_mail_lines(mails: list, shown: int = 5) -> str:
         lines.append(f"- {when}{item.sender or '?'}: «{item.subject}»: {why_no_return(item.outcome, item.not_returns)}")
     more = f"\n… và {len(mails) - shown} thư khác (xem «baocao status»)." if len(mails) > shown else ""
     return f"\n\n{len(mails)} thư không có báo cáo dùng được (liên hệ đơn vị gửi nếu cần):\n" + "\n".join(lines) + more
+
+
+def _inbox_problem_lines(problems: list, shown: int = 5) -> str:
+    if not problems:
+        return ""
+    lines = "\n".join(f"- {problem.message}" for problem in problems[:shown])
+    more = f"\n… và {len(problems) - shown} mục khác (xem «baocao collect»)." if len(problems) > shown else ""
+    return f"\n\n{len(problems)} mục trong thư mục không lấy được:\n{lines}{more}"
 
 
 def _check_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:

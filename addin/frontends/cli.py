@@ -24,6 +24,10 @@ from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.cli_render import print_json, show_decision, show_sending, show_status, show_summary
 from addin.frontends.cli_text import (
+    CURRENT_FOLDER_GONE,
+    campaign_named,
+    current_folder_gone,
+    inbox_problem_lines,
     other_campaign_lines,
     show_rebuild,
     show_verify,
@@ -186,6 +190,7 @@ def collect(
                 "mail_duplicates": result.mail_duplicates,
                 "mails_without_returns": [mail.as_json() for mail in result.unusable_mails],
                 "other_campaign_mails": [mail.as_json() for mail in result.other_campaign_mails],
+                "problems": [problem.as_dict() for problem in result.problems],
             }
         )
         return
@@ -195,6 +200,7 @@ def collect(
     if result.ignored:
         typer.echo(f"Bỏ qua {len(result.ignored)} tệp không phải báo cáo: {', '.join(p.name for p in result.ignored)}")
     _echo_lines(unusable_mail_lines(result.unusable_mails) + other_campaign_lines(result.other_campaign_mails, []))
+    _echo_lines(inbox_problem_lines(result.problems))
     typer.echo(f"Bước tiếp theo: baocao check {directory}")
 
 
@@ -491,8 +497,9 @@ def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: 
         typer.echo(result.skipped_text)
 
 
-def _log_unexpected(error: BaseException) -> Path:
-    return write_error_log(Path.cwd(), error, " ".join(sys.argv))
+def _log_unexpected(error: BaseException, arguments: list[str]) -> Path:
+    """Log into the campaign folder the command names (or the current one, if a campaign), else ~/.baocao."""
+    return write_error_log(campaign_named(arguments), error, " ".join(sys.argv))
 
 
 def run(arguments: list[str] | None = None) -> int:
@@ -516,7 +523,10 @@ def run(arguments: list[str] | None = None) -> int:
         if isinstance(error, OSError) and (message := unwritable_message(error, None)):
             errors.print(f"[bold red]Lỗi:[/] {message}", highlight=False, markup=True)
             return EXIT_PROBLEM
-        log = _log_unexpected(error)
+        if current_folder_gone():
+            errors.print(f"[bold red]Lỗi:[/] {CURRENT_FOLDER_GONE}", highlight=False)
+            return EXIT_PROBLEM
+        log = _log_unexpected(error, sys.argv[1:] if arguments is None else arguments)
         errors.print(
             "[bold red]Lỗi bất ngờ[/] (không phải do thao tác của anh/chị). "
             f"Chi tiết kỹ thuật đã ghi vào {log}; hãy gửi tệp đó cho người hỗ trợ kỹ thuật.",

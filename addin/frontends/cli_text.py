@@ -6,8 +6,10 @@ are replaced here, once, at import of the CLI.
 """
 
 import json
+import os
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 
 import typer
 import typer.rich_utils as rich_utils
@@ -15,11 +17,17 @@ from rich.console import Console
 from rich.table import Table
 from typer import _click
 
+from addin.campaign import CONFIG_NAME
+from addin.findings import Finding
 from addin.intake.mail_files import why_no_return
 from addin.ledger import MessageRecord
 from addin.rules.validation import NOT_THIS_CAMPAIGN
 from addin.standing import FileResult
 
+CURRENT_FOLDER_GONE = (
+    "thư mục hiện tại không còn nữa (đã bị xoá hoặc di chuyển). "
+    "Hãy chuyển sang một thư mục có thật (lệnh cd) hoặc ghi đường dẫn đầy đủ tới thư mục đợt báo cáo."
+)
 USAGE_HINT = "Gõ «baocao --help» (hoặc «baocao TÊN_LỆNH --help») để xem cách dùng."
 
 rich_utils.ARGUMENTS_PANEL_TITLE = "Tham số"
@@ -154,5 +162,34 @@ def other_campaign_lines(mails: list[MessageRecord], files: list[FileResult]) ->
     return lines
 
 
+def inbox_problem_lines(problems: list[Finding]) -> list[str]:
+    """What collect could not take from the inbox (links out, unreadable names, files or folders)."""
+    if not problems:
+        return []
+    return [f"{len(problems)} mục không lấy được:", *(f"  - {problem.message}" for problem in problems)]
+
+
 def _when(moment: datetime | None) -> str:
     return f"{moment:%d/%m/%Y %H:%M}" if moment else "không rõ ngày"
+
+
+# ---------------------------------------------------------------- where the command stands
+
+
+def current_folder_gone() -> bool:
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
+
+
+def campaign_named(arguments: list[str]) -> Path | None:
+    """The campaign folder among the command's arguments (or the current folder, if it is one), or None."""
+    for argument in [*(a for a in arguments if not a.startswith("-")), "."]:
+        try:
+            if (Path(argument) / CONFIG_NAME).is_file():
+                return Path(argument).resolve()
+        except (OSError, ValueError):
+            continue
+    return None

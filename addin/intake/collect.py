@@ -5,6 +5,7 @@ the same place, archive files are made read-only and never modified or deleted, 
 is recorded in the ledger only after its copy is complete, so an interrupted run loses nothing.
 """
 
+import errno
 import hashlib
 import io
 import os
@@ -19,6 +20,7 @@ from typing import Protocol
 from addin.campaign import CampaignFolder
 from addin.config.model import MailLimits
 from addin.errors import BaocaoError
+from addin.findings import WARNING, Finding
 from addin.intake.guard.formats import FileKind, sniff
 from addin.intake.mail_files import (
     OTHER_CAMPAIGN,
@@ -43,6 +45,14 @@ ARCHIVE_EXTENSIONS = {
     FileKind.ODS: ".ods",
 }
 HEAD_BYTES = 8192
+INBOX_LINK_OUTSIDE = "INBOX_LINK_OUTSIDE"
+INBOX_BAD_NAME = "INBOX_BAD_NAME"
+INBOX_NOT_A_FILE = "INBOX_NOT_A_FILE"
+INBOX_UNREADABLE = "INBOX_UNREADABLE"
+
+
+class FileUnreadable(BaocaoError):
+    """A file to bring in that cannot be opened; the batch reports it and goes on."""
 
 
 @dataclass
@@ -52,6 +62,7 @@ class CollectResult:
     ignored: list[Path] = field(default_factory=list)
     mails: list[MessageRecord] = field(default_factory=list)  # mails recorded by this run
     mail_duplicates: int = 0  # mails whose Message-ID was already recorded
+    problems: list[Finding] = field(default_factory=list)  # entries of the inbox that could not be taken
 
     @property
     def unusable_mails(self) -> list[MessageRecord]:
@@ -78,19 +89,92 @@ class Arrival:
     claimed_at: datetime | None = None  # a mail's Date:
 
 
-def find_arrivals(location: Path) -> tuple[list[Arrival], list[Path]]:
-    """Every candidate file under `location` (or the file itself), and the files that are not returns."""
+def find_arrivals(location: Path) -> tuple[list[Arrival], list[Path], list[Finding]]:
+    """Every candidate file under `location` (or the file itself), the files that are not returns, and the
+    entries that cannot be taken (links, unreadable names, folders or files), each as a finding naming it.
+
+    Symbolic links are never followed: one pointing out of `location` is reported, one pointing inside is
+    ignored (its target is taken on its own).
+    """
     if not location.exists():
         raise BaocaoError(f"Không tìm thấy {location}. Hãy kiểm tra đường dẫn.")
-    paths = [location] if location.is_file() else sorted(p for p in location.rglob("*") if p.is_file())
+    problems: list[Finding] = []
+    paths = [location] if location.is_file() else _files_under(location, problems)
     arrivals, ignored = [], []
     for path in paths:
         if path.name.casefold() in NOT_RETURNS or is_temporary(path):
             ignored.append(path)
             continue
-        received = file_received(datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0))
+        try:
+            received = file_received(datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0))
+        except OSError as error:
+            problems.append(_inbox_problem(INBOX_UNREADABLE, path, f"không đọc được ({_reason(error)})"))
+            continue
         arrivals.append(Arrival(path, str(path.resolve()), received, path.name))
-    return arrivals, ignored
+    return arrivals, ignored, problems
+
+
+def _files_under(root: Path, problems: list[Finding]) -> list[Path]:
+    """The regular files under `root`, in name order, without following links; what is left out goes to `problems`."""
+
+    def folder_unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else root
+        problems.append(_inbox_problem(INBOX_UNREADABLE, where, f"không mở được ({_reason(error)})", "Thư mục"))
+
+    inside, found = root.resolve(), []
+    for directory, _, names in os.walk(root, onerror=folder_unreadable):
+        for name in names:
+            path = Path(directory, name)
+            problem = _why_not_taken(path, inside)
+            if problem:
+                problems.append(problem)
+            elif not path.is_symlink():
+                found.append(path)
+    return sorted(found)
+
+
+def _why_not_taken(path: Path, inside: Path) -> Finding | None:
+    """Why this entry cannot be brought in (a finding), or None: a link pointing inside is simply passed over."""
+    if not _is_utf8(path.name):
+        return _inbox_problem(
+            INBOX_BAD_NAME, path, "có tên không đọc được (ký tự không phải Unicode UTF-8); hãy đổi tên tệp"
+        )
+    if path.is_symlink():
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a loop of links
+            target = Path(os.readlink(path))
+        if target == inside or inside in target.parents:
+            return None
+        return _inbox_problem(INBOX_LINK_OUTSIDE, path, f"là liên kết trỏ ra ngoài thư mục (tới {target}), không lấy")
+    try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            return _inbox_problem(INBOX_NOT_A_FILE, path, "không phải tệp thường (ống dẫn, thiết bị…), không lấy")
+        with path.open("rb"):
+            pass
+    except OSError as error:
+        return _inbox_problem(INBOX_UNREADABLE, path, f"không đọc được ({_reason(error)})")
+    return None
+
+
+def _reason(error: OSError) -> str:
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "không có quyền đọc"
+    return error.strerror or type(error).__name__
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a byte name that is not UTF-8, held as surrogates by os.fsdecode
+        return False
+    return True
+
+
+def _inbox_problem(code: str, path: Path, why: str, what: str = "Tệp") -> Finding:
+    shown = os.fsencode(path).decode("utf-8", "replace")
+    return Finding(WARNING, code, f"{what} {shown} {why}. Các tệp khác vẫn được nhận.")
 
 
 class MailSource(Protocol):
@@ -122,8 +206,8 @@ def collect(
     """Bring in files and saved mails from `source` (default: the inbox), then the mails of `mailbox` if given."""
     reporter = reporter or NullReporter()
     config = folder.load_config()
-    arrivals, ignored = find_arrivals(source or folder.inbox)
-    result = CollectResult(ignored=ignored)
+    arrivals, ignored, problems = find_arrivals(source or folder.inbox)
+    result = CollectResult(ignored=ignored, problems=problems)
     with Ledger(folder.ledger_path) as ledger:
         intake = _Intake(folder, ledger, config.campaign.id, campaign_start(config), result, config.mail.limits)
         reporter.start(len(arrivals), "Đang nhận báo cáo")
@@ -131,14 +215,22 @@ def collect(
             if is_mail_file(arrival.original_name):
                 _bring_in_mail_file(intake, arrival)
             else:
-                record = bring_in(folder, ledger, arrival)
-                (result.new if record[1] else result.already_recorded).append(record[0])
+                _bring_in_file(intake, arrival)
             reporter.advance(arrival.original_name)
         reporter.finish()
         if mailbox:
             for raw, arrived in mailbox.messages(reporter):
                 _bring_in_raw_mail(intake, raw, mailbox.label, partial(mailbox_received, arrived, start=intake.start))
     return result
+
+
+def _bring_in_file(intake: _Intake, arrival: Arrival) -> None:
+    try:
+        record, new = bring_in(intake.folder, intake.ledger, arrival)
+    except FileUnreadable as error:
+        intake.result.problems.append(_inbox_problem(INBOX_UNREADABLE, arrival.path, error.message))
+        return
+    (intake.result.new if new else intake.result.already_recorded).append(record)
 
 
 def _bring_in_mail_file(intake: _Intake, arrival: Arrival) -> None:
@@ -238,9 +330,13 @@ def bring_in(folder: CampaignFolder, ledger: Ledger, arrival: Arrival) -> tuple[
 def archive_file(folder: CampaignFolder, path: Path | bytes, original_name: str) -> tuple[str, int, bytes, Path]:
     """Copy `path` (or these bytes) into the archive while hashing it; (sha256, size, first bytes, archive path)."""
     digest, size, head = hashlib.sha256(), 0, b""
+    try:
+        reader = _open(path)
+    except OSError as error:  # e.g. locked by Excel on Windows, or no read permission
+        raise FileUnreadable(f"không mở được ({_reason(error)}); tệp có thể đang mở, hãy đóng rồi chạy lại") from error
     with temporary_beside(folder.archive) as temporary:
         try:
-            with _open(path) as reader, temporary.open("wb") as writer:
+            with reader, temporary.open("wb") as writer:
                 while chunk := reader.read(1 << 20):
                     digest.update(chunk)
                     writer.write(chunk)

@@ -22,6 +22,7 @@ from addin.rules.values import Place, ValueReader, format_number
 
 _TOLERANCE = 1e-6
 WRONG_CAMPAIGN = "WRONG_CAMPAIGN"
+RULE_NOT_EVALUATED = "RULE_NOT_EVALUATED"  # a rule side divides by zero on this row
 NOT_THIS_CAMPAIGN = "Không thuộc đợt này"  # how a return of another campaign is identified (and listed)
 _COMPARISONS = {
     "equal_to": lambda a, b: abs(a - b) <= _TOLERANCE,
@@ -277,24 +278,31 @@ class ReturnChecker:
         for rule, compiled in self.rules:
             if rule.scope != section.name:
                 continue
-            outcome = compiled.evaluate(values, self.constants)
-            if outcome is None or outcome[0]:
-                continue
-            _, left, right = outcome
             labels = {f.name: f.label for f in section.fields}
-            first_name = next((n for n in compiled.names if n in cells), None)
-            cell = cells[first_name] if first_name else None
-            shown = f"{compiled.describe(rule.left, labels)} = {format_number(left)}; "
-            shown += f"{compiled.describe(rule.right, labels)} = {format_number(right)}"
-            severity = ERROR if rule.severity == "error" else WARNING
-            message = f"{rule.message.rstrip('.')} (hiện: {shown})."
-            if cell is None:
-                result.findings.append(
-                    Finding(severity, rule.name.upper(), message, sheet=section.sheet, row=row_number)
+            try:
+                outcome = compiled.evaluate(values, self.constants)
+            except ZeroDivisionError:
+                severity, code = WARNING, RULE_NOT_EVALUATED
+                message = (
+                    f"Không kiểm tra được quy tắc «{rule.name}» ở dòng này: khi tính "
+                    f"«{compiled.describe(rule.left, labels)}» và «{compiled.describe(rule.right, labels)}» "
+                    "có phép chia cho 0. Hãy xem lại các số liệu trong quy tắc (hoặc báo người soạn cấu hình)."
                 )
             else:
+                if outcome is None or outcome[0]:
+                    continue
+                _, left, right = outcome
+                shown = f"{compiled.describe(rule.left, labels)} = {format_number(left)}; "
+                shown += f"{compiled.describe(rule.right, labels)} = {format_number(right)}"
+                severity = ERROR if rule.severity == "error" else WARNING
+                code, message = rule.name.upper(), f"{rule.message.rstrip('.')} (hiện: {shown})."
+            first_name = next((n for n in compiled.names if n in cells), None)
+            cell = cells[first_name] if first_name else None
+            if cell is None:
+                result.findings.append(Finding(severity, code, message, sheet=section.sheet, row=row_number))
+            else:
                 field_obj = section.field(first_name)
-                result.findings.append(Place(cell, row_number).finding(severity, rule.name.upper(), message, field_obj))
+                result.findings.append(Place(cell, row_number).finding(severity, code, message, field_obj))
 
 
 def _date_disagrees(claimed_at: datetime, received_at: datetime) -> Finding:
@@ -344,6 +352,7 @@ class _CompiledRule:
         self.names = [name for name in dict.fromkeys(names) if name not in CONSTANTS]
 
     def evaluate(self, values: dict, constants: dict) -> tuple[bool, float, float] | None:
+        """(holds, left, right), or None when skipped for missing values; ZeroDivisionError when a side divides by 0."""
         present = [values.get(name) is not None for name in self.names]
         strategy = self.rule.missing_value_strategy
         if strategy == "skip_if_any_value_missing" and not all(present):
@@ -358,7 +367,7 @@ class _CompiledRule:
         try:
             left = float(self.evaluator.eval(self.rule.left, previously_parsed=self.left))
             right = float(self.evaluator.eval(self.rule.right, previously_parsed=self.right))
-        except (ZeroDivisionError, TypeError, ValueError):
+        except (TypeError, ValueError):
             return None
         return _COMPARISONS[self.rule.operator](left, right), left, right
 
