@@ -123,7 +123,7 @@ class Ledger:
             self.connection.row_factory = sqlite3.Row
             # A rollback journal, not WAL: SQLite documents WAL as unsafe on network file systems, and a campaign
             # folder may sit on a shared drive. A ledger of an earlier release (WAL) is switched back here.
-            self.connection.execute("PRAGMA journal_mode=TRUNCATE")
+            self.connection.execute("PRAGMA journal_mode=DELETE")
             self.connection.execute("PRAGMA synchronous=FULL")
             migrate(self.connection, path)
         except BaocaoError:

@@ -67,7 +67,7 @@ def test_the_ledger_uses_a_journal_that_is_safe_on_a_shared_drive_and_leaves_wal
     db.commit()
     db.close()
     with Ledger(path) as ledger:
-        assert ledger.connection.execute("PRAGMA journal_mode").fetchone()[0] == "truncate"
+        assert ledger.connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] != "wal", "WAL, which is stored in the file, is gone"
     db.close()
