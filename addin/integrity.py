@@ -210,9 +210,10 @@ def _verify_journal(folder, ledger: Ledger, returns, units: dict, problems: list
                 entry.get("original_name"),
             )
         )
-    mails = {entry["message_id"] for entry in entries if entry.get("kind") == journal.MESSAGE}
+    journaled = [entry for entry in entries if entry.get("kind") == journal.MESSAGE]
+    mails = {(entry["message_id"], entry.get("content_hash", "")) for entry in journaled}
     for message in ledger.messages():
-        if message.message_id not in mails:
+        if (message.message_id, message.content_hash) not in mails:
             problems.append(
                 Problem(
                     "MESSAGE_NOT_IN_JOURNAL",

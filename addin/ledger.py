@@ -66,10 +66,12 @@ class MessageRecord:
     not_returns: list[str]
     first_seen: datetime | None = None
     claimed_at: datetime | None = None
+    content_hash: str = ""  # with the Message-ID, names the mail (addin/intake/mail_files.py)
 
     def as_json(self) -> dict:
         return {
             "message_id": self.message_id,
+            "content_hash": self.content_hash,
             "source": self.source,
             "sender": self.sender,
             "subject": self.subject,
@@ -192,12 +194,16 @@ class Ledger:
 
     # ------------------------------------------------------------ mail
 
-    def has_message(self, message_id: str) -> bool:
-        row = self.connection.execute("SELECT 1 FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+    def has_message(self, message_id: str, content_hash: str) -> bool:
+        """Whether this mail is recorded: the same Message-ID carrying the same content (or recorded before
+        contents were hashed)."""
+        row = self.connection.execute(
+            "SELECT 1 FROM messages WHERE message_id = ? AND content_hash IN (?, '')", (message_id, content_hash)
+        ).fetchone()
         return row is not None
 
     def record_message(self, message: MessageRecord) -> bool:
-        """Record a mail once per Message-ID (after its attachments are archived); False when already known."""
+        """Record a mail once (after its attachments are archived); False when already known."""
         message = replace(message, first_seen=datetime.now().replace(microsecond=0))
         with self.transaction() as db:
             inserted = _store_message(db, message)
@@ -220,9 +226,23 @@ class Ledger:
                 not_returns=json.loads(row["not_returns"]),
                 first_seen=datetime.fromisoformat(row["first_seen"]),
                 claimed_at=_time_or_none(row["claimed_at"]),
+                content_hash=row["content_hash"],
             )
             for row in rows
         ]
+
+    def mailbox_position(self, source: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, last UID read) of a mailbox folder, or None when it was never read."""
+        row = self.connection.execute(
+            "SELECT uidvalidity, last_uid FROM mailbox_positions WHERE source = ?", (source,)
+        ).fetchone()
+        return (row["uidvalidity"], row["last_uid"]) if row else None
+
+    def save_mailbox_position(self, source: str, uidvalidity: int, last_uid: int) -> None:
+        """Remember how far a mailbox folder is read. Not journaled: after a rebuild the folder is read again, and
+        the mails already recorded are recognised."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO mailbox_positions VALUES (?,?,?)", (source, uidvalidity, last_uid))
 
     # ------------------------------------------------------------ checks
 
@@ -368,7 +388,7 @@ def _store_message(db: sqlite3.Connection, message: MessageRecord) -> bool:
     return bool(
         db.execute(
             "INSERT OR IGNORE INTO messages (message_id, source, sender, subject, date, attachments, returns, "
-            "outcome, not_returns, first_seen, claimed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "outcome, not_returns, first_seen, claimed_at, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 message.message_id,
                 message.source,
@@ -381,6 +401,7 @@ def _store_message(db: sqlite3.Connection, message: MessageRecord) -> bool:
                 json.dumps(message.not_returns, ensure_ascii=False),
                 message.first_seen.isoformat(timespec="seconds"),
                 _iso(message.claimed_at),
+                message.content_hash,
             ),
         ).rowcount
     )

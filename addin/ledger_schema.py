@@ -72,6 +72,11 @@ CREATE TABLE IF NOT EXISTS messages (
     not_returns TEXT NOT NULL,
     first_seen TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS mailbox_positions (
+    source TEXT PRIMARY KEY,
+    uidvalidity INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sends (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     unit_code TEXT NOT NULL,
@@ -121,8 +126,33 @@ def _allow_confirm_decisions(connection: sqlite3.Connection) -> None:
     connection.execute("DROP TABLE decisions_before_confirm")
 
 
+def _name_mails_by_content_too(connection: sqlite3.Connection) -> None:
+    """A mail is named by its Message-ID and what it carries: two mails may share a Message-ID.
+
+    Mails recorded before keep an empty `content_hash`, which `Ledger.has_message` takes as "any content".
+    """
+    sql = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'messages'").fetchone()[0]
+    if "content_hash" in sql:
+        return
+    connection.execute("ALTER TABLE messages RENAME TO messages_before_content_hash")
+    columns = [row["name"] for row in connection.execute("PRAGMA table_info(messages_before_content_hash)")]
+    table = sql.replace("message_id TEXT PRIMARY KEY,", "message_id TEXT NOT NULL,")
+    table = table.replace("messages_before_content_hash", "messages").rstrip().removesuffix(")")
+    key = ",\n    content_hash TEXT NOT NULL DEFAULT '',\n    PRIMARY KEY (message_id, content_hash)\n)"
+    connection.execute(table + key)
+    listed = ", ".join(columns)
+    connection.execute(f"INSERT INTO messages ({listed}) SELECT {listed} FROM messages_before_content_hash")
+    connection.execute("DROP TABLE messages_before_content_hash")
+
+
 # Migration N brings a ledger from schema version N-1 to N; the version is kept in `PRAGMA user_version`.
-MIGRATIONS = (_add_columns_of_later_releases, _rename_check_outcomes, _allow_confirm_decisions, _add_claimed_dates)
+MIGRATIONS = (
+    _add_columns_of_later_releases,
+    _rename_check_outcomes,
+    _allow_confirm_decisions,
+    _add_claimed_dates,
+    _name_mails_by_content_too,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -314,4 +314,4 @@ def test_a_ledger_from_before_mail_is_migrated(tmp_path):
     old.close()
     with ledger.Ledger(path) as migrated:
         assert [(r.sha256, r.subject) for r in migrated.returns()] == [("ab", None)]
-        assert migrated.messages() == [] and not migrated.has_message("<x@y>")
+        assert migrated.messages() == [] and not migrated.has_message("<x@y>", "")

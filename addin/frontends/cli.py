@@ -188,6 +188,7 @@ def collect(
                 "ignored": [str(path) for path in result.ignored],
                 "mails": [mail.as_json() for mail in result.mails],
                 "mail_duplicates": result.mail_duplicates,
+                "mailbox_read": result.mailbox_read,
                 "mails_without_returns": [mail.as_json() for mail in result.unusable_mails],
                 "other_campaign_mails": [mail.as_json() for mail in result.other_campaign_mails],
                 "problems": [problem.as_dict() for problem in result.problems],

@@ -26,9 +26,13 @@ from addin.intake.mail_files import (
     OTHER_CAMPAIGN,
     RETURNS,
     UNREADABLE,
+    FetchedMail,
     MailItem,
     is_mail_file,
     read_mail_file,
+    refused_mail,
+    too_large,
+    unreadable_mail,
 )
 from addin.intake.received import campaign_start, file_received, mailbox_received, saved_mail_received
 from addin.ledger import Ledger, MessageRecord, ReturnRecord
@@ -61,7 +65,8 @@ class CollectResult:
     already_recorded: list[ReturnRecord] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
     mails: list[MessageRecord] = field(default_factory=list)  # mails recorded by this run
-    mail_duplicates: int = 0  # mails whose Message-ID was already recorded
+    mail_duplicates: int = 0  # mails already recorded (same Message-ID and content)
+    mailbox_read: int = 0  # messages read from the mailbox this run (only those after the last run's)
     problems: list[Finding] = field(default_factory=list)  # entries of the inbox that could not be taken
 
     @property
@@ -178,11 +183,14 @@ def _inbox_problem(code: str, path: Path, why: str, what: str = "Tệp") -> Find
 
 
 class MailSource(Protocol):
-    """Where mail comes from besides files (an IMAP folder): a label for the ledger, raw messages, arrival times."""
+    """Where mail comes from besides files (an IMAP folder): a label for the ledger, and the messages after a
+    position (what the ledger remembers of how far the folder was read)."""
 
     label: str
 
-    def messages(self, reporter: Reporter) -> Iterator[tuple[bytes, datetime | None]]: ...
+    def messages(
+        self, reporter: Reporter, limits: MailLimits, position: tuple[int, int] | None = None
+    ) -> Iterator[FetchedMail]: ...
 
 
 @dataclass
@@ -219,9 +227,18 @@ def collect(
             reporter.advance(arrival.original_name)
         reporter.finish()
         if mailbox:
-            for raw, arrived in mailbox.messages(reporter):
-                _bring_in_raw_mail(intake, raw, mailbox.label, partial(mailbox_received, arrived, start=intake.start))
+            _bring_in_mailbox(intake, mailbox, reporter)
     return result
+
+
+def _bring_in_mailbox(intake: _Intake, mailbox: MailSource, reporter: Reporter) -> None:
+    """Record the mailbox's new mails, remembering after each how far the folder is read."""
+    ledger, label = intake.ledger, mailbox.label
+    for mail in mailbox.messages(reporter, intake.limits, ledger.mailbox_position(label)):
+        received = partial(mailbox_received, mail.arrived, start=intake.start)
+        _bring_in_raw_mail(intake, mail.raw, label, received, too_large_size=None if mail.whole else mail.size)
+        ledger.save_mailbox_position(label, *mail.position)
+        intake.result.mailbox_read += 1
 
 
 def _bring_in_file(intake: _Intake, arrival: Arrival) -> None:
@@ -234,24 +251,40 @@ def _bring_in_file(intake: _Intake, arrival: Arrival) -> None:
 
 
 def _bring_in_mail_file(intake: _Intake, arrival: Arrival) -> None:
+    """A saved mail; one larger than `mail.limits.message_bytes` is listed from its header, never read whole."""
     try:
-        raw = arrival.path.read_bytes()
+        size = arrival.path.stat().st_size
+        with arrival.path.open("rb") as stream:
+            raw = stream.read(intake.limits.header_bytes if size > intake.limits.message_bytes else size)
     except OSError as error:
-        raise BaocaoError(
-            f"Không đọc được thư {arrival.path} ({error.strerror}). Tệp có thể đang mở; hãy đóng rồi chạy lại."
-        ) from error
+        problem = _inbox_problem(INBOX_UNREADABLE, arrival.path, f"không đọc được ({_reason(error)})")
+        intake.result.problems.append(problem)
+        return
     received = partial(saved_mail_received, saved=arrival.received_at, start=intake.start)
-    _bring_in_raw_mail(intake, raw, arrival.source, received, arrival.original_name)
+    too_large_size = size if size > intake.limits.message_bytes else None
+    _bring_in_raw_mail(intake, raw, arrival.source, received, arrival.original_name, too_large_size)
 
 
 def _bring_in_raw_mail(
-    intake: _Intake, raw: bytes, source: str, received: Callable[[datetime | None], datetime], name: str = ""
+    intake: _Intake,
+    raw: bytes,
+    source: str,
+    received: Callable[[datetime | None], datetime],
+    name: str = "",
+    too_large_size: int | None = None,
 ) -> None:
-    """Record one raw mail; `received` turns its Date: (or None) into the time the Department received it."""
+    """Record one raw mail; `received` turns its Date: (or None) into the time the Department received it.
+
+    With `too_large_size`, `raw` is only the beginning of a mail of that size: it is listed, not read."""
+    limits = intake.limits
     try:
-        item = read_mail_file(name, raw, intake.limits)
+        if too_large_size is None:
+            item = read_mail_file(name, raw, limits)
+        else:
+            item = refused_mail(raw, too_large(too_large_size, limits), limits)
     except Exception:  # MailUnreadable, or whatever a hostile mail makes the parser raise: never stops the batch
-        item = MailItem(f"<sha256-{hashlib.sha256(raw).hexdigest()}@baocao>", None, name, None)
+        item = unreadable_mail(raw)
+        item.subject = name
         _bring_in_mail(intake, item, source, received(None), outcome=UNREADABLE)
         return
     outcome = OTHER_CAMPAIGN if not item.refused and other_campaign_tag(item.subject, intake.campaign_id) else None
@@ -261,12 +294,12 @@ def _bring_in_raw_mail(
 def _bring_in_mail(
     intake: _Intake, item: MailItem, source: str, received: datetime, outcome: str | None = None
 ) -> None:
-    """Archive and record every return a mail carries, then the mail itself (once per Message-ID).
+    """Archive and record every return a mail carries, then the mail itself (once per Message-ID and content).
 
     A mail of another campaign is recorded (so it is listed, and never read again) but nothing of it is archived.
     """
     ledger, result = intake.ledger, intake.result
-    if ledger.has_message(item.message_id):
+    if ledger.has_message(item.message_id, item.content_hash):
         result.mail_duplicates += 1
         return
     returns = [] if outcome == OTHER_CAMPAIGN else item.returns
@@ -295,6 +328,7 @@ def _bring_in_mail(
         outcome=outcome or item.outcome,
         not_returns=_listed_names(item, outcome),
         claimed_at=item.date,
+        content_hash=item.content_hash,
     )
     if ledger.record_message(message):
         result.mails.append(message)

@@ -1,25 +1,33 @@
 """Reading a mailbox folder over IMAP, read-only: EXAMINE and BODY.PEEK[], never STORE/EXPUNGE/DELETE.
 
-Every message of the folder is fetched (or those since a date) and duplicates are left to the
-ledger's Message-ID check: for the few hundred replies of a campaign that costs seconds and
-needs no state on the server (no flags set, nothing moved).
+Reading is incremental: the ledger remembers the folder's UIDVALIDITY and the last UID read, and a run asks
+only for newer messages (all of them again when the server renumbered the folder; the ledger then knows the
+mails already recorded by Message-ID and content). The sizes are asked first (RFC822.SIZE): a mail larger than
+`mail.limits.message_bytes` is never downloaded, only the beginning of its header, so it can be listed.
+Nothing is set on the server (no flags, nothing moved).
 """
 
 import base64
 import contextlib
 import imaplib
+import re
 import socket
 import ssl
 from collections.abc import Iterator
 from datetime import date, datetime
 
 from addin.config import ImapServer
+from addin.config.model import MailLimits
 from addin.errors import BaocaoError
+from addin.intake.mail_files import FetchedMail
 from addin.mail_servers import Server, mail_password
 from addin.progress import Reporter
 
 TIMEOUT_SECONDS = 30
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "plain": 143}
+SIZES_PER_REQUEST = 500  # UIDs asked for their sizes in one command
+_UID = re.compile(rb"UID (\d+)")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -37,8 +45,10 @@ class ImapMailbox:
         self.server = Server(host, port or DEFAULT_PORTS[options.security])
         self.label = f"imap://{self.server.host}:{self.server.port}/{options.folder}"
 
-    def messages(self, reporter: Reporter) -> Iterator[tuple[bytes, datetime | None]]:
-        """(raw message, server arrival time) for every message of the folder, without changing anything.
+    def messages(
+        self, reporter: Reporter, limits: MailLimits, position: tuple[int, int] | None = None
+    ) -> Iterator[FetchedMail]:
+        """The messages of the folder after `position` (UIDVALIDITY, last UID read), without changing anything.
 
         The arrival time (INTERNALDATE, naive local time) is when the Department received the mail: `collect`
         takes it as the received time; the message's own Date: is only the sender's claim.
@@ -46,13 +56,18 @@ class ImapMailbox:
         connection = self._connect()
         try:
             self._login(connection)
-            uids = self._search(connection)
+            uidvalidity = self._uidvalidity(connection)
+            after = position[1] if position and position[0] == uidvalidity else 0
+            uids = self._search(connection, after)
+            sizes = self._sizes(connection, uids)
             reporter.start(len(uids), "Đang đọc thư")
             for uid in uids:
-                fetched = self._fetch(connection, uid)
+                size = sizes.get(uid, 0)
+                whole = size <= limits.message_bytes
+                fetched = self._fetch(connection, uid, None if whole else limits.header_bytes)
                 if fetched is not None:
-                    yield fetched
-                reporter.advance(f"thư {uid.decode()}")
+                    yield FetchedMail(fetched[0], fetched[1], size, whole, (uidvalidity, uid))
+                reporter.advance(f"thư {uid}")
             reporter.finish()
         except (imaplib.IMAP4.abort, OSError) as error:
             raise BaocaoError(
@@ -115,24 +130,49 @@ class ImapMailbox:
                 "Hãy sửa mail.imap.folder trong config.yaml (ví dụ INBOX)."
             )
 
-    def _search(self, connection: imaplib.IMAP4) -> list[bytes]:
-        criteria = ["ALL"]
+    def _uidvalidity(self, connection: imaplib.IMAP4) -> int:
+        """The folder's UIDVALIDITY (RFC 3501 §2.3.1.1), from the EXAMINE reply; 0 when the server gives none."""
+        _, data = connection.response("UIDVALIDITY")
+        with contextlib.suppress(TypeError, ValueError, IndexError):
+            return int(data[-1])
+        return 0
+
+    def _search(self, connection: imaplib.IMAP4, after: int) -> list[int]:
+        """The UIDs above `after`, ascending (`n:*` also names the last message when none is newer: dropped)."""
+        criteria = ["UID", f"{after + 1}:*"]
         if self.since:
-            criteria = ["SINCE", f"{self.since.day:02d}-{_MONTHS[self.since.month - 1]}-{self.since.year}"]
+            criteria += ["SINCE", f"{self.since.day:02d}-{_MONTHS[self.since.month - 1]}-{self.since.year}"]
         status, data = connection.uid("SEARCH", *criteria)
         if status != "OK":
             raise BaocaoError(f"{self._where(True)} không cho tìm thư trong «{self.options.folder}».")
-        return (data[0] or b"").split()
+        return sorted(uid for uid in (int(text) for text in (data[0] or b"").split() if text.isdigit()) if uid > after)
 
-    def _fetch(self, connection: imaplib.IMAP4, uid: bytes) -> tuple[bytes, datetime | None] | None:
-        status, data = connection.uid("FETCH", uid, "(INTERNALDATE BODY.PEEK[])")
+    def _sizes(self, connection: imaplib.IMAP4, uids: list[int]) -> dict[int, int]:
+        """Each message's size as stored on the server, asked before anything is downloaded."""
+        sizes: dict[int, int] = {}
+        for start in range(0, len(uids), SIZES_PER_REQUEST):
+            wanted = ",".join(str(uid) for uid in uids[start : start + SIZES_PER_REQUEST])
+            status, data = connection.uid("FETCH", wanted, "(RFC822.SIZE)")
+            for line in data if status == "OK" else []:
+                text = line[0] if isinstance(line, tuple) else line
+                uid, size = _UID.search(text or b""), _SIZE.search(text or b"")
+                if uid and size:
+                    sizes[int(uid.group(1))] = int(size.group(1))
+        return sizes
+
+    def _fetch(
+        self, connection: imaplib.IMAP4, uid: int, head_bytes: int | None
+    ) -> tuple[bytes, datetime | None] | None:
+        """(the message, or only its first `head_bytes` of header; its arrival time)."""
+        part = "BODY.PEEK[]" if head_bytes is None else f"BODY.PEEK[HEADER]<0.{head_bytes}>"
+        status, data = connection.uid("FETCH", str(uid), f"(INTERNALDATE {part})")
         if status != "OK":
             return None
-        for part in data:
-            if isinstance(part, tuple) and len(part) == 2:
-                arrived = imaplib.Internaldate2tuple(part[0])
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2:
+                arrived = imaplib.Internaldate2tuple(item[0])
                 when = datetime(*arrived[:6]) if arrived else None
-                return part[1], when
+                return item[1], when
         return None
 
 

@@ -31,12 +31,16 @@ class Overrun:
     def reason(self) -> str:
         limit = f"{self.limit:,}".replace(",", ".")
         what = {
+            "message_bytes": f"lớn hơn {limit} byte{self._megabytes()}, không tải về",
             "header_bytes": f"phần tiêu đề dài hơn {limit} byte",
             "depth": f"lồng nhau quá {limit} tầng (ngoặc trong tiêu đề hoặc phần lồng trong phần)",
             "parts": f"có hơn {limit} phần (tệp đính kèm, nội dung)",
             "part_bytes": f"có một phần lớn hơn {limit} byte",
         }[self.key]
         return f"thư {what}; giới hạn mail.limits.{self.key}"
+
+    def _megabytes(self) -> str:
+        return f" ({self.limit // 1_048_576} MB)" if self.limit >= 1_048_576 else ""
 
 
 class _Scan:

@@ -17,7 +17,14 @@ from pathlib import PurePosixPath
 
 from addin.config.model import MailLimits
 from addin.intake.guard.formats import WORKBOOK_KINDS, sniff
-from addin.intake.mail_bounds import header_block, overrun, plain_message_id, plain_sender, plain_subject
+from addin.intake.mail_bounds import (
+    Overrun,
+    header_block,
+    overrun,
+    plain_message_id,
+    plain_sender,
+    plain_subject,
+)
 from addin.vietnamese import nfc
 from addin.xlsx.names import safe_name
 
@@ -39,6 +46,17 @@ class MailAttachment:
     is_return: bool
 
 
+@dataclass(frozen=True)
+class FetchedMail:
+    """A message as a mailbox gives it: whole, or only the beginning of its header when it is too large."""
+
+    raw: bytes
+    arrived: datetime | None  # when the server received it
+    size: int  # as stored on the server
+    whole: bool
+    position: tuple[int, int]  # (UIDVALIDITY, UID): how far the folder is read once this mail is recorded
+
+
 @dataclass
 class MailItem:
     message_id: str
@@ -47,6 +65,7 @@ class MailItem:
     date: datetime | None  # naive local time, like every `received_at`
     attachments: list[MailAttachment] = field(default_factory=list)
     refused: str | None = None  # why the mail was not read (a bound of mail.limits it passes)
+    content_hash: str = ""  # what the mail carries (see `content_hash`): with the Message-ID, it names the mail
 
     @property
     def returns(self) -> list[MailAttachment]:
@@ -79,18 +98,57 @@ def read_mail_file(name: str, data: bytes, limits: MailLimits | None = None) -> 
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return parse_msg(data)
     limits = limits or MailLimits()
+    if len(data) > limits.message_bytes:
+        return refused_mail(data, too_large(len(data), limits), limits)
     passed = overrun(data, limits)
     if passed:
         return refused_mail(data, passed.reason(), limits)
     return parse_eml(data, limits)
 
 
+def too_large(size: int, limits: MailLimits) -> str:
+    return Overrun("message_bytes", limits.message_bytes, size).reason()
+
+
 def refused_mail(raw: bytes, reason: str, limits: MailLimits) -> MailItem:
-    """A mail that is not parsed: its sender, subject and Message-ID as far as plain text matching reads them."""
+    """A mail that is not parsed: its sender, subject and Message-ID as far as plain text matching reads them.
+
+    `raw` may be the whole mail or only its beginning (a mail too large to download): only the header block is
+    read, and it alone names the mail's content, so both give the same record.
+    """
     head = header_block(raw, limits.header_bytes)
     if not re.search(rb"(?im)^(from|subject|date|message-id):", head):
         raise MailUnreadable("no mail headers")
-    return MailItem(_message_id(plain_message_id(head), raw), plain_sender(head), plain_subject(head), None, [], reason)
+    item = MailItem(plain_message_id(head), plain_sender(head), plain_subject(head), None, [], reason)
+    item.content_hash = raw_hash(head)
+    return _named(item)
+
+
+def unreadable_mail(raw: bytes) -> MailItem:
+    """A mail nothing can be read from: named by its bytes alone."""
+    item = MailItem("", None, "", None, content_hash=raw_hash(raw))
+    return _named(item)
+
+
+def raw_hash(raw: bytes) -> str:
+    """The hash of raw mail text, the same whether it was stored with CRLF (IMAP) or LF line ends (a saved file)."""
+    return hashlib.sha256(re.sub(rb"[ \t]*\r?\n", b"\n", raw).rstrip()).hexdigest()
+
+
+def content_hash(attachments: list[MailAttachment]) -> str:
+    """What a parsed mail carries: its attached files, whatever their order or the mail's encoding."""
+    digests = sorted(hashlib.sha256(a.data).hexdigest() for a in attachments)
+    return hashlib.sha256("\n".join(digests).encode()).hexdigest()
+
+
+def _named(item: MailItem) -> MailItem:
+    """A mail without Message-ID is named by what it says and carries, so the same mail read over IMAP and from a
+    saved .eml gets the same name (its raw bytes differ: line ends, headers the mail client adds)."""
+    if not item.message_id:
+        date = item.date.isoformat() if item.date else ""
+        said = "\n".join([item.sender or "", item.subject, date, item.content_hash])
+        item.message_id = f"<sha256-{hashlib.sha256(said.encode('utf-8')).hexdigest()}@baocao>"
+    return item
 
 
 # ------------------------------------------------------------ .eml (RFC 5322)
@@ -111,13 +169,14 @@ def _parse_eml(raw: bytes, limits: MailLimits) -> MailItem:
     if not any(message.get(header) for header in ("From", "Subject", "Date", "Message-ID")):
         raise MailUnreadable("no mail headers")
     item = MailItem(
-        message_id=_message_id(_header(message, "Message-ID"), raw),
+        message_id=_header(message, "Message-ID").strip(),
         sender=_address(_header(message, "From")),
         subject=_clean_subject(_header(message, "Subject")),
         date=_local(_header_date(message)),
     )
     item.attachments = _eml_attachments(message, 0, limits)
-    return item
+    item.content_hash = content_hash(item.attachments)
+    return _named(item)
 
 
 def _header(message: EmailMessage, name: str) -> str:
@@ -201,20 +260,21 @@ def parse_msg(raw: bytes, depth: int = 0) -> MailItem:
     except Exception as error:  # extract-msg raises many types for broken compound files
         raise MailUnreadable(str(error)) from error
     try:
-        return _msg_item(message, raw, depth)
+        return _msg_item(message, depth)
     finally:
         message.close()
 
 
-def _msg_item(message, raw: bytes, depth: int) -> MailItem:
+def _msg_item(message, depth: int) -> MailItem:
     item = MailItem(
-        message_id=_message_id(_safe_attr(message, "messageId"), raw),
+        message_id=str(_safe_attr(message, "messageId") or "").strip(),
         sender=_address(_safe_attr(message, "sender")),
         subject=_clean_subject(_safe_attr(message, "subject")),
         date=_local(_safe_attr(message, "date") or None),
     )
     item.attachments = _msg_attachments(message, depth)
-    return item
+    item.content_hash = content_hash(item.attachments)
+    return _named(item)
 
 
 def _msg_attachments(message, depth: int) -> list[MailAttachment]:
@@ -238,11 +298,6 @@ def _safe_attr(obj, name: str):
 
 
 # ------------------------------------------------------------ shared
-
-
-def _message_id(value: str | None, raw: bytes) -> str:
-    text = (value or "").strip()
-    return text if text else f"<sha256-{hashlib.sha256(raw).hexdigest()}@baocao>"
 
 
 def _address(value: str | None) -> str | None:
