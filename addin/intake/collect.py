@@ -237,7 +237,8 @@ def _bring_in_mailbox(intake: _Intake, mailbox: MailSource, reporter: Reporter) 
     for mail in mailbox.messages(reporter, intake.limits, ledger.mailbox_position(label)):
         received = partial(mailbox_received, mail.arrived, start=intake.start)
         _bring_in_raw_mail(intake, mail.raw, label, received, too_large_size=None if mail.whole else mail.size)
-        ledger.save_mailbox_position(label, *mail.position)
+        if mail.position:
+            ledger.save_mailbox_position(label, *mail.position)
         intake.result.mailbox_read += 1
 
 

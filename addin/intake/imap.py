@@ -57,7 +57,8 @@ class ImapMailbox:
         try:
             self._login(connection)
             uidvalidity = self._uidvalidity(connection)
-            after = position[1] if position and position[0] == uidvalidity else 0
+            # --since reads a part of the folder once: it neither starts from nor moves the remembered position
+            after = position[1] if position and position[0] == uidvalidity and not self.since else 0
             uids = self._search(connection, after)
             sizes = self._sizes(connection, uids)
             reporter.start(len(uids), "Đang đọc thư")
@@ -66,7 +67,8 @@ class ImapMailbox:
                 whole = size <= limits.message_bytes
                 fetched = self._fetch(connection, uid, None if whole else limits.header_bytes)
                 if fetched is not None:
-                    yield FetchedMail(fetched[0], fetched[1], size, whole, (uidvalidity, uid))
+                    read_to = None if self.since else (uidvalidity, uid)
+                    yield FetchedMail(fetched[0], fetched[1], size, whole, read_to)
                 reporter.advance(f"thư {uid}")
             reporter.finish()
         except (imaplib.IMAP4.abort, OSError) as error:

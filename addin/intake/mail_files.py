@@ -54,7 +54,7 @@ class FetchedMail:
     arrived: datetime | None  # when the server received it
     size: int  # as stored on the server
     whole: bool
-    position: tuple[int, int]  # (UIDVALIDITY, UID): how far the folder is read once this mail is recorded
+    position: tuple[int, int] | None  # (UIDVALIDITY, UID): how far the folder is read once this mail is recorded
 
 
 @dataclass
