@@ -115,14 +115,35 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _busy_message(path: Path, holder: dict) -> str:
+def other_holder(root: Path) -> dict | None:
+    """Who holds the campaign's lock, when it is held and not by this very process (nor stale); else None."""
+    path = root.resolve() / LOCK_NAME
+    if not path.exists():
+        return None
+    holder = _holder(path)
+    if _stale(path, holder) or _held.get(root.resolve()):
+        return None  # nobody, or this process itself (its own step meets the ledger held by someone else)
+    return holder
+
+
+def holder_words(holder: dict) -> str:
+    """«nguyenvana trên máy MAY-VAN-THU («summary» từ 08:15 02/12/2026)»: who holds the lock, for staff."""
     who = holder.get("user") or "một người khác"
     where = f" trên máy {holder['host']}" if holder.get("host") else ""
     what = f"«{holder['step']}»" if holder.get("step") else "một bước"
-    since = holder.get("since", "")
-    when = f" từ {datetime.fromisoformat(since):%H:%M %d/%m/%Y}" if since else ""
+    return f"{who}{where} ({what}{_since_words(holder.get('since'))})"
+
+
+def _since_words(since) -> str:
+    try:
+        return f" từ {datetime.fromisoformat(since):%H:%M %d/%m/%Y}" if since else ""
+    except (TypeError, ValueError):  # a damaged lock file: say what it holds
+        return f" từ {since}"
+
+
+def _busy_message(path: Path, holder: dict) -> str:
     return (
-        f"Đợt báo cáo đang được {who}{where} dùng ({what}{when}). Hãy chờ bước đó xong rồi chạy lại. "
+        f"Đợt báo cáo đang được {holder_words(holder)} dùng. Hãy chờ bước đó xong rồi chạy lại. "
         f"Nếu chắc chắn không còn ai chạy (máy đó đã tắt), xoá tệp {path} rồi chạy lại."
     )
 
