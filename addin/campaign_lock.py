@@ -128,22 +128,26 @@ def other_holder(root: Path) -> dict | None:
 
 def holder_words(holder: dict) -> str:
     """«nguyenvana trên máy MAY-VAN-THU («summary» từ 08:15 02/12/2026)»: who holds the lock, for staff."""
-    who = holder.get("user") or "một người khác"
+    return f"{_who(holder)} ({_what(holder)})"
+
+
+def _who(holder: dict) -> str:
     where = f" trên máy {holder['host']}" if holder.get("host") else ""
+    return f"{holder.get('user') or 'một người khác'}{where}"
+
+
+def _what(holder: dict) -> str:
     what = f"«{holder['step']}»" if holder.get("step") else "một bước"
-    return f"{who}{where} ({what}{_since_words(holder.get('since'))})"
-
-
-def _since_words(since) -> str:
+    since = holder.get("since")
     try:
-        return f" từ {datetime.fromisoformat(since):%H:%M %d/%m/%Y}" if since else ""
+        return f"{what} từ {datetime.fromisoformat(since):%H:%M %d/%m/%Y}" if since else what
     except (TypeError, ValueError):  # a damaged lock file: say what it holds
-        return f" từ {since}"
+        return f"{what} từ {since}"
 
 
 def _busy_message(path: Path, holder: dict) -> str:
     return (
-        f"Đợt báo cáo đang được {holder_words(holder)} dùng. Hãy chờ bước đó xong rồi chạy lại. "
+        f"Đợt báo cáo đang được {_who(holder)} dùng ({_what(holder)}). Hãy chờ bước đó xong rồi chạy lại. "
         f"Nếu chắc chắn không còn ai chạy (máy đó đã tắt), xoá tệp {path} rồi chạy lại."
     )
 
