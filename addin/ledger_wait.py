@@ -56,12 +56,14 @@ class PatientConnection:
         return self._patiently(self._connection.execute, sql, parameters)
 
     def executemany(self, sql: str, rows) -> sqlite3.Cursor:
-        return self._patiently(self._connection.executemany, sql, list(rows))
+        # Rows before a busy one stay written inside a transaction: retried only outside one.
+        return self._patiently(self._connection.executemany, sql, list(rows), whole=False)
 
     def executescript(self, script: str) -> sqlite3.Cursor:
         return self._patiently(self._connection.executescript, script)
 
-    def _patiently(self, run, *arguments):
+    def _patiently(self, run, *arguments, whole: bool = True):
+        """`run(*arguments)`, tried again while SQLite says busy; `whole`: a failed try changed nothing."""
         started = time.monotonic()
         deadline, noticed = started + wait_seconds(), None
         inside = self._connection.in_transaction
@@ -73,7 +75,7 @@ class PatientConnection:
                 if not _busy(error):
                     raise
                 # A statement inside a transaction is retried only while SQLite kept the transaction open.
-                if inside and not self._connection.in_transaction:
+                if inside and not (whole and self._connection.in_transaction):
                     raise LedgerBusy(busy_message(self._path, time.monotonic() - started)) from error
                 if time.monotonic() >= deadline:
                     raise LedgerBusy(busy_message(self._path, deadline - started)) from error
