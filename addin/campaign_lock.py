@@ -115,14 +115,39 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _busy_message(path: Path, holder: dict) -> str:
-    who = holder.get("user") or "một người khác"
+def other_holder(root: Path) -> dict | None:
+    """Who holds the campaign's lock, when it is held and not by this very process (nor stale); else None."""
+    path = root.resolve() / LOCK_NAME
+    if not path.exists():
+        return None
+    holder = _holder(path)
+    if _stale(path, holder) or _held.get(root.resolve()):
+        return None  # nobody, or this process itself (its own step meets the ledger held by someone else)
+    return holder
+
+
+def holder_words(holder: dict) -> str:
+    """«nguyenvana trên máy MAY-VAN-THU («summary» từ 08:15 02/12/2026)»: who holds the lock, for staff."""
+    return f"{_who(holder)} ({_what(holder)})"
+
+
+def _who(holder: dict) -> str:
     where = f" trên máy {holder['host']}" if holder.get("host") else ""
+    return f"{holder.get('user') or 'một người khác'}{where}"
+
+
+def _what(holder: dict) -> str:
     what = f"«{holder['step']}»" if holder.get("step") else "một bước"
-    since = holder.get("since", "")
-    when = f" từ {datetime.fromisoformat(since):%H:%M %d/%m/%Y}" if since else ""
+    since = holder.get("since")
+    try:
+        return f"{what} từ {datetime.fromisoformat(since):%H:%M %d/%m/%Y}" if since else what
+    except (TypeError, ValueError):  # a damaged lock file: say what it holds
+        return f"{what} từ {since}"
+
+
+def _busy_message(path: Path, holder: dict) -> str:
     return (
-        f"Đợt báo cáo đang được {who}{where} dùng ({what}{when}). Hãy chờ bước đó xong rồi chạy lại. "
+        f"Đợt báo cáo đang được {_who(holder)} dùng ({_what(holder)}). Hãy chờ bước đó xong rồi chạy lại. "
         f"Nếu chắc chắn không còn ai chạy (máy đó đã tắt), xoá tệp {path} rồi chạy lại."
     )
 

@@ -24,6 +24,7 @@ from addin.ledger import (
     SendRecord,
     restore_send,
 )
+from addin.ledger_wait import LedgerBusy
 from addin.progress import NullReporter, Reporter
 
 VERIFY_ADVICE = "Chạy «baocao verify» để xem toàn bộ kho lưu trữ."
@@ -113,6 +114,8 @@ def verify_campaign(folder: CampaignFolder, reporter: Reporter | None = None) ->
     try:
         with Ledger(folder.ledger_path) as ledger:
             _verify_ledger(folder, config, ledger, on_disk, report, reporter)
+    except LedgerBusy:
+        raise  # held by someone else, not damaged: never advise a rebuild
     except (BaocaoError, sqlite3.DatabaseError) as error:
         message = getattr(error, "message", str(error))
         report.problems.append(Problem("LEDGER_UNREADABLE", f"{message} Có thể dựng lại sổ: «baocao rebuild»."))

@@ -13,7 +13,7 @@ from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from addin import journal
+from addin import journal, ledger_wait
 from addin.errors import BaocaoError
 from addin.findings import Finding
 from addin.ledger_schema import migrate
@@ -121,7 +121,8 @@ class Ledger:
         if not rebuilding and not path.exists():
             journal.refuse_if_lost(path)
         try:
-            self.connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # Every statement waits (up to ledger_wait.wait_seconds()) for a ledger another process holds.
+            self.connection = ledger_wait.connect(path)
             self.connection.row_factory = sqlite3.Row
             # A rollback journal, not WAL: SQLite documents WAL as unsafe on network file systems, and a campaign
             # folder may sit on a shared drive. A ledger of an earlier release (WAL) is switched back here.
@@ -156,11 +157,11 @@ class Ledger:
             self.connection.execute("BEGIN IMMEDIATE")
             try:
                 yield self.connection
+                self.connection.execute("COMMIT")  # waits, like BEGIN, for readers another process holds
             except BaseException:
                 if self.connection.in_transaction:
                     self.connection.execute("ROLLBACK")
                 raise
-            self.connection.execute("COMMIT")
 
     @contextmanager
     def _reported_if_unwritable(self) -> Iterator[None]:

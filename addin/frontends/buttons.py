@@ -28,6 +28,7 @@ from addin.errors import BaocaoError, write_error_log
 from addin.frontends.excel_ui import ExcelUI
 from addin.intake.mail_files import why_no_return
 from addin.outputs.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
+from addin.progress import waiting_shown_by
 from addin.standing import ACCEPT, CONFIRM, REJECT, State
 from addin.unwritable import unwritable_message
 
@@ -310,7 +311,8 @@ def _press(ui: ExcelUI | None, title: str, step: Step, check_versions: bool = Tr
         folder = campaign_folder_of(ui)
         if check_versions:
             _require_matching_xlwings(ui)
-        outcome = step(folder, StatusBarReporter(ui))
+        with waiting_shown_by(ui.status):  # «Sổ theo dõi đang bị … giữ; đang chờ… (5 giây…)» on the status bar
+            outcome = step(folder, StatusBarReporter(ui))
         _finish(ui, folder, title, outcome)
     except BaocaoError as error:
         _announce(ui, folder, title, error.message, f"Lỗi: {error.message}")

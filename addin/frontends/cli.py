@@ -36,6 +36,7 @@ from addin.frontends.cli_text import (
 )
 from addin.issue.unit_copies import TemplatesResult
 from addin.mail_servers import parse_server
+from addin.progress import waiting_shown_by
 from addin.standing import ACCEPT, REJECT, State
 from addin.unwritable import unwritable_message
 from addin.vietnamese import parse_vn_date
@@ -90,6 +91,10 @@ class ProgressBar:
 
     def finish(self) -> None:
         self.progress.stop()
+
+
+def _say_waiting(message: str) -> None:
+    errors.print(f"[yellow]Chờ:[/] {message}", highlight=False, markup=True)
 
 
 def _print_version(value: bool) -> None:
@@ -506,7 +511,8 @@ def _log_unexpected(error: BaseException, arguments: list[str]) -> Path:
 def run(arguments: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; staff never see a traceback unless --debug."""
     try:
-        code = app(args=arguments, prog_name="baocao", standalone_mode=False)  # a typer.Exit's code, if any
+        with waiting_shown_by(_say_waiting):  # e.g. a ledger another program holds: how long baocao has waited
+            code = app(args=arguments, prog_name="baocao", standalone_mode=False)  # a typer.Exit's code, if any
     except BaocaoError as error:
         errors.print(f"[bold red]Lỗi:[/] {error.message}", highlight=False, markup=True)
         return EXIT_PROBLEM
