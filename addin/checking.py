@@ -22,7 +22,6 @@ from addin.intake.reading import read_workbook
 from addin.integrity import archive_problem, unit_label
 from addin.ledger import CheckRecord, Ledger, ReturnRecord
 from addin.progress import NullReporter, Reporter
-from addin.rules.identify import UnitEvidence
 from addin.rules.validation import CheckedReturn, EarlierForm, ReturnChecker
 from addin.standing import FileResult, check_outcome
 
@@ -59,7 +58,9 @@ def check_one(folder: CampaignFolder, checkers: Checkers, record: ReturnRecord) 
     """Guard, read and check one archived return with its own form's contract; never raises for a bad file."""
     path = folder.root / record.archive_path
     checker = checkers.current
-    damaged = archive_problem(folder.root, record, unit_label(checker.config, _envelope_unit(checker, record)))
+    damaged = archive_problem(
+        folder.root, record, unit_label(checker.config, checker.identifier.identify_envelope(record).unit_code)
+    )
     if damaged:
         return _unreadable(checker, record, [damaged])
     guard = inspect(path, record.original_name)
@@ -103,16 +104,8 @@ def _sentence(message: str) -> str:
     return message if message.endswith(".") else f"{message}."
 
 
-def _envelope_unit(checker: ReturnChecker, record: ReturnRecord) -> str | None:
-    return checker.identifier.identify(_envelope(record)).unit_code
-
-
-def _envelope(record: ReturnRecord) -> UnitEvidence:
-    return UnitEvidence(record.original_name, sender=record.sender, subject=record.subject)
-
-
 def _unreadable(checker: ReturnChecker, record: ReturnRecord, findings: list[Finding]) -> CheckedReturn:
-    identity = checker.identifier.identify(_envelope(record))
+    identity = checker.identifier.identify_envelope(record)
     late = record.received_at.date() > checker.config.campaign.deadline
     return CheckedReturn(identity.unit_code, identity.how, findings, late=late, readable=False)
 

@@ -22,7 +22,7 @@ from addin.config import CampaignConfig, UnitEntry
 from addin.findings import Finding
 from addin.intake.mail_files import OTHER_CAMPAIGN
 from addin.ledger import CheckRecord, Decision, Ledger, MessageRecord, ReturnRecord
-from addin.rules.identify import UnitEvidence, UnitIdentifier
+from addin.rules.identify import UnitIdentifier
 from addin.rules.validation import NOT_THIS_CAMPAIGN, CheckedReturn
 
 
@@ -211,8 +211,7 @@ def campaign_standing(
     identifier = UnitIdentifier(config)
     for record in waiting:
         # Until it is checked, a new return's unit is what its envelope (sender, subject tag, file name) says.
-        envelope = UnitEvidence(record.original_name, sender=record.sender, subject=record.subject)
-        code = checked_unit.get(record.sha256) or identifier.identify(envelope).unit_code
+        code = checked_unit.get(record.sha256) or identifier.identify_envelope(record).unit_code
         if code in codes:
             pending[code].append(record)
     units = [_standing(unit, history[unit.code], pending[unit.code], config) for unit in config.units]

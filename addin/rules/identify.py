@@ -13,7 +13,7 @@ decided in words for staff, the findings that name every signal that disagrees, 
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from addin.config import CampaignConfig, UnitEntry
 from addin.contract import Meta
@@ -39,6 +39,14 @@ class UnitEvidence:
     sender: str | None = None  # None: the file did not come by mail
     subject: str | None = None
     folder: str | None = None  # the name of the folder a file outside mail was found in
+
+
+class Envelope(Protocol):
+    """What is known of a return before its content is read (a ledger record): its name and the mail it came in."""
+
+    original_name: str
+    sender: str | None
+    subject: str | None
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,10 @@ class UnitIdentifier:
             for form_field in section.fields
             if form_field.prefill == "unit_name"
         ]
+
+    def identify_envelope(self, envelope: Envelope) -> Identification:
+        """The unit a return's envelope names (sender, subject tag, file name): for a return not read (yet)."""
+        return self.identify(UnitEvidence(envelope.original_name, sender=envelope.sender, subject=envelope.subject))
 
     def evidence(
         self,
