@@ -7,7 +7,7 @@ Structure and types are checked here (pydantic); the rules that span several key
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -53,6 +53,7 @@ NUMERIC_TYPES = ("integer", "decimal")
 # The magnitude a number field accepts on a side its config leaves without min/max: beyond it a value is a
 # typing slip (9,99E+307) and would overflow the summary's totals.
 NUMBER_LIMIT = 10**12
+REPORT_WINDOW = timedelta(days=30)  # after the deadline, a campaign is still current (see report_date)
 
 
 def compile_pattern(pattern: str) -> re2._Regexp:
@@ -254,6 +255,7 @@ class SummaryOptions(_Model):
     signer_name: OptionalText = ""
     recipients: list[Text] = []
     annexes: list[Annex] = []
+    report_date: ConfigDate | None = None  # the date printed on the báo cáo and its annexes (see `report_date`)
 
 
 MAIL_PLACEHOLDERS = {
@@ -384,6 +386,17 @@ class CampaignConfig(_Model):
     template: TemplateOptions = TemplateOptions()
     summary: SummaryOptions = SummaryOptions()
     mail: MailOptions = MailOptions()
+
+    def report_date(self, today: date | None = None) -> date:
+        """The date every printed output carries: `summary.report_date` when set; else today while the campaign
+        is current (from its start until REPORT_WINDOW after the deadline); else the day after the deadline, so
+        a past campaign's report is never stamped with the wall clock."""
+        if self.summary.report_date:
+            return self.summary.report_date
+        today = today or date.today()
+        if self.campaign.period.start <= today <= self.campaign.deadline + REPORT_WINDOW:
+            return today
+        return self.campaign.deadline + timedelta(days=1)
 
     @cached_property
     def units(self) -> list[UnitEntry]:
