@@ -154,7 +154,7 @@ def test_a_huge_attachment_and_a_header_bomb_stay_within_bounded_memory(dovecot,
     outcomes = {mail["message_id"]: (mail["outcome"], mail["not_returns"]) for mail in result["mails"]}
     assert outcomes["<huge@laocai.example>"] == (
         "over_limit",
-        ["thư lớn hơn 31.457.280 byte (30 MB), không tải về; giới hạn mail.limits.message_bytes"],
+        ["thư lớn hơn 20.971.520 byte (20 MB), không tải về; giới hạn mail.limits.message_bytes"],
     )
     assert outcomes["<bomb@hostile.example>"] == (
         "over_limit",
