@@ -12,10 +12,11 @@ from pathlib import Path
 
 import docx
 import pytest
+import yaml
 from docx.shared import Pt
 
 from addin.config import ConfigError, load_config
-from addin.config.model import DEFAULT_REPORT_SECTIONS
+from addin.config.model import DEFAULT_REPORT_SECTIONS, ReportSection
 from addin.demo.samples import SampleMaker, write_samples
 from addin.errors import BaocaoError
 from addin.intake.collect import collect
@@ -273,3 +274,10 @@ def test_report_sections_come_from_config(shipped_config, tmp_path):
         "I. TÌNH HÌNH BÁO CÁO",
         "II. NHIỆM VỤ",
     ]
+
+
+def test_config_yaml_documents_the_default_sections():
+    block = SHIPPED_CONFIG.read_text(encoding="utf-8").split("# report:\n", 1)[1]
+    lines = [line[2:] for line in block.splitlines() if line.startswith("#   ")]
+    sections = yaml.safe_load("\n".join(["report:", *lines]))["report"]["sections"]
+    assert [ReportSection(**section) for section in sections] == list(DEFAULT_REPORT_SECTIONS)
