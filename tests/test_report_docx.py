@@ -8,6 +8,7 @@ once by the real `baocao summary` with LibreOffice (the PDFs), then read back.
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import docx
@@ -23,7 +24,7 @@ from addin.intake.collect import collect
 from addin.issue.master import build_master
 from addin.outputs.report.content import official_date
 from addin.outputs.report.document import REPORT_TEMPLATE, build_report, report_file_name
-from addin.outputs.report.pdf import SWITCH
+from addin.outputs.report.pdf import SWITCH, write_pdfs
 from addin.outputs.summary.workbook import summary_file_name
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
 from addin.stages import init_campaign, summary
@@ -281,3 +282,19 @@ def test_config_yaml_documents_the_default_sections():
     lines = [line[2:] for line in block.splitlines() if line.startswith("#   ")]
     sections = yaml.safe_load("\n".join(["report:", *lines]))["report"]["sections"]
     assert [ReportSection(**section) for section in sections] == list(DEFAULT_REPORT_SECTIONS)
+
+
+def test_official_dates_have_the_leading_zeros_nd30_asks_for():
+    assert official_date("Lào Cai", date(2020, 2, 5)) == "Lào Cai, ngày 05 tháng 02 năm 2020"
+    assert official_date("Lào Cai", date(2019, 3, 9)) == "Lào Cai, ngày 09 tháng 3 năm 2019"
+    assert official_date("Hà Nội", date(2019, 12, 19)) == "Hà Nội, ngày 19 tháng 12 năm 2019"
+
+
+def test_libreoffice_past_its_time_is_stopped_and_said(reported, tmp_path, monkeypatch):
+    monkeypatch.delenv(SWITCH, raising=False)
+    source = tmp_path / "bao_cao.docx"
+    source.write_bytes(reported[4].read_bytes())
+    result = write_pdfs([source], timeout=1)
+    assert result.files == [] and not source.with_suffix(".pdf").exists()
+    assert result.note.startswith("LibreOffice không xuất được PDF cho bao_cao.docx (LibreOffice chạy quá 1 giây")
+    assert "Tự xuất PDF như sau: mở tệp .docx bằng Word" in result.note

@@ -54,8 +54,17 @@ def how_to_print(sources: list[Path]) -> str:
 def write_pdfs(sources: list[Path], timeout: float = TIMEOUT_SECONDS) -> PdfResult:
     """Each source converted to `<its name>.pdf` beside it; old PDFs of these sources are removed first, so a
     PDF never outlives the document it was printed from."""
+    locked = []
     for source in sources:
-        source.with_suffix(".pdf").unlink(missing_ok=True)
+        try:
+            source.with_suffix(".pdf").unlink(missing_ok=True)
+        except PermissionError:  # Windows: open in a PDF reader
+            locked.append(source.with_suffix(".pdf").name)
+    if locked:
+        return PdfResult(
+            note=f"Không in lại được {', '.join(locked)}: tệp đang mở (trình đọc PDF) hoặc không cho ghi. "
+            "Hãy đóng tệp rồi chạy lại «Tổng hợp»; bản PDF cũ không còn khớp với báo cáo vừa lập."
+        )
     if os.environ.get(SWITCH) == "0":
         return PdfResult(note=f"Không xuất PDF (biến môi trường {SWITCH}=0). {PRINT_ADVICE}")
     soffice = find_soffice()
