@@ -72,6 +72,11 @@ def body_between(document, start: str, end: str | None) -> list[str]:
     return lines[first + 1 : last]
 
 
+def listed(lines: list[str], text: str) -> bool:
+    """`text` is an item of a list: «;» after it, or «.» when it is the list's last."""
+    return f"{text};" in lines or f"{text}." in lines
+
+
 def test_the_cli_names_the_report_and_the_pdfs(reported):
     folder, config, _, output, report = reported
     assert f"Báo cáo (Word, bản dự thảo để hoàn thiện): {report}" in output
@@ -116,6 +121,9 @@ def test_title_body_font_signature_and_recipients(reported):
     closing = document.tables[1]
     recipients = [p.text for p in closing.cell(0, 0).paragraphs if p.text]
     assert recipients == ["Nơi nhận:", "- UBND tỉnh (b/c);", "- Lãnh đạo Sở;", "- Lưu: VT, TCCB."]
+    part = body_between(document, "1. Hoạt động", "2. Tình hình")
+    assert part[-2].startswith("- III. Đơn vị trực thuộc Sở: ") and part[-2].endswith("."), "a list ends with «.»"
+    assert part[-3].endswith(";")
     signature = [p.text for p in closing.cell(0, 1).paragraphs if p.text]
     assert signature == ["GIÁM ĐỐC", "Nguyễn Anh Ninh"]
     assert lines[-1].endswith("./.")
@@ -173,8 +181,8 @@ def test_part_four_gathers_sections_v_and_vi_by_group_and_hostile_text_stays_tex
         for group in config.unit_groups
     ]
     for sample in samples[1:]:
-        assert f"- {sample.unit.short}: {sample.fields['de_xuat']};" in part
-    assert f"- {samples[0].unit.short}: {HOSTILE};" in part, "Jinja and XML in a return are printed as typed"
+        assert listed(part, f"- {sample.unit.short}: {sample.fields['de_xuat']}")
+    assert listed(part, f"- {samples[0].unit.short}: {HOSTILE}"), "Jinja and XML in a return are printed as typed"
     checks = sum(s.fields["so_cuoc_kiem_tra"] for s in samples if s.unit.group_code == "I")
     figure = f"{checks:,}".replace(",", ".")
     assert any(line.startswith(f"- Số liệu kết quả: Số cuộc kiểm tra, giám sát đã tổ chức: {figure};") for line in part)

@@ -106,7 +106,12 @@ def _section(section: ReportSection, facts: Facts) -> dict:
         "submission": _submission,
         "texts": _texts,
     }
-    return {"heading": section.heading, "level": section.level, "paragraphs": writers[section.kind](section, facts)}
+    paragraphs = writers[section.kind](section, facts)
+    for index, paragraph in enumerate(paragraphs):  # a list's last item ends with «.», the others with «;»
+        last = index + 1 == len(paragraphs) or paragraphs[index + 1]["kind"] != "item"
+        if paragraph["kind"] == "item" and last and paragraph["text"].endswith(";"):
+            paragraph["text"] = paragraph["text"][:-1] + "."
+    return {"heading": section.heading, "level": section.level, "paragraphs": paragraphs}
 
 
 def body(text: str) -> dict:
