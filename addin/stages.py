@@ -6,7 +6,7 @@ Front ends only parse what staff typed or clicked, call a stage, and render what
 import functools
 import getpass
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,6 +27,8 @@ from addin.ledger import Decision, Ledger
 from addin.mail_servers import Server
 from addin.outputs.findings_workbook import FINDINGS_WORKBOOK, write_feedback_copies, write_findings_workbook
 from addin.outputs.merge import MergedCampaign, merge_campaign, write_tidy
+from addin.outputs.report.document import build_report, report_file_name, report_template
+from addin.outputs.report.pdf import write_pdfs
 from addin.outputs.summary.layout import layout_fingerprint
 from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 from addin.outputs.summary.workbook import build_summary, summary_file_name
@@ -85,6 +87,7 @@ def init_campaign(directory: Path | str, config_file: Path | str | None = None) 
     shutil.copyfile(source, folder.config_path)
     (folder.root / "DOC_TRUOC.txt").write_text(FOLDER_GUIDE, encoding="utf-8")
     _copy_shipped_layouts(config, folder)
+    report_template(folder.layouts)  # the báo cáo's Word template, for staff to restyle before the first summary
     return folder
 
 
@@ -274,6 +277,9 @@ class SummaryResult:
     findings_workbook: Path
     checked_first: list[FileResult]  # returns that were waiting and this summary checked before merging
     feedback: list[Path]  # the marked-up copies written by that check (empty when nothing was checked)
+    report: Path | None = None  # the báo cáo (Word)
+    pdfs: list[Path] = field(default_factory=list)  # the báo cáo and the annexes as PDF (LibreOffice present)
+    pdf_note: str | None = None  # no LibreOffice: how to print to PDF; or what failed
 
     @property
     def counts(self) -> dict[str, int]:
@@ -296,12 +302,16 @@ class SummaryResult:
             "missing": self.missing,
             "checked_first": len(self.checked_first),
             "left_out": self.merged.left_out,
+            "report": str(self.report) if self.report else None,
+            "pdfs": [str(path) for path in self.pdfs],
+            "pdf_note": self.pdf_note,
         }
 
 
 @changes_campaign("summary")
 def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> SummaryResult:
-    """Merge the returns that count; write the tidy data, the official summary and (refreshed) the findings.
+    """Merge the returns that count; write the tidy data, the official summary, the báo cáo (Word), their PDFs
+    (when LibreOffice is installed) and (refreshed) the findings.
 
     Returns received but not yet checked with the current config are checked first (as `check` does,
     findings workbook and marked-up copies included), so no unit that sent a return is shown as missing.
@@ -309,7 +319,7 @@ def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> Summary
     config, reporter = folder.load_config(), reporter or NullReporter()
     run = check(folder, reporter) if _waiting_for_check(folder, config) else None
     standing = run.standing if run else campaign_standing(folder, config)
-    reporter.start(3, "Đang tổng hợp")
+    reporter.start(5, "Đang tổng hợp")
     merged = merge_campaign(folder, config, standing)
     tidy, csv_dir = write_tidy(folder, config, merged)
     reporter.advance("dữ liệu thô")
@@ -321,9 +331,14 @@ def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> Summary
     # so it shows the standing this summary used (the check just wrote it from this very standing)
     findings = run.workbook if run else write_findings_workbook(folder, standing)
     reporter.advance(FINDINGS_WORKBOOK)
+    report = build_report(config, merged, folder.layouts, folder.results / report_file_name(config))
+    reporter.advance(report.name)
+    pdf = write_pdfs([report, *([official] if official else [])])
+    reporter.advance("PDF")
     reporter.finish()
     checked, feedback = (run.checked, run.feedback) if run else ([], [])
-    return SummaryResult(merged, standing, official, tidy, csv_dir, findings, checked, feedback)
+    result = SummaryResult(merged, standing, official, tidy, csv_dir, findings, checked, feedback)
+    return replace(result, report=report, pdfs=pdf.files, pdf_note=pdf.note)
 
 
 def _waiting_for_check(folder: CampaignFolder, config: CampaignConfig) -> bool:

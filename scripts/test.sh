@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 # against (started by the tests themselves, never as a system service).
 missing=""
 command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-calc-nogui libreoffice-script-provider-python"
+# Writer prints the báo cáo (.docx) to PDF; a LibreOffice with Calc alone has no swriter in its program folder.
+dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 || [ -e /usr/lib/libreoffice/program/libswlo.so ] \
+  || missing="$missing libreoffice-writer-nogui"
 command -v pdfinfo >/dev/null 2>&1 || missing="$missing poppler-utils"
 [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || missing="$missing dovecot-imapd"
 if [ -n "$missing" ]; then

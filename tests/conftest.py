@@ -1,5 +1,7 @@
 """Shared fixtures: campaign folders built by the real code."""
 
+import os
+
 import pytest
 
 from addin.config import load_config
@@ -8,6 +10,9 @@ from addin.stages import init_campaign
 from tests.imap_server import dovecot  # noqa: F401 -- the dovecot fixture, for every test module
 from tests.sample_data import SECOND_CONFIG
 from tests.smtp_server import server  # noqa: F401 -- the aiosmtpd fixture, for every test module
+
+# `summary` prints PDFs with LibreOffice (seconds each run); only the tests about them ask for it (BAOCAO_PDF unset).
+os.environ.setdefault("BAOCAO_PDF", "0")
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from addin.campaign import CampaignFolder
 from addin.issue.master import MASTER_NAME
 from addin.outputs.control_panel import CONF_SHEET
 from addin.outputs.control_workbook import CONTROL_WORKBOOK
+from addin.outputs.report.document import REPORT_TEMPLATE
 from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ IN_THE_WHEEL = {
     f"{SHIPPED}config.yaml",
     f"{SHIPPED}workbook_templates/{MASTER_NAME}",
     f"{SHIPPED}workbook_templates/{SUMMARY_LAYOUT}",
+    f"{SHIPPED}workbook_templates/{REPORT_TEMPLATE}",
     f"{SHIPPED}macros/BaoCao.bas",
 }
 

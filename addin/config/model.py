@@ -258,6 +258,92 @@ class SummaryOptions(_Model):
     report_date: ConfigDate | None = None  # the date printed on the báo cáo and its annexes (see `report_date`)
 
 
+ReportKind = Literal["heading", "directives", "tasks", "activities", "submission", "texts"]
+Dotted = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]
+
+
+class ReportSection(_Model):
+    """One part of the báo cáo's body: its heading and the data that feeds it (see README, `report:`)."""
+
+    kind: ReportKind
+    heading: Text
+    level: Literal[1, 2] = 1  # 1: «I. …» part; 2: «1. …» inside the part above
+    table: Identifier | None = None  # directives, activities: the rows counted; tasks: the task table
+    key: Identifier | None = None  # tasks: the task code column
+    value: Identifier | None = None  # tasks: the state column
+    count_choice: Identifier | None = None  # tasks: the choice that counts as done
+    detail: Identifier | None = None  # tasks: the column whose text gives the examples
+    examples: Annotated[int, Field(ge=0, le=10)] = 3  # tasks: examples per task
+    sums: list[Dotted] = []  # activities: the columns totalled ("hoat_dong.tong")
+    sections: list[Identifier] = []  # texts: the form sections gathered by group
+
+
+DEFAULT_REPORT_SECTIONS = (
+    ReportSection(kind="directives", heading="I. CÔNG TÁC CHỈ ĐẠO, TRIỂN KHAI", table="van_ban"),
+    ReportSection(
+        kind="tasks",
+        heading="II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ",
+        table="nhiem_vu",
+        key="ma",
+        value="tinh_trang",
+        count_choice="da_thuc_hien",
+        detail="ket_qua",
+    ),
+    ReportSection(kind="heading", heading="III. SỐ LIỆU TỔNG HỢP"),
+    ReportSection(
+        kind="activities",
+        heading="1. Hoạt động và người tham gia",
+        level=2,
+        table="hoat_dong",
+        sums=["hoat_dong.tong", "hoat_dong.nam", "hoat_dong.nu"],
+    ),
+    ReportSection(kind="submission", heading="2. Tình hình gửi báo cáo của các đơn vị", level=2),
+    ReportSection(kind="texts", heading="IV. ĐÁNH GIÁ CHUNG VÀ ĐỀ XUẤT, KIẾN NGHỊ", sections=["chi_so", "de_xuat"]),
+)
+
+
+def report_section_problems(config: "CampaignConfig", section: ReportSection):
+    """(key, Vietnamese message) for each form name a report section needs and the form lacks."""
+    tables = {each.name: each for each in config.form.sections}
+    needs = {
+        "directives": ("table",),
+        "activities": ("table",),
+        "tasks": ("table", "key", "value", "count_choice", "detail"),
+    }.get(section.kind, ())
+    for key in needs:
+        if getattr(section, key) is None:
+            yield key, f"phần «{section.heading}» ({section.kind}) cần ghi {key}."
+    table = tables.get(section.table) if section.table else None
+    if section.table and (table is None or table.kind != "table"):
+        yield "table", f"biểu mẫu không có bảng «{section.table}» (form.sections, kind: table)."
+    if table is not None and section.kind == "tasks":
+        names = {field.name: field for field in table.fields}
+        for key in ("key", "value", "detail"):
+            name = getattr(section, key)
+            if name is not None and name not in names:
+                yield key, f"bảng «{section.table}» không có cột «{name}»."
+        value = names.get(section.value) if section.value else None
+        choices = config.form.choices.get(value.choices, []) if value is not None and value.choices else []
+        if section.count_choice and value is not None and section.count_choice not in [c.name for c in choices]:
+            yield "count_choice", f"cột «{section.value}» không có lựa chọn «{section.count_choice}»."
+    for index, dotted in enumerate(section.sums):
+        name, column = dotted.split(".")
+        found = tables.get(name)
+        if found is None or column not in {field.name for field in found.fields}:
+            yield ("sums", index), f"biểu mẫu không có cột «{dotted}»."
+        elif found.field(column).type not in NUMERIC_TYPES:
+            yield ("sums", index), f"cột «{dotted}» không phải cột số."
+    for index, name in enumerate(section.sections):
+        if name not in tables:
+            yield ("sections", index), f"biểu mẫu không có phần «{name}» (form.sections)."
+
+
+class ReportOptions(_Model):
+    """The báo cáo (Word): its body's sections in order; unset, the default sections this form can feed."""
+
+    sections: list[ReportSection] | None = None
+
+
 MAIL_PLACEHOLDERS = {
     "unit_name": "tên đầy đủ của đơn vị",
     "unit_short": "tên ngắn của đơn vị",
@@ -386,6 +472,7 @@ class CampaignConfig(_Model):
     template: TemplateOptions = TemplateOptions()
     summary: SummaryOptions = SummaryOptions()
     mail: MailOptions = MailOptions()
+    report: ReportOptions = ReportOptions()
 
     def report_date(self, today: date | None = None) -> date:
         """The date every printed output carries: `summary.report_date` when set; else today while the campaign
@@ -397,6 +484,26 @@ class CampaignConfig(_Model):
         if self.campaign.period.start <= today <= self.campaign.deadline + REPORT_WINDOW:
             return today
         return self.campaign.deadline + timedelta(days=1)
+
+    @cached_property
+    def report_sections(self) -> list[ReportSection]:
+        """The báo cáo's sections: as `report.sections` declares them, else the defaults whose data this form has."""
+        if self.report.sections is not None:
+            return list(self.report.sections)
+        chosen = []
+        for section in DEFAULT_REPORT_SECTIONS:
+            if section.kind == "texts":
+                names = {each.name for each in self.form.sections}
+                section = section.model_copy(update={"sections": [n for n in section.sections if n in names]})
+                if not section.sections:
+                    continue
+            if not list(report_section_problems(self, section)):
+                chosen.append(section)
+        return [  # a heading whose sub-sections all fell away goes too
+            section
+            for index, section in enumerate(chosen)
+            if section.kind != "heading" or (index + 1 < len(chosen) and chosen[index + 1].level > section.level)
+        ]
 
     @cached_property
     def units(self) -> list[UnitEntry]:
@@ -430,7 +537,7 @@ class CampaignConfig(_Model):
     @cached_property
     def check_fingerprint(self) -> str:
         """Changes whenever anything that decides a check's outcome changes: returns are then checked again."""
-        data = self.model_dump(mode="json", exclude={"summary", "mail"})
+        data = self.model_dump(mode="json", exclude={"summary", "mail", "report"})
         if self.form.accept_versions is not None:
             data["accept_versions"] = self.form.accept_versions
         return fingerprint(data)
@@ -438,4 +545,4 @@ class CampaignConfig(_Model):
     @cached_property
     def master_fingerprint(self) -> str:
         """Changes whenever anything drawn on the master template changes (all but the units)."""
-        return fingerprint(self.model_dump(mode="json", exclude={"unit_groups", "summary", "mail"}))
+        return fingerprint(self.model_dump(mode="json", exclude={"unit_groups", "summary", "mail", "report"}))

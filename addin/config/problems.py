@@ -9,7 +9,15 @@ from collections.abc import Iterator
 
 import re2
 
-from addin.config.model import MAIL_PLACEHOLDERS, NUMERIC_TYPES, CampaignConfig, FormField, Section, compile_pattern
+from addin.config.model import (
+    MAIL_PLACEHOLDERS,
+    NUMERIC_TYPES,
+    CampaignConfig,
+    FormField,
+    Section,
+    compile_pattern,
+    report_section_problems,
+)
 from addin.contract import NAME_PREFIX
 from addin.expressions import CONSTANTS, ExpressionError, parse_expression
 from addin.xlsx.limits import DEFINED_NAME_MAX, sheet_name_problem
@@ -33,6 +41,7 @@ def semantic_problems(config: CampaignConfig) -> Iterator[Problem]:
     yield from _rule_problems(config)
     yield from _summary_problems(config)
     yield from _mail_problems(config)
+    yield from _report_problems(config)
 
 
 def _date_problems(config: CampaignConfig) -> Iterator[Problem]:
@@ -334,3 +343,9 @@ def _mail_problems(config: CampaignConfig) -> Iterator[Problem]:
         )
     if config.mail.sender and not _looks_like_email(config.mail.sender):
         yield ("mail", "sender"), f"địa chỉ thư «{config.mail.sender}» không hợp lệ."
+
+
+def _report_problems(config: CampaignConfig) -> Iterator[Problem]:
+    for index, section in enumerate(config.report.sections or []):
+        for key, message in report_section_problems(config, section):
+            yield ("report", "sections", index, *(key if isinstance(key, tuple) else (key,))), message

@@ -244,7 +244,12 @@ def _make_summary(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcom
             f"{expected - used - counts[State.MISSING]} có báo cáo còn lỗi, chờ kiểm tra hoặc không dùng được)."
         )
     opened = result.summary_workbook or result.tidy_workbook
-    return Outcome(f"{text}\n\nĐã mở {opened.name} (thư mục {folder.results.name}).", text, open_workbook=opened)
+    made = [path.name for path in (result.report, *result.pdfs) if path]
+    files = f"\n\nĐã lập: {', '.join(made)}." if made else ""
+    note = f"\n\nLưu ý: {result.pdf_note}" if result.pdf_note else ""
+    return Outcome(
+        f"{text}{files}{note}\n\nĐã mở {opened.name} (thư mục {folder.results.name}).", text, open_workbook=opened
+    )
 
 
 def _open_results(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:

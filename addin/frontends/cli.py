@@ -391,9 +391,12 @@ def reject(
 
 @app.command()
 def summary(directory: DirArgument = Path("."), as_json: JsonOption = False) -> None:
-    """Tổng hợp báo cáo đạt (hoặc đã chấp nhận) của các đơn vị: bảng tổng hợp theo mẫu và dữ liệu thô.
+    """Tổng hợp báo cáo đạt (hoặc đã chấp nhận) của các đơn vị: bảng tổng hợp theo mẫu (các phụ lục), báo cáo
+    Word bao_cao_<mã đợt>.docx và dữ liệu thô.
 
-    Tệp đã nhận mà chưa kiểm tra được kiểm tra trước (như «baocao check»)."""
+    Báo cáo Word lập từ mẫu workbook_templates/bao_cao.docx của đợt (cán bộ sửa được trong Word). Khi máy có
+    LibreOffice: thêm bản PDF của báo cáo và của các phụ lục để ký số. Tất cả ghi vào 3_ket_qua. Tệp đã nhận mà chưa
+    kiểm tra được kiểm tra trước (như «baocao check»)."""
     folder = open_campaign(directory)
     result = stages.summary(folder, reporter=ProgressBar(enabled=not as_json))
     if as_json:

@@ -78,6 +78,12 @@ def show_summary(result) -> None:
         typer.echo(f"Bảng tổng hợp theo mẫu: {result.summary_workbook}")
     else:
         typer.echo("Cấu hình chưa khai phụ lục nào (summary.annexes) nên chưa lập bảng tổng hợp theo mẫu.")
+    if result.report:
+        typer.echo(f"Báo cáo (Word, bản dự thảo để hoàn thiện): {result.report}")
+    for pdf in result.pdfs:
+        typer.echo(f"Bản PDF để ký số: {pdf}")
+    if result.pdf_note:
+        typer.echo(f"Lưu ý: {result.pdf_note}")
     typer.echo(f"Dữ liệu thô (Excel, CSV): {result.tidy_workbook}, {result.csv_dir}")
     typer.echo(f"Kết quả kiểm tra: {result.findings_workbook}")
 
