@@ -6,6 +6,7 @@ every button (a wiring test, not Excel's compiler), and plain XML parsers for th
 """
 
 import inspect
+import itertools
 import json
 import re
 import subprocess
@@ -28,7 +29,7 @@ from addin.frontends.cli import run
 from addin.outputs.control_panel import BUTTONS, CONF_SHEET, INFO_SHEET, PANEL_SHEET, UNITS_NAME
 from addin.outputs.control_workbook import MACROS_DIR, XLWINGS_MODULE, build_control_workbook, macro_sources
 from addin.stages import init_campaign
-from tests.libreoffice import soffice_path
+from tests.libreoffice import libreoffice_convert, soffice_path
 
 TESTS = Path(__file__).parent
 RUN_PYTHON = re.compile(r'^\s*RunPython "import addin\.frontends\.buttons as b; b\.([a-z_]+)\(\)"\s*$', re.MULTILINE)
@@ -134,11 +135,19 @@ def test_vietnamese_in_a_macro_file_is_refused_before_vba_garbles_it(tmp_path):
 # ---------------------------------------------------------------- LibreOffice as a second client
 
 
+def button_and_hint_cells(index: int) -> tuple[str, str]:
+    """The cells button `index` owns (column B) and its description's merged cells (column C), as the panel is
+    laid out: two rows per button from row 5."""
+    first = 5 + 2 * index
+    return f"B{first}:B{first + 1}", f"C{first}:C{first + 1}"
+
+
 def test_libreoffice_imports_every_module_and_binds_every_button(built):
     soffice_path()
     _, workbook = built
+    ranges = [[PANEL_SHEET, cells] for index in range(len(BUTTONS)) for cells in button_and_hint_cells(index)]
     completed = subprocess.run(
-        ["/usr/bin/python3", str(TESTS / "lo_macros.py"), str(workbook)],
+        ["/usr/bin/python3", str(TESTS / "lo_macros.py"), str(workbook), json.dumps(ranges)],
         capture_output=True,
         text=True,
         timeout=180,
@@ -158,9 +167,88 @@ def test_libreoffice_imports_every_module_and_binds_every_button(built):
         assert item["events"] == [
             f"vnd.sun.star.script:VBAProject.BaoCao.{button.macro}?language=Basic&location=document"
         ]
+    # where LibreOffice draws each button: inside its own two cells of column B, clear of its description in C
+    for index, button in enumerate(BUTTONS):
+        own, hint = (report["ranges"][f"{PANEL_SHEET}!{cells}"] for cells in button_and_hint_cells(index))
+        x, y, width, height = bound[f"btn_{button.macro}"]["box"]
+        assert own[0] <= x and x + width <= own[0] + own[2], (button.caption, own, x, width)
+        assert own[1] <= y and y + height <= own[1] + own[3], (button.caption, own, y, height)
+        assert x + width < hint[0], (button.caption, "drawn over its description")
+        assert width > own[2] / 2 and height > own[3] / 2, (button.caption, "too small to click")
 
 
 # ---------------------------------------------------------------- the package and its sheets
+
+
+def column_pixels(width: float) -> int:
+    """Excel's pixels for a stored column width (Calibri 11: 7 pixels a character, 5 of padding)."""
+    return int(((256 * width + int(128 / 7)) / 256) * 7)
+
+
+def panel_grid(package: zipfile.ZipFile) -> tuple[dict[int, int], dict[int, int]]:
+    """The panel sheet's column widths and row heights in pixels, zero-based, read from its own XML."""
+    namespace = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    sheet = ElementTree.fromstring(package.read("xl/worksheets/sheet1.xml"))
+    columns = {}
+    for column in sheet.iterfind("m:cols/m:col", namespace):
+        for number in range(int(column.get("min")), int(column.get("max")) + 1):
+            columns[number - 1] = column_pixels(float(column.get("width")))
+    rows = {
+        int(row.get("r")) - 1: round(float(row.get("ht", 15)) * 96 / 72)
+        for row in sheet.iterfind(".//m:row", namespace)
+    }
+    return columns, rows
+
+
+def test_each_button_anchor_lies_in_its_own_cells_clear_of_its_description(built):
+    """By the anchors' own numbers (VML: pixels; drawing: EMU) against the sheet's own widths and heights."""
+    _, workbook = built
+    with zipfile.ZipFile(workbook) as package:
+        columns, rows = panel_grid(package)
+        vml = package.read("xl/drawings/vmlDrawing1.vml").decode()
+        drawing = package.read("xl/drawings/drawing1.xml").decode()
+    vml_anchors = {
+        name: [int(number) for number in anchor.split(",")]
+        for name, anchor in re.findall(r'<v:shape id="([^"]+)".*?<x:Anchor>([^<]*)</x:Anchor>', vml, re.DOTALL)
+    }
+    corner = (
+        r"<xdr:col>(\d+)</xdr:col><xdr:colOff>(\d+)</xdr:colOff><xdr:row>(\d+)</xdr:row><xdr:rowOff>(\d+)</xdr:rowOff>"
+    )
+    drawing_anchors = {}
+    for anchor in re.findall(r"<xdr:twoCellAnchor.*?</xdr:twoCellAnchor>", drawing, re.DOTALL):
+        start = re.search(rf"<xdr:from>{corner}</xdr:from>", anchor).groups()
+        end = re.search(rf"<xdr:to>{corner}</xdr:to>", anchor).groups()
+        name = re.search(r'name="([^"]+)"', anchor).group(1)
+        drawing_anchors[name] = [int(value) // (9525 if place % 2 else 1) for place, value in enumerate(start + end)]
+    assert set(vml_anchors) == set(drawing_anchors) == {f"btn_{button.macro}" for button in BUTTONS}
+    boxes = []
+    for index, button in enumerate(BUTTONS):
+        anchor = vml_anchors[f"btn_{button.macro}"]
+        assert drawing_anchors[f"btn_{button.macro}"] == anchor, "the drawing and the VML disagree"
+        left_column, left, top_row, top, right_column, right, bottom_row, bottom = anchor
+        first = 4 + 2 * index  # zero-based row of B5, B7, …
+        assert (left_column, right_column) == (1, 1), (button.caption, "leaves column B")
+        assert (top_row, bottom_row) == (first, first + 1), (button.caption, "leaves its two rows")
+        assert 0 < left < right < columns[1], (button.caption, "wider than column B: drawn over column C")
+        assert 0 < top < rows[first] and 0 < bottom < rows[first + 1], button.caption
+        boxes.append((top_row, top, bottom_row, bottom))
+    for upper, lower in itertools.pairwise(boxes):
+        assert upper[2] < lower[0], "two buttons share a row"
+    hint_cells = {cell for index in range(len(BUTTONS)) for cell in button_and_hint_cells(index)[1:]}
+    book = load_workbook(workbook)
+    merged = {str(cells) for cells in book[PANEL_SHEET].merged_cells.ranges}
+    assert hint_cells <= merged
+    for index, button in enumerate(BUTTONS):
+        assert book[PANEL_SHEET][button_and_hint_cells(index)[1].split(":")[0]].value == button.hint
+
+
+def test_the_panel_renders_with_every_description_readable(built, tmp_path):
+    _, workbook = built
+    pdf = libreoffice_convert(workbook, "pdf", tmp_path)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    printed = " ".join(text.split())
+    for button in BUTTONS:
+        assert button.hint in printed, button.hint
 
 
 def test_same_inputs_give_the_same_bytes(built, tmp_path):

@@ -55,9 +55,15 @@ MACROS_DIR = SHIPPED_MACROS
 XLWINGS_MODULE = Path(xlwings.__file__).parent / "xlwings.bas"
 FIXED_DOC_TIME = datetime(2020, 1, 1)
 
-BUTTON_COLUMN_LEFT_PT, BUTTON_WIDTH_PT, BUTTON_HEIGHT_PT = 10.0, 140.0, 26.0
-FIRST_BUTTON_ROW, ROWS_PER_BUTTON, ROW_HEIGHT_PT = 5, 2, 17.0
+# The panel's grid, in Excel's units: column widths in characters (A..L), row heights in points. Every row above
+# the buttons and every button row has its height set, so where a button sits is known without Excel.
+PANEL_WIDTHS = (2, 30, 40, 2, 5, 12, 34, 42, 34, 17, 8, 9)
+TOP_ROW_HEIGHTS_PT = (24.0, 18.0, 16.5, 18.0)  # title, campaign line, "Số liệu lúc …", "THAO TÁC"
+FIRST_BUTTON_ROW, ROWS_PER_BUTTON, ROW_HEIGHT_PT = 5, 2, 18.0
+BUTTON_COLUMN, HINT_COLUMN = 2, 3  # each button fills column B of its rows, its description is in column C
+BUTTON_MARGIN_PX = 6, 4  # room left free around a button inside its cells: across, down
 COUNTS_TOP = 5
+EMU_PER_PIXEL = 9525
 MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 PLAIN_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -177,16 +183,20 @@ def _draw_panel(book, sheet: Worksheet, panel: Panel, config: CampaignConfig) ->
     sheet["B2"].font = normal
     sheet["B3"] = panel.updated
     sheet["B3"].font = small
-    for column, width in zip("ABCDEFGHIJKL", (2, 30, 40, 2, 5, 12, 34, 42, 34, 17, 8, 9), strict=True):
+    for column, width in zip("ABCDEFGHIJKL", PANEL_WIDTHS, strict=True):
         sheet.column_dimensions[column].width = width
+    for row, height in enumerate(TOP_ROW_HEIGHTS_PT, start=1):
+        sheet.row_dimensions[row].height = height
     sheet["B4"], sheet["G4"] = "THAO TÁC (bấm lần lượt)", "TÌNH HÌNH NỘP"
     for button_index, button in enumerate(BUTTONS):
         row = FIRST_BUTTON_ROW + button_index * ROWS_PER_BUTTON
         for offset in range(ROWS_PER_BUTTON):
             sheet.row_dimensions[row + offset].height = ROW_HEIGHT_PT
-        cell = sheet.cell(row, 3, button.hint)
+        cell = sheet.cell(row, HINT_COLUMN, button.hint)
         cell.font, cell.alignment = Font(name=FONT, size=11), Alignment(wrap_text=True, vertical="center")
-        sheet.merge_cells(start_row=row, start_column=3, end_row=row + ROWS_PER_BUTTON - 1, end_column=3)
+        sheet.merge_cells(
+            start_row=row, start_column=HINT_COLUMN, end_row=row + ROWS_PER_BUTTON - 1, end_column=HINT_COLUMN
+        )
     for offset, (label, value) in enumerate(panel.counts):
         sheet.cell(COUNTS_TOP + offset, 7, label).font = normal
         sheet.cell(COUNTS_TOP + offset, 8, value).font = bold
@@ -263,13 +273,13 @@ def _with_buttons_and_macros(layout: bytes, scratch: Path, modules: dict[str, st
     app = ExcelApplication.open(plain, with_vba=False)
     sheet = app.sheet(PANEL_SHEET)
     for index, button in enumerate(BUTTONS):
-        top = (FIRST_BUTTON_ROW - 1) * 15.0 + index * ROWS_PER_BUTTON * ROW_HEIGHT_PT + 4
+        box = button_box(index)
         sheet.add_button(
             name=f"btn_{button.macro}",
-            left=BUTTON_COLUMN_LEFT_PT + 6,
-            top=top,
-            width=BUTTON_WIDTH_PT,
-            height=BUTTON_HEIGHT_PT,
+            left=box.left_px * 0.75,
+            top=box.top_px * 0.75,
+            width=box.width_px * 0.75,
+            height=box.height_px * 0.75,
             text=button.caption,
             macro=button.macro,
         )
@@ -297,7 +307,8 @@ def _finished_package(package: bytes) -> bytes:
         package,
         {
             r"\[Content_Types\]\.xml": lambda xml: xml.replace(PLAIN_CONTENT_TYPE, MACRO_CONTENT_TYPE),
-            r"xl/drawings/vmlDrawing\d+\.vml": _captions_with_font,
+            r"xl/drawings/vmlDrawing\d+\.vml": lambda vml: _vml_anchors(_captions_with_font(vml)),
+            r"xl/drawings/drawing\d+\.xml": _drawing_anchors,
             r"docProps/core\.xml": _fixed_document_times,
         },
     )
@@ -324,3 +335,123 @@ def _captions_with_font(vml: str) -> str:
         vml,
         flags=re.DOTALL,
     )
+
+
+# ---------------------------------------------------------------- where each button sits
+
+# pyOpenVBA counts a VML anchor's offsets in half-points and its cells from default widths; Excel and LibreOffice
+# read them as pixels of the real columns, so the buttons came out wider than column B, over the descriptions.
+# Each button's anchor is therefore written here from the panel's own grid, in the units each part counts in.
+
+
+@dataclass(frozen=True)
+class ButtonBox:
+    """Where button `index` sits: zero-based cells and pixel offsets into them, as an anchor says it."""
+
+    column: int  # zero-based, both corners (the button stays inside its column)
+    left_offset: int
+    right_offset: int
+    top_row: int  # zero-based
+    top_offset: int
+    bottom_row: int
+    bottom_offset: int
+    left_px: int  # from the sheet's top-left corner
+    top_px: int
+    width_px: int
+    height_px: int
+
+
+def column_pixels(width: float) -> int:
+    """A column `width` (characters of Calibri 11, the workbook's default font) in screen pixels, as Excel draws it."""
+    return int(((256 * width + int(128 / 7)) / 256) * 7)
+
+
+def row_pixels(height_pt: float) -> int:
+    return round(height_pt * 96 / 72)
+
+
+def _row_top_pixels(row: int) -> int:
+    """The top of 1-based `row` in pixels; rows from the first button row down are ROW_HEIGHT_PT high."""
+    heights = [*TOP_ROW_HEIGHTS_PT, *([ROW_HEIGHT_PT] * max(row - 1 - len(TOP_ROW_HEIGHTS_PT), 0))]
+    return sum(row_pixels(height) for height in heights[: row - 1])
+
+
+def button_box(index: int) -> ButtonBox:
+    across, down = BUTTON_MARGIN_PX
+    column = BUTTON_COLUMN - 1
+    column_left = sum(column_pixels(width) for width in PANEL_WIDTHS[:column])
+    column_width = column_pixels(PANEL_WIDTHS[column])
+    first = FIRST_BUTTON_ROW + index * ROWS_PER_BUTTON
+    last = first + ROWS_PER_BUTTON - 1
+    last_height = row_pixels(ROW_HEIGHT_PT)
+    top = _row_top_pixels(first) + down
+    bottom = _row_top_pixels(last) + last_height - down
+    return ButtonBox(
+        column=column,
+        left_offset=across,
+        right_offset=column_width - across,
+        top_row=first - 1,
+        top_offset=down,
+        bottom_row=last - 1,
+        bottom_offset=last_height - down,
+        left_px=column_left + across,
+        top_px=top,
+        width_px=column_width - 2 * across,
+        height_px=bottom - top,
+    )
+
+
+def _button_index(name: str) -> int | None:
+    names = [f"btn_{button.macro}" for button in BUTTONS]
+    return names.index(name) if name in names else None
+
+
+def _vml_anchors(vml: str) -> str:
+    """Each button's `<x:Anchor>` (pixels) and its style box (points) from `button_box`."""
+
+    def fixed(match: re.Match) -> str:
+        shape, index = match.group(0), _button_index(match.group(1))
+        if index is None:
+            return shape
+        box = button_box(index)
+        corners = [box.column, box.left_offset, box.top_row, box.top_offset]
+        corners += [box.column, box.right_offset, box.bottom_row, box.bottom_offset]
+        shape = re.sub(r"<x:Anchor>[^<]*</x:Anchor>", f"<x:Anchor>{', '.join(map(str, corners))}</x:Anchor>", shape)
+        for key, pixels in (
+            ("margin-left", box.left_px),
+            ("margin-top", box.top_px),
+            ("width", box.width_px),
+            ("height", box.height_px),
+        ):
+            shape = re.sub(rf"([;']){key}:[0-9.]+pt", rf"\g<1>{key}:{_points(pixels)}pt", shape, count=1)
+        return shape
+
+    return re.sub(r'<v:shape id="([^"]+)".*?</v:shape>', fixed, vml, flags=re.DOTALL)
+
+
+def _drawing_anchors(xml: str) -> str:
+    """Each button's `xdr:from`/`xdr:to` (EMU offsets) in the drawing part, the same cells as its VML anchor."""
+
+    def fixed(match: re.Match) -> str:
+        anchor = match.group(0)
+        name = re.search(r'<xdr:cNvPr [^>]*name="([^"]+)"', anchor)
+        index = _button_index(name.group(1)) if name else None
+        if index is None:
+            return anchor
+        box = button_box(index)
+        for tag, row, left, top in (
+            ("from", box.top_row, box.left_offset, box.top_offset),
+            ("to", box.bottom_row, box.right_offset, box.bottom_offset),
+        ):
+            corner = (
+                f"<xdr:{tag}><xdr:col>{box.column}</xdr:col><xdr:colOff>{left * EMU_PER_PIXEL}</xdr:colOff>"
+                f"<xdr:row>{row}</xdr:row><xdr:rowOff>{top * EMU_PER_PIXEL}</xdr:rowOff></xdr:{tag}>"
+            )
+            anchor = re.sub(rf"<xdr:{tag}>.*?</xdr:{tag}>", corner, anchor, count=1, flags=re.DOTALL)
+        return anchor
+
+    return re.sub(r"<xdr:twoCellAnchor\b.*?</xdr:twoCellAnchor>", fixed, xml, flags=re.DOTALL)
+
+
+def _points(pixels: int) -> str:
+    return f"{pixels * 0.75:g}"
