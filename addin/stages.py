@@ -30,7 +30,8 @@ from addin.outputs.merge import MergedCampaign, merge_campaign, write_tidy
 from addin.outputs.report.document import build_report, report_file_name, report_template
 from addin.outputs.report.pdf import write_pdfs
 from addin.outputs.summary.layout import layout_fingerprint
-from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
+from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT, open_layout
+from addin.outputs.summary.layout_carry import LayoutRebuild
 from addin.outputs.summary.workbook import build_summary, summary_file_name
 from addin.progress import NullReporter, Reporter
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
@@ -280,6 +281,7 @@ class SummaryResult:
     report: Path | None = None  # the báo cáo (Word)
     pdfs: list[Path] = field(default_factory=list)  # the báo cáo and the annexes as PDF (LibreOffice present)
     pdf_note: str | None = None  # no LibreOffice: how to print to PDF; or what failed
+    layout_rebuild: LayoutRebuild | None = None  # the summary layout drawn again over staff's: why, old one, carried
 
     @property
     def counts(self) -> dict[str, int]:
@@ -305,6 +307,7 @@ class SummaryResult:
             "report": str(self.report) if self.report else None,
             "pdfs": [str(path) for path in self.pdfs],
             "pdf_note": self.pdf_note,
+            "layout_rebuilt": self.layout_rebuild.as_json() if self.layout_rebuild else None,
         }
 
 
@@ -323,8 +326,9 @@ def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> Summary
     merged = merge_campaign(folder, config, standing)
     tidy, csv_dir = write_tidy(folder, config, merged)
     reporter.advance("dữ liệu thô")
-    official = None
+    official = rebuilt = None
     if config.summary.annexes:
+        rebuilt = open_layout(config, folder.layouts)[3]  # drawn again now if stale, so staff are told why
         target = folder.results / summary_file_name(config)
         official = build_summary(config, merged, folder.layouts, target, datetime.now().replace(microsecond=0))
     reporter.advance("bảng tổng hợp")
@@ -338,7 +342,7 @@ def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> Summary
     reporter.finish()
     checked, feedback = (run.checked, run.feedback) if run else ([], [])
     result = SummaryResult(merged, standing, official, tidy, csv_dir, findings, checked, feedback)
-    return replace(result, report=report, pdfs=pdf.files, pdf_note=pdf.note)
+    return replace(result, report=report, pdfs=pdf.files, pdf_note=pdf.note, layout_rebuild=rebuilt)
 
 
 def _waiting_for_check(folder: CampaignFolder, config: CampaignConfig) -> bool:

@@ -247,6 +247,8 @@ def _make_summary(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcom
     made = [path.name for path in (result.report, *result.pdfs) if path]
     files = f"\n\nĐã lập: {', '.join(made)}." if made else ""
     note = f"\n\nLưu ý: {result.pdf_note}" if result.pdf_note else ""
+    if result.layout_rebuild:
+        note += "\n\n" + "\n".join(result.layout_rebuild.lines())
     return Outcome(
         f"{text}{files}{note}\n\nĐã mở {opened.name} (thư mục {folder.results.name}).", text, open_workbook=opened
     )

@@ -74,6 +74,9 @@ def show_summary(result) -> None:
         typer.echo(f"Chưa nộp: {', '.join(result.missing)}")
     for line in result.merged.left_out:
         typer.echo(f"Bỏ ra khỏi tổng hợp: {line}")
+    if result.layout_rebuild:
+        for line in result.layout_rebuild.lines():
+            typer.echo(f"Lưu ý: {line}")
     if result.summary_workbook:
         typer.echo(f"Bảng tổng hợp theo mẫu: {result.summary_workbook}")
     else:

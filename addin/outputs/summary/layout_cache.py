@@ -1,5 +1,6 @@
 """The campaign's summary layout on disk: used as staff restyled it while it matches the config, else set aside
-(kept as `bang_tong_hop.cu_<fingerprint>.xlsx`) and drawn again."""
+(kept as `bang_tong_hop.cu_<fingerprint>.xlsx`) and drawn again, with the staff's styling carried over where the
+structure allows and a `LayoutRebuild` saying why, where the old one is, and what could not be carried."""
 
 import io
 import os
@@ -12,24 +13,28 @@ from addin.contract import META_SHEET
 from addin.errors import BaocaoError
 from addin.outputs.summary.columns import annex_columns
 from addin.outputs.summary.layout import build_layout, layout_fingerprint
+from addin.outputs.summary.layout_carry import LayoutRebuild, carry_layout, record_drawn
 from addin.outputs.summary.names import data_name, head_name, name_target
 from addin.xlsx.atomic import write_bytes_atomically
 
 SUMMARY_LAYOUT = "bang_tong_hop.xlsx"
 
 
-def open_layout(config: CampaignConfig, layouts_dir: Path) -> tuple[Path, Workbook, bool, Path | None]:
-    """The layout's path, the layout loaded, whether it was rebuilt, and where the old one went."""
+def open_layout(config: CampaignConfig, layouts_dir: Path) -> tuple[Path, Workbook, bool, LayoutRebuild | None]:
+    """The layout's path, the layout loaded, whether it was drawn, and (when it replaced one) why and how."""
     path = layouts_dir / SUMMARY_LAYOUT
-    backup = None
-    if path.exists():
+    backup, old, meta, problem = None, None, {}, None
+    existed = path.exists()
+    if existed:
         try:
-            workbook = load_workbook(path)
+            old = load_workbook(path)
         except Exception:  # an unreadable layout is rebuilt (and kept), never fatal
-            workbook = None
-        meta = _meta(workbook) if workbook is not None else {}
-        if meta.get("summary_fingerprint") == layout_fingerprint(config) and not _layout_problem(workbook, config):
-            return path, workbook, False, None
+            old = None
+        meta = _meta(old) if old is not None else {}
+        if meta.get("summary_fingerprint") == layout_fingerprint(config):
+            problem = _layout_problem(old, config)
+            if problem is None:
+                return path, old, False, None
         backup = _backup_name(path, meta.get("summary_fingerprint", "khong_doc_duoc"))
         try:
             os.replace(path, backup)
@@ -38,9 +43,16 @@ def open_layout(config: CampaignConfig, layouts_dir: Path) -> tuple[Path, Workbo
                 f"Mẫu bảng tổng hợp {path} không còn khớp với cấu hình nhưng đang mở trong Excel nên không thay "
                 "được. Hãy đóng tệp rồi chạy lại."
             ) from error
-    data = build_layout(config)
-    write_bytes_atomically(path, data)
-    return path, load_workbook(io.BytesIO(data)), True, backup
+    workbook = load_workbook(io.BytesIO(build_layout(config)))
+    record_drawn(workbook, config)
+    rebuild = None
+    if existed:
+        reasons, carried, lost = carry_layout(old, meta, workbook, config, problem)
+        rebuild = LayoutRebuild(path, backup, reasons, carried, lost)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_bytes_atomically(path, buffer.getvalue())
+    return path, load_workbook(io.BytesIO(buffer.getvalue())), True, rebuild
 
 
 def _backup_name(path: Path, fingerprint: str) -> Path:

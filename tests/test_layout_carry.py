@@ -1,0 +1,176 @@
+"""Staff restyle the campaign's summary layout, then change the config: `baocao summary` draws the layout again,
+carries their styling over where the structure allows, and says what it rebuilt, why, where the old one is and
+what it could not carry (CLI and the Excel button alike)."""
+
+import json
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Font, PatternFill
+
+from addin.frontends import buttons
+from addin.frontends.cli import run
+from addin.outputs.control_workbook import build_control_workbook
+from addin.outputs.summary.names import head_name
+from addin.outputs.summary.workbook import summary_file_name
+from addin.stages import init_campaign
+from tests.recording_ui import RecordingUI
+
+PL1, PL2 = "PL1 Theo đơn vị", "PL2 Danh sách hoạt động"
+TITLE = "KẾT QUẢ CHỈ ĐẠO VÀ TỔ CHỨC HOẠT ĐỘNG THEO ĐƠN VỊ"
+RED, YELLOW, GREEN = "FFC00000", "FFFFFF00", "FF00B050"
+
+
+def header(workbook, number: int, sheet_name: str) -> dict[str, openpyxl.cell.Cell]:
+    """Label -> its header cell (the lowest label row holding it), read by the layout's own defined name."""
+    ((title, cells),) = workbook.defined_names[head_name(number)].destinations
+    assert title == sheet_name
+    rows = list(workbook[title][cells.replace("$", "")])[:-1]  # the "(1) (2) …" row is not a label
+    found = {}
+    for row in rows:
+        for cell in row:
+            if isinstance(cell.value, str):
+                found[cell.value] = cell
+    return found
+
+
+def column_width(sheet, cell) -> float:
+    return sheet.column_dimensions[cell.column_letter].width
+
+
+def edit_config(folder, old: str, new: str) -> None:
+    text = folder.config_path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    folder.config_path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def summary(folder, capsys, *options: str) -> str:
+    capsys.readouterr()
+    assert run(["summary", str(folder.root), *options]) == 0
+    return capsys.readouterr().out
+
+
+def restyle_pl1(layout: Path) -> None:
+    """What staff do in Excel: a header's font and fill, a column's width, a header text, the title, the tab."""
+    workbook = openpyxl.load_workbook(layout)
+    sheet = workbook[PL1]
+    cells = header(workbook, 1, PL1)
+    cells["Số hoạt động"].font = Font(name="Arial", size=13, bold=True, color=RED)
+    cells["Số hoạt động"].fill = PatternFill("solid", fgColor=YELLOW)
+    sheet.column_dimensions[cells["Ghi chú"].column_letter].width = 30
+    cells["Số văn bản chỉ đạo"].value = "Số văn bản chỉ đạo đã ban hành"
+    sheet.row_dimensions[cells["TT"].row].height = 45
+    title = next(cell for row in sheet.iter_rows(max_row=10) for cell in row if cell.value == TITLE)
+    title.value, title.font = "KẾT QUẢ CHỈ ĐẠO (ĐÃ SỬA)", Font(name="Arial", size=16, bold=True)
+    sheet.sheet_properties.tabColor = GREEN
+    workbook.save(layout)
+
+
+def assert_pl1_styling_survived(path: Path) -> None:
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[PL1]
+    cells = header(workbook, 1, PL1)
+    assert "Nam" not in cells and "Nữ" in cells, "the config's change is drawn"
+    assert "Số văn bản chỉ đạo đã ban hành" in cells and "Số văn bản chỉ đạo" not in cells
+    activities = cells["Số hoạt động"]
+    assert (activities.font.name, activities.font.sz, activities.font.b) == ("Arial", 13, True)
+    assert (activities.font.color.rgb, activities.fill.fgColor.rgb) == (RED, YELLOW)
+    assert column_width(sheet, cells["Ghi chú"]) == 30
+    assert cells["Ghi chú"].column_letter == "G", "the width follows its column, which moved left"
+    assert sheet.row_dimensions[cells["TT"].row].height == 45
+    title = [cell for row in sheet.iter_rows(max_row=10) for cell in row if cell.value == "KẾT QUẢ CHỈ ĐẠO (ĐÃ SỬA)"]
+    assert len(title) == 1 and title[0].font.name == "Arial" and title[0].font.sz == 16
+    assert sheet.sheet_properties.tabColor.rgb == GREEN
+    untouched = cells["Số người tham gia"]
+    assert untouched.font.name == "Times New Roman" and untouched.fill.fgColor.rgb != YELLOW
+
+
+def test_a_restyled_layout_rebuilt_for_a_removed_column_keeps_its_styling_and_says_so(tmp_path, capsys):
+    folder = init_campaign(tmp_path / "dot")
+    layout = folder.layouts / "bang_tong_hop.xlsx"
+    first = summary(folder, capsys)
+    assert "tạo lại" not in first
+    restyle_pl1(layout)
+    edit_config(folder, "        - {label: Nam, group: Số người tham gia, sum: hoat_dong.nam}\n", "")
+
+    out = summary(folder, capsys)
+
+    [backup] = folder.layouts.glob("bang_tong_hop.cu_*.xlsx")
+    assert (
+        f"Lưu ý: Mẫu bảng tổng hợp {layout} đã được tạo lại. Lý do: đổi phụ lục «{PL1}» (summary.annexes); "
+        f"«{PL1}»: bỏ cột «Số người tham gia / Nam».\n"
+    ) in out
+    assert f"Lưu ý: Mẫu cũ (với định dạng cán bộ đã sửa) được giữ nguyên ở {backup}.\n" in out
+    assert (
+        f"Lưu ý: Đã mang định dạng của mẫu cũ sang mẫu mới: «{PL1}»: độ rộng và định dạng 7 cột, tiêu đề cột "
+        "(giữ chữ đã sửa: «Số văn bản chỉ đạo đã ban hành»), phần đầu trang (giữ chữ đã sửa: «KẾT QUẢ CHỈ ĐẠO "
+        f"(ĐÃ SỬA)»), phần dưới bảng (nơi nhận, chữ ký); «{PL2}», «PL3 Nhiệm vụ», «PL4 Tình hình nộp», «Biểu đồ»: "
+        "toàn bộ (độ rộng, phông, màu, khung, chiều cao dòng, chữ đã sửa).\n"
+    ) in out
+    assert "Không mang sang được" not in out
+    assert_pl1_styling_survived(layout)
+    assert_pl1_styling_survived(folder.results / summary_file_name(folder.load_config()))
+    old = openpyxl.load_workbook(backup)
+    assert "Nam" in header(old, 1, PL1), "the old layout is kept as staff left it"
+    assert header(old, 1, PL1)["Số hoạt động"].fill.fgColor.rgb == YELLOW
+
+    again = json.loads(summary(folder, capsys, "--json"))
+    assert again["layout_rebuilt"] is None, "a layout matching the config is used as it is, and nothing is said"
+    assert len(list(folder.layouts.glob("bang_tong_hop.cu_*.xlsx"))) == 1
+
+
+def test_a_changed_form_section_says_which_and_what_staff_text_the_config_overrides(tmp_path, capsys):
+    folder = init_campaign(tmp_path / "dot")
+    layout = folder.layouts / "bang_tong_hop.xlsx"
+    edit_config(folder, "place_date: Lào Cai, ngày … tháng", "place_date: Lào Cai, ngày 20 tháng")
+    out = summary(folder, capsys)  # drawn by this run: it records what it drew
+    assert "Lý do: mục summary.place_date đã đổi.\n" in out
+    workbook = openpyxl.load_workbook(layout)
+    cells = header(workbook, 2, PL2)
+    cells["Hình thức"].fill = PatternFill("solid", fgColor=YELLOW)
+    workbook[PL2].column_dimensions[cells["Nội dung hoạt động"].column_letter].width = 55
+    cells["Địa bàn/địa điểm"].value = "Nơi tổ chức"
+    workbook[PL2].column_dimensions[cells["Địa bàn/địa điểm"].column_letter].width = 33
+    signer = next(cell for row in workbook[PL2].iter_rows() for cell in row if cell.value == "Nguyễn Anh Ninh")
+    signer.font = Font(name="Times New Roman", size=14, bold=True, italic=True)
+    workbook.save(layout)
+    edit_config(folder, "        - {name: co_quan_phoi_hop, label: Cơ quan phối hợp, width: 24}\n", "")
+    edit_config(folder, "label: Địa bàn/địa điểm,", "label: Địa điểm tổ chức,")
+
+    result = json.loads(summary(folder, capsys, "--json"))["layout_rebuilt"]
+
+    assert result["reasons"] == [
+        "đổi phần «III. CÁC HOẠT ĐỘNG ĐÃ TỔ CHỨC» (hoat_dong) của biểu mẫu (form.sections)",
+        f"«{PL2}»: cột «Địa bàn/địa điểm» nay là «Địa điểm tổ chức»",
+        f"«{PL2}»: bỏ cột «Cơ quan phối hợp»",
+    ]
+    assert Path(result["old_layout"]).parent == folder.layouts and Path(result["old_layout"]).exists()
+    assert result["not_carried"] == [f"«{PL2}»: tiêu đề cột «Nơi tổ chức» đã sửa (cấu hình nay ghi «Địa điểm tổ chức»)"]
+    new = openpyxl.load_workbook(layout)
+    cells = header(new, 2, PL2)
+    assert "Nơi tổ chức" not in cells and "Địa điểm tổ chức" in cells and "Cơ quan phối hợp" not in cells
+    assert cells["Hình thức"].fill.fgColor.rgb == YELLOW
+    assert column_width(new[PL2], cells["Nội dung hoạt động"]) == 55
+    assert column_width(new[PL2], cells["Địa điểm tổ chức"]) == 33, "the renamed column keeps its place's width"
+    signer = next(cell for row in new[PL2].iter_rows() for cell in row if cell.value == "Nguyễn Anh Ninh")
+    assert (signer.font.sz, signer.font.i) == (14, True)
+
+
+def test_the_summary_button_says_the_layout_was_rebuilt_why_and_where_the_old_one_is(tmp_path):
+    folder = init_campaign(tmp_path / "dot")
+    ui = RecordingUI(build_control_workbook(folder).path)
+    buttons.make_summary(ui)
+    restyle_pl1(folder.layouts / "bang_tong_hop.xlsx")
+    edit_config(folder, "        - {label: Nam, group: Số người tham gia, sum: hoat_dong.nam}\n", "")
+
+    buttons.make_summary(ui)
+
+    [backup] = folder.layouts.glob("bang_tong_hop.cu_*.xlsx")
+    message = ui.alerts[-1][0]
+    assert (
+        f"Mẫu bảng tổng hợp {folder.layouts / 'bang_tong_hop.xlsx'} đã được tạo lại. Lý do: đổi phụ lục «{PL1}» "
+        f"(summary.annexes); «{PL1}»: bỏ cột «Số người tham gia / Nam».\n"
+        f"Mẫu cũ (với định dạng cán bộ đã sửa) được giữ nguyên ở {backup}.\n"
+        "Đã mang định dạng của mẫu cũ sang mẫu mới: "
+    ) in message
+    assert_pl1_styling_survived(folder.layouts / "bang_tong_hop.xlsx")
