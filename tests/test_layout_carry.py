@@ -102,10 +102,10 @@ def test_a_restyled_layout_rebuilt_for_a_removed_column_keeps_its_styling_and_sa
     ) in out
     assert f"Lưu ý: Mẫu cũ (với định dạng cán bộ đã sửa) được giữ nguyên ở {backup}.\n" in out
     assert (
-        f"Lưu ý: Đã mang định dạng của mẫu cũ sang mẫu mới: «{PL1}»: độ rộng và định dạng 7 cột, tiêu đề cột "
-        "(giữ chữ đã sửa: «Số văn bản chỉ đạo đã ban hành»), phần đầu trang (giữ chữ đã sửa: «KẾT QUẢ CHỈ ĐẠO "
-        f"(ĐÃ SỬA)»), phần dưới bảng (nơi nhận, chữ ký); «{PL2}», «PL3 Nhiệm vụ», «PL4 Tình hình nộp», «Biểu đồ»: "
-        "toàn bộ (độ rộng, phông, màu, khung, chiều cao dòng, chữ đã sửa).\n"
+        f"Lưu ý: Đã mang định dạng của mẫu cũ sang mẫu mới: «{PL1}»: định dạng 2 ô, độ rộng 1 cột, chiều cao 1 "
+        "dòng, thiết lập trang (lề, màu thẻ trang, thu phóng), chữ đã sửa «Số văn bản chỉ đạo đã ban hành», "
+        f"«KẾT QUẢ CHỈ ĐẠO (ĐÃ SỬA)»; «{PL2}», «PL3 Nhiệm vụ», «PL4 Tình hình nộp», «Biểu đồ»: không có gì cán bộ "
+        "đã sửa, dùng mẫu mới.\n"
     ) in out
     assert "Không mang sang được" not in out
     assert_pl1_styling_survived(layout)
@@ -174,3 +174,30 @@ def test_the_summary_button_says_the_layout_was_rebuilt_why_and_where_the_old_on
         "Đã mang định dạng của mẫu cũ sang mẫu mới: "
     ) in message
     assert_pl1_styling_survived(folder.layouts / "bang_tong_hop.xlsx")
+
+
+def test_a_newer_drawing_stays_wherever_staff_did_not_touch_the_old_layout(tmp_path, capsys, monkeypatch):
+    """baocao draws the layout differently (here: every font one point larger): only staff's own changes win."""
+    from addin.outputs.summary import layout as drawing
+
+    folder = init_campaign(tmp_path / "dot")
+    summary(folder, capsys)
+    restyle_pl1(folder.layouts / "bang_tong_hop.xlsx")
+    drawn_font = drawing.font
+
+    def larger(size: float = 12, **options):
+        return drawn_font(size=size + 1, **options)
+
+    monkeypatch.setattr(drawing, "font", larger)
+    monkeypatch.setattr(drawing, "LAYOUT_VERSION", "thu")
+
+    out = summary(folder, capsys)
+
+    assert "Lý do: phiên bản baocao mới vẽ mẫu khác trước.\n" in out
+    workbook = openpyxl.load_workbook(folder.layouts / "bang_tong_hop.xlsx")
+    cells = header(workbook, 1, PL1)
+    assert cells["Số hoạt động"].font.name == "Arial" and cells["Số hoạt động"].font.sz == 13, "staff's font"
+    assert cells["Ghi chú"].font.name == "Times New Roman" and cells["Ghi chú"].font.sz == 13, "the newer drawing"
+    assert cells["Số văn bản chỉ đạo đã ban hành"].font.sz == 13, "a text edit carries the text, not the old font"
+    caption = next(c for row in workbook[PL1].iter_rows(max_row=10) for c in row if str(c.value).startswith("(Kèm"))
+    assert caption.font.sz == 13

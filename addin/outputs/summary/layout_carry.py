@@ -1,19 +1,20 @@
-"""When the summary layout is drawn again: why (which part of the config changed), and the staff's styling carried
-from the old layout to the new one wherever the structure allows.
+"""When the summary layout is drawn again: why (which part of the config changed), and what staff changed in the
+old layout carried over to the new one wherever the structure allows.
 
-Each layout this module records carries, in its `_meta` sheet, a fingerprint of every config part it draws
-(`part:summary.place_date`, `part:annex:<sheet>`, `part:form:<section>`, …) and, per annex, the texts as drawn
-(`shape:<n>`: the table's header labels, the texts above and below the table). Comparing those with the old
-layout's cells tells what staff edited; comparing the parts with the new config tells why it was drawn again.
-A layout without them (copied from the shipped one) is compared with the shipped layout and the shipped config
-when it was built from them.
+Each layout drawn here carries, in its `_meta` sheet, a fingerprint of every config part it draws
+(`part:summary.place_date`, `part:annex:<sheet>`, `part:form:<section>:<label>`, …) and, per annex, what it looked
+like as drawn (`shape:<n>`, see `layout_shape`). Comparing that with the old layout's cells tells what staff
+changed; comparing the parts with the new config tells why it was drawn again. A layout without that record (one
+copied from the shipped layout) is compared with the shipped layout and config when it was built from them; else
+every look of the old layout is carried, as staff's changes cannot be told from the old drawing.
 
-What is carried, per annex sheet (found by its config sheet name): page margins, tab colour, zoom and gridlines;
-per table column (found by its header labels, not its position): width, the header cells' and the prototype
-row's fonts, fills, borders, alignment and number format, header texts staff edited (unless the config changed
-that very label); the header rows' heights; the cells above the table (official header, titles) when they have
-as many rows as before, and those below it (signature, notes staff added) by their distance from the table:
-style, height, edited texts matched by the text drawn there.
+Only what staff changed is carried, so a newer drawing (a fixed header, new fonts) stays wherever they did not
+touch it. Per annex sheet (found by its config sheet name): page margins, tab colour, zoom, gridlines; per table
+column (found by its header labels; a column relabelled in place by its neighbours): width, the header and
+prototype cells' font, fill, border, alignment and number format, header texts staff edited (unless the config
+changed that very label), header rows' heights; above the table (official header, titles) when it has as many
+rows as before, and below it (signature, notes staff added) by distance from the table: looks, heights, edited
+texts (found by the text drawn there, so a moved header half still matches).
 """
 
 import hashlib
@@ -30,13 +31,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.config import CampaignConfig, load_config
 from addin.contract import META_SHEET
-from addin.outputs.summary.layout import LAYOUT_VERSION
-from addin.outputs.summary.names import data_name, head_name, name_target
+from addin.outputs.summary import layout
+from addin.outputs.summary.layout_shape import (
+    AnnexShape,
+    annex_shape,
+    changed_attributes,
+    column_width,
+    look,
+    page_look,
+)
+from addin.outputs.summary.names import data_name
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
 
 PART = "part:"
 SHAPE = "shape:"
-STYLE_ATTRIBUTES = ("font", "fill", "border", "alignment", "number_format", "protection")
 
 
 @dataclass
@@ -72,23 +80,6 @@ class LayoutRebuild:
         }
 
 
-@dataclass
-class AnnexShape:
-    """An annex's table and texts in a layout: what the drawing put there, or what is there now."""
-
-    sheet: str
-    table_top: int  # the first header row (charts: the data row)
-    head_rows: int  # header rows, the "(1) (2) …" row included; 0 for charts
-    data_row: int
-    width: int
-    labels: list[list[str]]  # per column, its header label texts top to bottom (merged cells spread)
-    above: dict[str, str]  # "offset,column" -> text, offset < 0 counted from table_top
-    below: dict[str, str]  # "offset,column" -> text, offset > 0 counted from data_row
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False)
-
-
 # ---------------------------------------------------------------- recording what was drawn
 
 
@@ -104,7 +95,7 @@ def part_fingerprints(config: CampaignConfig) -> dict[str, str]:
         parts[f"form:{section['name']}:{section['label']}"] = _hash(section)
     parts["form.choices"] = _hash(form.pop("choices"))
     parts["form"] = _hash(form)
-    parts["layout_version"] = LAYOUT_VERSION
+    parts["layout_version"] = layout.LAYOUT_VERSION
     return parts
 
 
@@ -121,43 +112,6 @@ def record_drawn(workbook: Workbook, config: CampaignConfig) -> None:
         meta.cell(row=meta.max_row, column=2, value=value).data_type = "s"
 
 
-def annex_shape(workbook: Workbook, number: int) -> AnnexShape | None:
-    data = name_target(workbook, data_name(number))
-    if data is None:
-        return None
-    sheet, (_, data_row, width, _) = data
-    head = name_target(workbook, head_name(number))
-    top, rows = data_row, 0
-    if head is not None and head[0] is sheet:
-        top, rows = head[1][1], head[1][3] - head[1][1] + 1
-    spread = _spread_values(sheet)
-    labels = [[spread.get((row, column), "") for row in range(top, top + rows - 1)] for column in range(1, width + 1)]
-    above, below = {}, {}
-    for (row, column), text in spread.items():
-        if row < top:
-            above[f"{row - top},{column}"] = text
-        elif row > data_row:
-            below[f"{row - data_row},{column}"] = text
-    return AnnexShape(sheet.title, top, rows, data_row, width, labels, above, below)
-
-
-def _spread_values(sheet: Worksheet) -> dict[tuple[int, int], str]:
-    """Every text of the sheet by (row, column), a merged range's text at each of its cells."""
-    values = {
-        (cell.row, cell.column): str(cell.value)
-        for row in sheet.iter_rows()
-        for cell in row
-        if cell.value not in (None, "") and not isinstance(cell, MergedCell)
-    }
-    for merged in sheet.merged_cells.ranges:
-        text = values.get((merged.min_row, merged.min_col))
-        if text is not None:
-            for row in range(merged.min_row, merged.max_row + 1):
-                for column in range(merged.min_col, merged.max_col + 1):
-                    values[(row, column)] = text
-    return values
-
-
 # ---------------------------------------------------------------- why, and carrying
 
 
@@ -171,7 +125,7 @@ def carry_layout(
     reasons = _part_reasons(old_parts, part_fingerprints(config)) if old_parts else []
     if problem:
         reasons.append(f"mẫu cũ {problem}")
-    carried, lost, whole = [], [], []
+    carried, lost, untouched = [], [], []
     old_numbers = _old_annexes(old, drawn)
     for number, annex in enumerate(config.summary.annexes, start=1):
         shape = annex_shape(new, number)
@@ -184,13 +138,13 @@ def carry_layout(
         old_number, old_shape = found
         sheet_notes = _carry_annex(old[old_shape.sheet], old_shape, drawn.get(old_number), new, shape)
         reasons.extend(f"«{annex.sheet}»: {change}" for change in sheet_notes.changes)
-        if sheet_notes.lost or sheet_notes.changes or any("chữ đã sửa" in item for item in sheet_notes.carried):
-            carried.append(f"«{annex.sheet}»: {', '.join(sheet_notes.carried)}")
+        if sheet_notes.carried():
+            carried.append(f"«{annex.sheet}»: {sheet_notes.carried()}")
         else:
-            whole.append(f"«{annex.sheet}»")
+            untouched.append(f"«{annex.sheet}»")
         lost.extend(f"«{annex.sheet}»: {item}" for item in sheet_notes.lost)
-    if whole:
-        carried.append(f"{', '.join(whole)}: toàn bộ (độ rộng, phông, màu, khung, chiều cao dòng, chữ đã sửa)")
+    if untouched:
+        carried.append(f"{', '.join(untouched)}: không có gì cán bộ đã sửa, dùng mẫu mới")
     if old_parts is None:
         gone = set(old_numbers) - {annex.sheet for annex in config.summary.annexes}
         reasons.extend(f"bỏ phụ lục «{sheet}»" for sheet in sorted(gone))
@@ -206,22 +160,24 @@ def _old_record(meta: dict[str, str]) -> tuple[dict[str, str] | None, dict[int, 
     parts = {key[len(PART) :]: value for key, value in meta.items() if key.startswith(PART)}
     if parts:
         drawn = {
-            int(key[len(SHAPE) :]): AnnexShape(**json.loads(value))
-            for key, value in meta.items()
-            if key.startswith(SHAPE)
+            int(key[len(SHAPE) :]): AnnexShape.from_json(value) for key, value in meta.items() if key.startswith(SHAPE)
         }
         return parts, drawn
-    shipped = SHIPPED_LAYOUTS / "bang_tong_hop.xlsx"
     try:
-        layout = load_workbook(shipped)
-        shipped_meta = {str(k): str(v) for k, v in layout[META_SHEET].iter_rows(max_col=2, values_only=True) if k}
-        if shipped_meta.get("summary_fingerprint") != meta.get("summary_fingerprint"):
+        shipped = load_workbook(SHIPPED_LAYOUTS / "bang_tong_hop.xlsx")
+        rows = shipped[META_SHEET].iter_rows(max_col=2, values_only=True)
+        if {str(key): str(value) for key, value in rows if key}.get("summary_fingerprint") != meta.get(
+            "summary_fingerprint"
+        ):
             return None, {}
         config = load_config(SHIPPED_CONFIG)
     except Exception:  # no shipped layout or config to compare with: the reasons stay general
         return None, {}
-    drawn = {number: annex_shape(layout, number) for number in range(1, len(config.summary.annexes) + 1)}
-    return part_fingerprints(config), {number: shape for number, shape in drawn.items() if shape}
+    parts = part_fingerprints(config)
+    if layout.layout_fingerprint(config) != meta.get("summary_fingerprint"):
+        parts["layout_version"] = "?"  # the same config drawn by another version of the code
+    drawn = {number: annex_shape(shipped, number) for number in range(1, len(config.summary.annexes) + 1)}
+    return parts, {number: shape for number, shape in drawn.items() if shape}
 
 
 PART_WORDS = {
@@ -265,140 +221,176 @@ def _old_annexes(old: Workbook, drawn: dict[int, AnnexShape]) -> dict[str, tuple
     return found
 
 
+UNKNOWN = object()  # how the old layout was drawn is not known: carry all it has
+
+
 @dataclass
 class _SheetNotes:
-    carried: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)  # columns the config added or removed
+    changes: list[str] = field(default_factory=list)  # columns the config added, removed or relabelled
+    texts: list[str] = field(default_factory=list)
+    cells: set[tuple[int, int]] = field(default_factory=set)  # old cells whose look staff changed
+    widths: int = 0
+    heights: int = 0
+    page: bool = False
+
+    def carried(self) -> str:
+        parts = [
+            f"định dạng {len(self.cells)} ô" if self.cells else "",
+            f"độ rộng {self.widths} cột" if self.widths else "",
+            f"chiều cao {self.heights} dòng" if self.heights else "",
+            "thiết lập trang (lề, màu thẻ trang, thu phóng)" if self.page else "",
+            f"chữ đã sửa {', '.join(_unique(self.texts))}" if self.texts else "",
+        ]
+        return ", ".join(part for part in parts if part)
+
+
+class _Carrier:
+    """Carries, cell by cell, what staff changed in one old annex sheet into the new one."""
+
+    def __init__(self, old_sheet: Worksheet, old: AnnexShape, drawn: AnnexShape | None, sheet: Worksheet):
+        self.old_sheet, self.old, self.drawn, self.sheet = old_sheet, old, drawn, sheet
+        self.notes = _SheetNotes()
+
+    def style(self, old_row: int, old_column: int, target) -> None:
+        source = self.old_sheet.cell(old_row, old_column)
+        drawn = self.drawn.looks.get(f"{self.old.row_key(old_row)},{old_column}", "") if self.drawn else None
+        changed = changed_attributes(look(source), drawn)
+        for attribute in changed:
+            setattr(target, attribute, copy(getattr(source, attribute)))
+        if changed and (source.has_style or drawn is not None):
+            self.notes.cells.add((old_row, old_column))
+
+    def height(self, old_row: int, new_row: int) -> None:
+        dimension = self.old_sheet.row_dimensions.get(old_row)
+        now = dimension.height if dimension is not None else None
+        drawn = self.drawn.heights.get(self.old.row_key(old_row)) if self.drawn else UNKNOWN
+        if now and now != drawn:
+            self.sheet.row_dimensions[new_row].height = now
+            self.notes.heights += 1
+
+    def width(self, old_column: int, new_column: int) -> None:
+        now = column_width(self.old_sheet, old_column)
+        drawn = self.drawn.widths.get(str(old_column)) if self.drawn else UNKNOWN
+        if now and now != drawn:
+            self.sheet.column_dimensions[get_column_letter(new_column)].width = now
+            self.notes.widths += 1
+
+    def page(self) -> None:
+        now = page_look(self.old_sheet)
+        if (self.drawn is not None and now == self.drawn.page) or now == page_look(self.sheet):
+            return
+        self.sheet.page_margins = copy(self.old_sheet.page_margins)
+        tab = self.old_sheet.sheet_properties.tabColor
+        self.sheet.sheet_properties.tabColor = copy(tab) if tab is not None else None
+        self.sheet.sheet_view.zoomScale = self.old_sheet.sheet_view.zoomScale
+        self.sheet.sheet_view.showGridLines = self.old_sheet.sheet_view.showGridLines
+        self.notes.page = True
 
 
 def _carry_annex(
     old_sheet: Worksheet, old: AnnexShape, drawn: AnnexShape | None, new_book: Workbook, new: AnnexShape
 ) -> _SheetNotes:
-    notes, sheet = _SheetNotes(), new_book[new.sheet]
+    sheet = new_book[new.sheet]
+    if drawn is not None and drawn.width != old.width:
+        drawn = None  # staff added or removed columns themselves: what they look like now is the only guide
+    carrier = _Carrier(old_sheet, old, drawn, sheet)
+    notes = carrier.notes
     if old_sheet.title != new.sheet:
         notes.lost.append(f"tên trang đã đổi thành «{old_sheet.title}» (mẫu mới dùng tên trong cấu hình)")
-    _carry_page(old_sheet, sheet)
+    carrier.page()
     extras = [
         ("hình, logo", bool(old_sheet._images)),
         ("định dạng có điều kiện", bool(old_sheet.conditional_formatting)),
         ("danh sách chọn trong ô", bool(old_sheet.data_validations.dataValidation)),
     ]
     notes.lost += [word for word, present in extras if present]
-    if drawn is not None and drawn.width != old.width:
-        drawn = None  # staff added or removed columns themselves: their texts now are the only guide
     identity = drawn.labels if drawn is not None else old.labels
     columns = _match_columns(new.labels, identity) if new.head_rows else _same_columns(new, old)
     if new.head_rows:
-        renamed = [
-            (_label(identity[j]), _label(new.labels[i]))
-            for i, j in columns.items()
-            if _norm(_label(identity[j])) != _norm(_label(new.labels[i]))
-        ]
-        removed = [_label(identity[j]) for j in range(old.width) if j not in columns.values()]
-        added = [_label(new.labels[i]) for i in range(new.width) if i not in columns]
-        notes.changes += [f"cột «{before}» nay là «{after}»" for before, after in renamed]
-        notes.changes += [f"bỏ cột «{label}»" for label in removed] + [f"thêm cột «{label}»" for label in added]
-        notes.lost += [f"cột mới «{label}» dùng định dạng mặc định" for label in added]
-        notes.lost += [
-            f"tiêu đề cột «{_label(old.labels[j])}» đã sửa (cột đã bỏ khỏi cấu hình)"
-            for j in range(old.width)
-            if j not in columns.values() and _norm(_label(old.labels[j])) != _norm(_label(identity[j]))
-        ]
+        _column_changes(old, identity, new, columns, notes)
     for new_index, old_index in columns.items():
-        width = old_sheet.column_dimensions[get_column_letter(old_index + 1)].width
-        if width:
-            sheet.column_dimensions[get_column_letter(new_index + 1)].width = width
-    if columns:
-        notes.carried.append(f"độ rộng và định dạng {len(columns)} cột")
-    _carry_table(old_sheet, old, drawn, sheet, new, columns, notes)
-    if old.table_top - 1 == new.table_top - 1:
-        texts = _carry_block(old_sheet, old, drawn, sheet, new, above=True)
-        notes.carried.append("phần đầu trang" + (f" (giữ chữ đã sửa: {texts})" if texts else ""))
+        carrier.width(old_index + 1, new_index + 1)
+    _carry_table(carrier, new, columns)
+    if old.table_top == new.table_top:
+        _carry_block(carrier, new, above=True)
     else:
         notes.lost.append(
-            f"định dạng phần đầu trang (trên bảng: {old.table_top - 1} dòng ở mẫu cũ, {new.table_top - 1} dòng "
-            "ở mẫu mới)"
+            f"phần đầu trang (trên bảng: {old.table_top - 1} dòng ở mẫu cũ, {new.table_top - 1} dòng ở mẫu mới)"
         )
-    texts = _carry_block(old_sheet, old, drawn, sheet, new, above=False)
-    notes.carried.append("phần dưới bảng (nơi nhận, chữ ký)" + (f" (giữ chữ đã sửa: {texts})" if texts else ""))
+    _carry_block(carrier, new, above=False)
     return notes
 
 
-def _carry_page(old: Worksheet, new: Worksheet) -> None:
-    new.page_margins = copy(old.page_margins)
-    if old.sheet_properties.tabColor is not None:
-        new.sheet_properties.tabColor = copy(old.sheet_properties.tabColor)
-    new.sheet_view.zoomScale = old.sheet_view.zoomScale
-    new.sheet_view.showGridLines = old.sheet_view.showGridLines
-
-
-def _carry_table(
-    old_sheet: Worksheet,
-    old: AnnexShape,
-    drawn: AnnexShape | None,
-    sheet: Worksheet,
-    new: AnnexShape,
-    columns: dict[int, int],
-    notes: _SheetNotes,
+def _column_changes(
+    old: AnnexShape, identity: list[list[str]], new: AnnexShape, columns: dict[int, int], notes: _SheetNotes
 ) -> None:
+    renamed = [
+        (_label(identity[j]), _label(new.labels[i]))
+        for i, j in columns.items()
+        if _norm(_label(identity[j])) != _norm(_label(new.labels[i]))
+    ]
+    removed = [j for j in range(old.width) if j not in columns.values()]
+    added = [_label(new.labels[i]) for i in range(new.width) if i not in columns]
+    notes.changes += [f"cột «{before}» nay là «{after}»" for before, after in renamed]
+    notes.changes += [f"bỏ cột «{_label(identity[j])}»" for j in removed]
+    notes.changes += [f"thêm cột «{label}»" for label in added]
+    notes.lost += [f"cột mới «{label}» dùng định dạng mặc định" for label in added]
+    notes.lost += [
+        f"tiêu đề cột «{_label(old.labels[j])}» đã sửa (cột đã bỏ khỏi cấu hình)"
+        for j in removed
+        if _norm(_label(old.labels[j])) != _norm(_label(identity[j]))
+    ]
+
+
+def _carry_table(carrier: _Carrier, new: AnnexShape, columns: dict[int, int]) -> None:
     """Header cells (rows matched from the bottom: the "(1) (2) …" row with its own), heights, the prototype row."""
-    pairs = [(new.data_row, old.data_row)]
-    pairs += [(new.data_row - step, old.data_row - step) for step in range(1, min(new.head_rows, old.head_rows) + 1)]
-    for new_row, old_row in pairs:
-        _carry_height(old_sheet, old_row, sheet, new_row)
+    old, drawn, sheet, notes = carrier.old, carrier.drawn, carrier.sheet, carrier.notes
+    steps = range(min(new.head_rows, old.head_rows) + 1)
+    for new_row, old_row in ((new.data_row - step, old.data_row - step) for step in steps):
+        carrier.height(old_row, new_row)
         for new_index, old_index in columns.items():
-            _carry_style(old_sheet.cell(old_row, old_index + 1), sheet.cell(new_row, new_index + 1))
-    if not new.head_rows:
-        return
-    kept, refused = [], []
+            carrier.style(old_row, old_index + 1, sheet.cell(new_row, new_index + 1))
     for new_index, old_index in columns.items():
         for step in range(1, min(new.head_rows, old.head_rows)):  # the label rows, numbers row excluded
             now = _at(old.labels[old_index], -step)
             as_drawn = _at(drawn.labels[old_index], -step) if drawn else now
-            target = sheet.cell(new.table_top + new.head_rows - 1 - step, new_index + 1)
+            target = sheet.cell(new.data_row - 1 - step, new_index + 1)
             if not now or now == as_drawn or isinstance(target, MergedCell):
                 continue
-            if _norm(_at(new.labels[new_index], -step)) == _norm(as_drawn):
+            config_says = _at(new.labels[new_index], -step)
+            if _norm(config_says) == _norm(as_drawn):
                 target.value, target.data_type = now, "s"
-                kept.append(f"«{now}»")
+                notes.texts.append(f"«{now}»")
             else:
-                refused.append(f"tiêu đề cột «{now}» đã sửa (cấu hình nay ghi «{_at(new.labels[new_index], -step)}»)")
-    if kept:
-        notes.carried.append(f"tiêu đề cột (giữ chữ đã sửa: {', '.join(_unique(kept))})")
-    notes.lost.extend(_unique(refused))
+                notes.lost.append(f"tiêu đề cột «{now}» đã sửa (cấu hình nay ghi «{config_says}»)")
 
 
-def _carry_block(
-    old_sheet: Worksheet, old: AnnexShape, drawn: AnnexShape | None, sheet: Worksheet, new: AnnexShape, above: bool
-) -> str:
-    """The rows above the table (same count) or below it (by distance): heights, styles, edited texts."""
-    old_now, old_drawn, new_drawn = (
-        (old.above, drawn.above if drawn else old.above, new.above)
-        if above
-        else (old.below, drawn.below if drawn else old.below, new.below)
-    )
+def _carry_block(carrier: _Carrier, new: AnnexShape, above: bool) -> None:
+    """The rows above the table (same count) or below it (by distance): heights, looks, edited texts."""
+    old, drawn, old_sheet, sheet = carrier.old, carrier.drawn, carrier.old_sheet, carrier.sheet
+    old_now = old.above if above else old.below
+    old_drawn = (drawn.above if above else drawn.below) if drawn else old_now
+    new_drawn = new.above if above else new.below
     old_base, new_base = (old.table_top, new.table_top) if above else (old.data_row, new.data_row)
     offsets = range(1 - old.table_top, 0) if above else range(1, old_sheet.max_row - old.data_row + 1)
-    kept = []
     for offset in offsets:
         old_row, new_row = old_base + offset, new_base + offset
-        _carry_height(old_sheet, old_row, sheet, new_row)
+        carrier.height(old_row, new_row)
         for column in range(1, new.width + 1):
             text = new_drawn.get(f"{offset},{column}")
             found = _column_drawing(old_drawn, offset, text) if text else None
-            source = found or column  # a text the config changed keeps the old cell's style, not its text
+            source = found or column  # a text the config changed keeps the old cell's look, not its text
             if source > max(old.width, old_sheet.max_column):
                 continue
             target = sheet.cell(new_row, column)
-            _carry_style(old_sheet.cell(old_row, source), target)
+            carrier.style(old_row, source, target)
             now = old_now.get(f"{offset},{source}")
             edited = now is not None and now != old_drawn.get(f"{offset},{source}")
             starts = not isinstance(target, MergedCell) and not isinstance(old_sheet.cell(old_row, source), MergedCell)
             if edited and starts and (found if text else target.value is None):
                 target.value, target.data_type = now, "s"
-                kept.append(f"«{now}»")
-    return ", ".join(_unique(kept))
+                carrier.notes.texts.append(f"«{now}»")
 
 
 def _column_drawing(drawn: dict[str, str], offset: int, text: str) -> int | None:
@@ -408,17 +400,6 @@ def _column_drawing(drawn: dict[str, str], offset: int, text: str) -> int | None
         if int(row) == offset and _norm(value) == _norm(text):
             return int(column)
     return None
-
-
-def _carry_style(source, target) -> None:
-    for attribute in STYLE_ATTRIBUTES:
-        setattr(target, attribute, copy(getattr(source, attribute)))
-
-
-def _carry_height(old: Worksheet, old_row: int, new: Worksheet, new_row: int) -> None:
-    height = old.row_dimensions[old_row].height if old_row in old.row_dimensions else None
-    if height:
-        new.row_dimensions[new_row].height = height
 
 
 def _match_columns(new: list[list[str]], old: list[list[str]]) -> dict[int, int]:
