@@ -201,3 +201,54 @@ def test_a_newer_drawing_stays_wherever_staff_did_not_touch_the_old_layout(tmp_p
     assert cells["Số văn bản chỉ đạo đã ban hành"].font.sz == 13, "a text edit carries the text, not the old font"
     caption = next(c for row in workbook[PL1].iter_rows(max_row=10) for c in row if str(c.value).startswith("(Kèm"))
     assert caption.font.sz == 13
+
+
+def test_a_layout_whose_table_name_staff_deleted_is_rebuilt_and_the_reason_named(tmp_path, capsys):
+    folder = init_campaign(tmp_path / "dot")
+    layout = folder.layouts / "bang_tong_hop.xlsx"
+    workbook = openpyxl.load_workbook(layout)
+    del workbook.defined_names[head_name(2)]
+    workbook.save(layout)
+
+    result = json.loads(summary(folder, capsys, "--json"))["layout_rebuilt"]
+
+    assert result["reasons"] == ["mẫu cũ thiếu tên vùng th_pl2_head"]
+    assert result["layout"] == str(layout) and Path(result["old_layout"]).exists()
+    assert header(openpyxl.load_workbook(layout), 2, PL2)["Hình thức"].value == "Hình thức"
+
+
+def test_an_unreadable_layout_is_rebuilt_kept_and_said(tmp_path, capsys):
+    folder = init_campaign(tmp_path / "dot")
+    layout = folder.layouts / "bang_tong_hop.xlsx"
+    layout.write_bytes(b"not a workbook")
+
+    out = summary(folder, capsys)
+
+    backup = folder.layouts / "bang_tong_hop.cu_khong_doc_duoc.xlsx"
+    assert backup.read_bytes() == b"not a workbook"
+    assert f"Lưu ý: Mẫu bảng tổng hợp {layout} đã được tạo lại. Lý do: tệp mẫu cũ không mở được.\n" in out
+    assert f"Lưu ý: Mẫu cũ (với định dạng cán bộ đã sửa) được giữ nguyên ở {backup}.\n" in out
+    assert "Lưu ý: Không mang sang được: toàn bộ định dạng (tệp cũ không mở được)." in out
+
+
+def test_a_long_record_of_the_drawing_is_split_across_meta_rows_and_read_back(tmp_path, capsys, monkeypatch):
+    from addin.outputs.summary import layout_carry
+
+    monkeypatch.setattr(layout_carry, "CHUNK", 700)  # as a wide form's record would exceed a cell's 32,767
+    folder = init_campaign(tmp_path / "dot")
+    layout = folder.layouts / "bang_tong_hop.xlsx"
+    edit_config(folder, "place_date: Lào Cai, ngày … tháng", "place_date: Lào Cai, ngày 20 tháng")
+    summary(folder, capsys)
+    meta = {row[0]: row[1] for row in openpyxl.load_workbook(layout)["_meta"].iter_rows(values_only=True)}
+    assert {"shape:1:1", "shape:1:2", "shape:1:3"} <= set(meta)
+    assert max(len(str(value)) for value in meta.values()) <= 700
+    restyle_pl1(layout)
+    edit_config(folder, "        - {label: Nam, group: Số người tham gia, sum: hoat_dong.nam}\n", "")
+
+    result = json.loads(summary(folder, capsys, "--json"))["layout_rebuilt"]
+
+    assert result["reasons"] == [f"đổi phụ lục «{PL1}» (summary.annexes)", f"«{PL1}»: bỏ cột «Số người tham gia / Nam»"]
+    assert result["carried"][-1] == (
+        f"«{PL2}», «PL3 Nhiệm vụ», «PL4 Tình hình nộp», «Biểu đồ»: không có gì cán bộ đã sửa, dùng mẫu mới"
+    )
+    assert_pl1_styling_survived(layout)

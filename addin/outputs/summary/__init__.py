@@ -7,7 +7,9 @@ Two files take part:
   in Excel: fonts, colours, widths, heights, title texts, the signature block, notes under a table, even sheet
   names (Excel keeps the names below pointing at a renamed sheet). They should not add or remove table columns:
   such a layout is set aside and rebuilt. An old layout is kept beside a rebuilt one as
-  `bang_tong_hop.cu_<fingerprint>.xlsx`.
+  `bang_tong_hop.cu_<fingerprint>.xlsx`; what staff changed in it is carried into the rebuilt one where the
+  structure allows, and `summary` says why it was rebuilt, where the old one is and what was not carried
+  (`layout_carry`, `layout_shape`).
 - the summary `bang_tong_hop_<campaign id>.xlsx`: the layout loaded with openpyxl and the data written into it, so
   whatever staff did to the layout is in every summary.
 
@@ -26,7 +28,8 @@ Every value is a plain value, never a formula: totals show the right number in a
 cannot change them. Text is always forced to text, so a return's "=..." never becomes a formula.
 
 Modules: `facts` (the merged data, indexed for the annexes), `columns` (each annex kind's table columns),
-`names` (the defined names above), `layout` (drawing the layout) and `layout_cache` (keeping it on disk),
+`names` (the defined names above), `layout` (drawing the layout), `layout_cache` (keeping it on disk),
+`layout_shape` and `layout_carry` (what a layout looks like; carrying staff's changes into a rebuilt one),
 `cells` and `table` (writing cells and annex tables), `annexes`, `matrix`, `charts` (filling each annex kind),
 `fast_save` (writing big sheets quickly) and `workbook` (`build_summary`, which runs them in order).
 """

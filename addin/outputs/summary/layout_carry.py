@@ -45,6 +45,7 @@ from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
 
 PART = "part:"
 SHAPE = "shape:"
+CHUNK = 30_000  # a cell holds at most 32,767 characters: a long record takes several rows, `shape:<n>:<part>`
 
 
 @dataclass
@@ -106,7 +107,9 @@ def record_drawn(workbook: Workbook, config: CampaignConfig) -> None:
     for number in range(1, len(config.summary.annexes) + 1):
         shape = annex_shape(workbook, number)
         if shape is not None:
-            rows[f"{SHAPE}{number}"] = shape.to_json()
+            text = shape.to_json()
+            for part, start in enumerate(range(0, len(text), CHUNK), start=1):
+                rows[f"{SHAPE}{number}:{part}"] = text[start : start + CHUNK]
     for key, value in rows.items():
         meta.append([key, None])
         meta.cell(row=meta.max_row, column=2, value=value).data_type = "s"
@@ -159,10 +162,15 @@ def _old_record(meta: dict[str, str]) -> tuple[dict[str, str] | None, dict[int, 
     """The old layout's parts and drawn texts: its own record, else the shipped layout's when built from it."""
     parts = {key[len(PART) :]: value for key, value in meta.items() if key.startswith(PART)}
     if parts:
-        drawn = {
-            int(key[len(SHAPE) :]): AnnexShape.from_json(value) for key, value in meta.items() if key.startswith(SHAPE)
+        chunks: dict[int, list[tuple[int, str]]] = {}
+        for key, value in meta.items():
+            if key.startswith(SHAPE):
+                number, _, part = key[len(SHAPE) :].partition(":")
+                chunks.setdefault(int(number), []).append((int(part or 1), value))
+        return parts, {
+            number: AnnexShape.from_json("".join(text for _, text in sorted(pieces)))
+            for number, pieces in chunks.items()
         }
-        return parts, drawn
     try:
         shipped = load_workbook(SHIPPED_LAYOUTS / "bang_tong_hop.xlsx")
         rows = shipped[META_SHEET].iter_rows(max_col=2, values_only=True)
