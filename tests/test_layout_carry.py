@@ -252,3 +252,27 @@ def test_a_long_record_of_the_drawing_is_split_across_meta_rows_and_read_back(tm
         f"«{PL2}», «PL3 Nhiệm vụ», «PL4 Tình hình nộp», «Biểu đồ»: không có gì cán bộ đã sửa, dùng mẫu mới"
     )
     assert_pl1_styling_survived(layout)
+
+
+def test_a_layout_without_a_record_of_its_drawing_still_carries_and_finds_a_renamed_sheet(tmp_path, capsys):
+    """A layout an older baocao drew (no record in `_meta`, not the shipped one): every look it has is carried."""
+    from addin.outputs.summary.layout import build_layout
+
+    folder = init_campaign(tmp_path / "dot")
+    layout = folder.layouts / "bang_tong_hop.xlsx"
+    edit_config(folder, "place_date: Lào Cai, ngày … tháng", "place_date: Lào Cai, ngày 20 tháng")
+    layout.write_bytes(build_layout(folder.load_config()))
+    workbook = openpyxl.load_workbook(layout)
+    header(workbook, 1, PL1)["Số hoạt động"].fill = PatternFill("solid", fgColor=YELLOW)
+    workbook[PL1].title = "Phụ lục I"
+    for name in workbook.defined_names.values():  # as Excel does on a rename (openpyxl does not)
+        name.attr_text = name.attr_text.replace(f"'{PL1}'!", "'Phụ lục I'!")
+    workbook.save(layout)
+    edit_config(folder, "        - {label: Nam, group: Số người tham gia, sum: hoat_dong.nam}\n", "")
+
+    result = json.loads(summary(folder, capsys, "--json"))["layout_rebuilt"]
+
+    assert result["reasons"] == [f"«{PL1}»: bỏ cột «Số người tham gia / Nam»"]
+    assert result["not_carried"] == [f"«{PL1}»: tên trang đã đổi thành «Phụ lục I» (mẫu mới dùng tên trong cấu hình)"]
+    cells = header(openpyxl.load_workbook(layout), 1, PL1)
+    assert cells["Số hoạt động"].fill.fgColor.rgb == YELLOW and "Nam" not in cells

@@ -128,17 +128,18 @@ def carry_layout(
     reasons = _part_reasons(old_parts, part_fingerprints(config)) if old_parts else []
     if problem:
         reasons.append(f"mẫu cũ {problem}")
-    carried, lost, untouched = [], [], []
+    carried, lost, untouched, used = [], [], [], set()
     old_numbers = _old_annexes(old, drawn)
     for number, annex in enumerate(config.summary.annexes, start=1):
         shape = annex_shape(new, number)
-        found = old_numbers.get(annex.sheet)
+        found = old_numbers.get(annex.sheet) or _renamed(old_numbers, number, config, drawn)
         if shape is None or found is None:
             if old_parts is None:
                 reasons.append(f"thêm phụ lục «{annex.sheet}»")
             lost.append(f"«{annex.sheet}» là phụ lục mới, dùng định dạng mặc định")
             continue
         old_number, old_shape = found
+        used.add(old_number)
         sheet_notes = _carry_annex(old[old_shape.sheet], old_shape, drawn.get(old_number), new, shape)
         reasons.extend(f"«{annex.sheet}»: {change}" for change in sheet_notes.changes)
         if sheet_notes.carried():
@@ -149,7 +150,7 @@ def carry_layout(
     if untouched:
         carried.append(f"{', '.join(untouched)}: không có gì cán bộ đã sửa, dùng mẫu mới")
     if old_parts is None:
-        gone = set(old_numbers) - {annex.sheet for annex in config.summary.annexes}
+        gone = [sheet for sheet, (number, _) in old_numbers.items() if number not in used]
         reasons.extend(f"bỏ phụ lục «{sheet}»" for sheet in sorted(gone))
     if not reasons:
         reasons.append(
@@ -230,6 +231,15 @@ def _old_annexes(old: Workbook, drawn: dict[int, AnnexShape]) -> dict[str, tuple
 
 
 UNKNOWN = object()  # how the old layout was drawn is not known: carry all it has
+
+
+def _renamed(
+    old_numbers: dict[str, tuple[int, AnnexShape]], number: int, config: CampaignConfig, drawn: dict
+) -> tuple[int, AnnexShape] | None:
+    """Without a record of the drawing: the old annex in the same place, if staff renamed its sheet."""
+    wanted = {annex.sheet for annex in config.summary.annexes}
+    same_place = [item for sheet, item in old_numbers.items() if item[0] == number and sheet not in wanted]
+    return same_place[0] if same_place and not drawn else None
 
 
 @dataclass
