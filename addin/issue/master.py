@@ -227,6 +227,10 @@ class MasterBuilder:
         self._highlight_table(sheet, section, columns, first, last)
         if drawn < count:
             draw_grid_as_filled(sheet, first + drawn, last, max(columns.values()), INPUT_FILL)
+            if section.numbered:  # no number formula past the drawn rows (it would print): the unit may type one
+                for row in range(first + drawn, last + 1):
+                    cell = sheet.cell(row=row, column=1)
+                    cell.protection, cell.alignment = UNLOCKED, CENTER
         return last + 1
 
     def _table_row_count(self, section: Section) -> int:

@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from addin.config import CampaignConfig
 from addin.contract import CHECK_ERRORS_NAME, CHECK_STATUS_NAME, CHECK_WARNINGS_NAME
 from addin.issue.placeholders import BALANCED_SIZE, placeholder
-from addin.issue.print_layout import SIDE_MARGIN, TOP_BOTTOM_MARGIN
+from addin.issue.print_layout import INITIAL_GRID_ROWS, SIDE_MARGIN, TOP_BOTTOM_MARGIN
 from addin.issue.text_fit import balanced_lines, cell_room, fitted_height, row_height, text_width
 from addin.rules.template_checks import ERROR, FormChecks
 from addin.xlsx.limits import cell_text
@@ -140,7 +140,8 @@ def write_check_panel(sheet: Worksheet, checks: FormChecks) -> dict[str, str]:
         3,
         1,
         5,
-        "Bảng này tự đếm các chỗ còn thiếu hoặc sai. Ô sai được tô màu cam ở trang tương ứng. "
+        "Bảng này tự đếm các chỗ còn thiếu hoặc sai. Ở trang tương ứng, ô sai được tô màu cam, ô bắt buộc còn trống "
+        "tô màu hồng. "
         "Khi cột «Số chỗ sai» ở các dòng «Lỗi» đều bằng 0 là có thể gửi báo cáo.",
         font(italic=True),
     )
@@ -218,11 +219,18 @@ def write_instructions(sheet: Worksheet, config: CampaignConfig, form_sheets: It
     ]
     if growable:
         sizes = ", ".join(f"«{s.label}» có sẵn {s.rows} dòng" for s in growable)
-        lines.append((f"5. Bảng nhiều dòng: {sizes}; mỗi dòng một mục, không cần xoá dòng trống.", font()))
+        drawn = min(INITIAL_GRID_ROWS, max(s.rows for s in growable))
+        lines.append(
+            (
+                f"5. Bảng nhiều dòng: {sizes}; mỗi dòng một mục, không cần xoá dòng trống. {drawn} dòng đầu đã kẻ "
+                "khung; gõ đến đâu, khung các dòng tiếp theo hiện ra đến đó; khi in, chỉ các dòng đã dùng được in.",
+                font(),
+            )
+        )
     lines += [
         (
             f"6. Trước khi gửi, mở trang «{CHECK_SHEET}»: thấy «ĐÃ ĐỦ» là gửi được; nếu còn lỗi, "
-            "mỗi dòng cho biết thiếu hoặc sai ở đâu, ô sai được tô màu.",
+            "mỗi dòng cho biết thiếu hoặc sai ở đâu; ô sai được tô màu cam, ô bắt buộc còn trống tô màu hồng.",
             font(),
         ),
         (
