@@ -21,7 +21,7 @@ import pytest
 from addin.config import load_config
 from addin.demo.samples import SampleMaker, TemplateFiller
 from addin.issue.print_layout import INITIAL_GRID_ROWS, MISSING_FILL
-from addin.issue.text_fit import text_width
+from addin.issue.text_fit import balanced_lines, row_height, text_width
 from addin.issue.unit_copies import build_templates
 from addin.shipped import SHIPPED_CONFIG
 from addin.stages import init_campaign
@@ -272,3 +272,39 @@ def test_unused_rows_hold_nothing_that_prints(printed):
             else:
                 assert cell.value is None and cell.border.left.style is None, cell.coordinate
                 assert cell.fill.fgColor.rgb in ("00000000", None), cell.coordinate
+
+
+def test_unit_names_break_into_even_lines():
+    assert balanced_lines("PHÒNG GIÁO DỤC VÀ ĐÀO TẠO HUYỆN MƯỜNG KHƯƠNG", 208) == [
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
+        "HUYỆN MƯỜNG KHƯƠNG",
+    ]
+    assert balanced_lines("TRƯỜNG THPT SỐ 1 HUYỆN SA PA", 208) == ["TRƯỜNG THPT SỐ 1 HUYỆN SA PA"]
+    name = "TRUNG TÂM GIÁO DỤC NGHỀ NGHIỆP - GIÁO DỤC THƯỜNG XUYÊN HUYỆN MƯỜNG KHƯƠNG"
+    assert balanced_lines(name, 208) == [
+        "TRUNG TÂM GIÁO DỤC NGHỀ",
+        "NGHIỆP - GIÁO DỤC THƯỜNG",
+        "XUYÊN HUYỆN MƯỜNG KHƯƠNG",
+    ]
+    assert balanced_lines(name, 240) == [
+        "TRUNG TÂM GIÁO DỤC NGHỀ NGHIỆP -",
+        "GIÁO DỤC THƯỜNG XUYÊN",
+        "HUYỆN MƯỜNG KHƯƠNG",
+    ]
+
+
+def test_a_master_made_for_shorter_names_is_made_again(tmp_path):
+    folder = init_campaign(tmp_path / "dot")
+    assert not build_templates(folder, units=[]).master_rebuilt, "the shipped master fits the shipped names"
+    longer = "Trung tâm Giáo dục nghề nghiệp - Giáo dục thường xuyên và Hướng nghiệp huyện Mường Khương tỉnh Lào Cai"
+    text = folder.config_path.read_text(encoding="utf-8")
+    folder.config_path.write_text(text.replace("name: Trường THPT số 2 huyện Văn Bàn,", f"name: {longer},"), "utf-8")
+    result = build_templates(folder)
+    assert result.master_rebuilt and result.master_backup.exists()
+    unit = next(unit for unit in folder.load_config().units if unit.name == longer)
+    path = next(path for path in result.unit_files if path.name.startswith(unit.code))
+    sheet = openpyxl.load_workbook(path)["Thông tin chung"]
+    lines = sheet["A4"].value.split("\n")
+    assert " ".join(lines) == longer.upper() and len(lines) == 5
+    assert sheet.row_dimensions[4].height == row_height(5)
+    assert not build_templates(folder, units=[]).master_rebuilt
