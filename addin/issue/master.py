@@ -320,7 +320,7 @@ class MasterBuilder:
         for field in section.input_fields:
             letter = get_column_letter(columns[field.name])
             cell = f"{letter}{first}"
-            conditions = [f"AND({filled},LEN(TRIM({cell}))=0)"] if field.required and not section.rows_from else []
+            conditions = []
             problem = self.checks.value_problem(field, cell)
             if problem:
                 conditions.append(f"AND(LEN({cell})>0,{problem[0]})")
@@ -330,12 +330,13 @@ class MasterBuilder:
             if conditions:
                 formula = FormulaRule(formula=[f"OR({','.join(conditions)})"], fill=PROBLEM_FILL)
                 sheet.conditional_formatting.add(f"{letter}{first}:{letter}{last}", formula)
-            if field.required and (section.rows_from or section.min_rows):
-                # a fixed row (one per task) or one of the rows the table needs at least, still blank
-                rows = last - first + 1 if section.rows_from else section.min_rows
-                needed = "TRUE" if section.rows_from else f"ROW({cell})-ROW(${letter}${first})<{section.min_rows}"
+            if field.required:
+                # blank in a fixed row (one per task), in a row in use, or in one of the rows the table needs
+                needed = filled
+                if section.min_rows:
+                    needed = f"OR({filled},ROW({cell})-ROW(${letter}${first})<{section.min_rows})"
                 blank = f"AND({needed},LEN(TRIM({cell}))=0)"
-                shade_blank_required(sheet, f"{letter}{first}:{letter}{first + rows - 1}", blank)
+                shade_blank_required(sheet, f"{letter}{first}:{letter}{last}", blank)
 
     def _add_signature(self, sheet: Worksheet) -> None:
         signature = self.next_row[sheet.title] + 1
