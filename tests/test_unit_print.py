@@ -311,3 +311,14 @@ def test_a_master_made_for_shorter_names_is_made_again(tmp_path):
     assert " ".join(lines) == longer.upper() and len(lines) == 5
     assert sheet.row_dimensions[4].height == row_height(5)
     assert not build_templates(folder, units=[]).master_rebuilt
+
+
+def test_a_form_ending_with_a_growable_table_signs_before_it(second_campaign, tmp_path):
+    """The signature never follows a table's empty rows: it ends the last sheet of fixed rows, and the table
+    prints after it as an attached table (measured: 4 pages, before 5 with the signature alone on page 4)."""
+    _, result = second_campaign
+    texts = page_texts(to_pdf(result.unit_files[:1], tmp_path)[result.unit_files[0].stem])
+    assert len(texts) <= 4, len(texts)
+    [page] = sheet_pages(texts, SIGNATURE)
+    assert "A. SỐ LIỆU CHUNG" in texts[page] and "Tổng số bản sách" in texts[page]
+    assert "B. SÁCH MỚI BỔ SUNG" in texts[page + 1]

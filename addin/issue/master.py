@@ -79,7 +79,7 @@ class MasterBuilder:
         instructions.title = INSTRUCTIONS_SHEET
         for section in self.form.sections:
             self._place_section(section)
-        self._add_signature(self.sheets[self.form.sections[-1].sheet])
+        self._add_signature(self.sheets[self._signature_sheet()])
         check_sheet = self.workbook.create_sheet(CHECK_SHEET)
         for name, reference in write_check_panel(check_sheet, self.checks).items():
             self._define(name, check_sheet, reference)
@@ -337,6 +337,14 @@ class MasterBuilder:
                     needed = f"OR({filled},ROW({cell})-ROW(${letter}${first})<{section.min_rows})"
                 blank = f"AND({needed},LEN(TRIM({cell}))=0)"
                 shade_blank_required(sheet, f"{letter}{first}:{letter}{last}", blank)
+
+    def _signature_sheet(self) -> str:
+        """The sheet the signature ends: the last one, unless it ends with a growable table (the signature would
+        sit after all its empty rows, alone on a page); then the last sheet that does not, and the tables after
+        it print as tables attached to the signed report."""
+        last_section = {section.sheet: section for section in self.form.sections}
+        fixed = [sheet for sheet, section in last_section.items() if not section.is_growable_table]
+        return fixed[-1] if fixed else self.form.sections[-1].sheet
 
     def _add_signature(self, sheet: Worksheet) -> None:
         signature = self.next_row[sheet.title] + 1

@@ -22,6 +22,7 @@ from addin.xlsx.styles import BOX, CENTER, HEADER_FILL, WRAP, font
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 CHECK_SHEET = "Kiểm tra"
 PROBLEM_FILL = PatternFill("solid", fgColor="F8CBAD")
+CHECKS_ON_ONE_PAGE = 50  # a check panel this long prints on one page (still ≥ 9 pt); a longer one on more
 
 
 def merged_text(
@@ -183,7 +184,7 @@ def write_check_panel(sheet: Worksheet, checks: FormChecks) -> dict[str, str]:
     )
     sheet.print_title_rows = "5:5"
     sheet.print_area = f"A1:E{total_row + 2}"
-    page_setup(sheet, 130, one_page=True)
+    page_setup(sheet, 130, one_page=len(panel) <= CHECKS_ON_ONE_PAGE)
     return {
         CHECK_ERRORS_NAME: f"$D${total_row}",
         CHECK_WARNINGS_NAME: f"$D${total_row + 1}",
