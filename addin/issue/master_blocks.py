@@ -94,6 +94,8 @@ def write_document_header(sheet: Worksheet, config: CampaignConfig, widths: list
         [(parents, left, 12, False), (header.national_title, right, 12, True)], minimum=18
     )
     name_height = row_height(names.header_lines(line_width), BALANCED_SIZE)
+    for column in (1, split + 1):  # the name right under the parent body, the motto right under the title
+        sheet.cell(row=4, column=column).alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
     sheet.row_dimensions[4].height = max(name_height, fitted_height([(header.motto, right, 12, True)]))
     sheet.row_dimensions[5].height = fitted_height([(header.place_date, right, 12, False)], minimum=18)
     dispatch = campaign.dispatch
