@@ -60,10 +60,13 @@ def _pages(heights: list[float], capacity: float, titles: float, breaks: set[int
 def keep_signature_with_last_rows(
     sheet: Worksheet, widths: list[float], first: int, last: int, tail: list[int]
 ) -> None:
-    """Put a page break before the rows that must print with the signature, when a page would end among them.
+    """Print the signature on a page with the rows before it, in as few pages as the sheet allows.
 
-    `tail` lists where that block may start, the preferred first (the last table rows, the fields after the
-    table, the two rows before the signature); the first that fits on one page is kept together.
+    Every way is weighed, as Excel and as LibreOffice lay the sheet out: no page break, or one before each row
+    of `tail` (where the rows printed with the signature may start, the preferred first: the last table rows,
+    the fields after the table, the two rows before the signature, which must always print with it). Of the
+    ways that keep the signature with those two rows, the one with the fewest pages is taken, then the one
+    keeping the longest block together, then the one without a break.
     """
     heights = [sheet.row_dimensions[row].height or DEFAULT_ROW for row in range(first, last + 1)]
     titles = _title_rows_height(sheet)
@@ -73,14 +76,20 @@ def keep_signature_with_last_rows(
     for points in COLUMN_POINTS:
         scale = min(1.0, (paper_width - 2 * SIDE_MARGIN * 72) / (sum(widths) * points))
         capacities.append((paper_height - 2 * TOP_BOTTOM_MARGIN * 72) / scale)
-    for start in (row for row in tail if first < row <= last):
-        for breaks in (set(), {start - first}):
-            if all(
-                len(set(_pages(heights, capacity, titles, breaks)[start - first :])) == 1 for capacity in capacities
-            ):
-                if breaks:
-                    sheet.row_breaks.append(Break(id=start - 1))
-                return
+    starts = [row - first for row in tail if first < row <= last]
+    if not starts:
+        return
+    best: tuple[tuple[int, int, bool], int | None] | None = None
+    for cut in [None, *starts]:
+        layouts = [_pages(heights, capacity, titles, set() if cut is None else {cut}) for capacity in capacities]
+        if not all(_one_page(pages[starts[-1] :]) for pages in layouts):
+            continue
+        kept = next((i for i, start in enumerate(starts) if all(_one_page(p[start:]) for p in layouts)), len(starts))
+        key = (sum(pages[-1] + 1 for pages in layouts), kept, cut is not None)
+        if best is None or key < best[0]:
+            best = (key, cut)
+    if best is not None and best[1] is not None:
+        sheet.row_breaks.append(Break(id=first + best[1] - 1))
 
 
 def _title_rows_height(sheet: Worksheet) -> float:
