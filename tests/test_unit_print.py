@@ -322,3 +322,26 @@ def test_a_form_ending_with_a_growable_table_signs_before_it(second_campaign, tm
     [page] = sheet_pages(texts, SIGNATURE)
     assert "A. SỐ LIỆU CHUNG" in texts[page] and "Tổng số bản sách" in texts[page]
     assert "B. SÁCH MỚI BỔ SUNG" in texts[page + 1]
+
+
+def test_a_signature_that_would_start_a_page_takes_the_last_rows_with_it():
+    from openpyxl import Workbook
+
+    from addin.issue.master_blocks import page_setup
+    from addin.issue.print_layout import keep_signature_with_last_rows
+
+    widths = [5, 60, 22, 50]  # landscape A4, as the «Nhiệm vụ» sheet
+
+    def sheet_with(rows: int):
+        sheet = Workbook().active
+        page_setup(sheet, sum(widths))
+        for row in range(3, 3 + rows):
+            sheet.row_dimensions[row].height = 25
+        return sheet
+
+    sheet = sheet_with(20)  # 500 pt of rows: in Excel's layout (523 pt a page) the signature would start page 2
+    keep_signature_with_last_rows(sheet, widths, 3, 28, [21, 21])
+    assert [brk.id for brk in sheet.row_breaks.brk] == [20], "a break before the last two rows"
+    sheet = sheet_with(8)
+    keep_signature_with_last_rows(sheet, widths, 3, 16, [9, 9])
+    assert sheet.row_breaks.brk == [], "all on one page: no break"
