@@ -12,6 +12,7 @@ from openpyxl.utils import quote_sheetname
 from addin.campaign import CampaignFolder
 from addin.findings import SEVERITY_LABELS, Finding
 from addin.integrity import archive_problem
+from addin.outputs.macro_free import safe_view
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.limits import cell_text
@@ -20,6 +21,7 @@ from addin.xlsx.styles import BOX, FONT, HEADER_FILL, WRAP, fit_row_height
 
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"
+VIEW_DIR = "ban_xem"  # macro-free copies of units' workbooks, opened by the «Mở» links
 
 
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -194,8 +196,17 @@ def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding) -> None
 
 
 def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, address: str | None) -> None:
+    """«Mở»: for .xlsx/.xlsm a macro-free copy in ban_xem/ (never the unit's own file, which may carry macros);
+    other kinds (.xls, .xlsb, .ods) open the archive copy, which carries the Mark-of-the-Web on Windows."""
     archived = folder.root / result.record.archive_path
-    relative = os.path.relpath(archived, folder.results).replace(os.sep, "/")
+    opened = archived
+    if archived.suffix.lower() in (".xlsx", ".xlsm"):
+        opened = safe_view(archived, folder.results / VIEW_DIR, result.record.sha256)
+        if opened is None:  # damaged, over a bound, changed in the archive: nothing safe to open
+            cell.value = "Không mở được"
+            cell.font = Font(name=FONT, size=11)
+            return
+    relative = os.path.relpath(opened, folder.results).replace(os.sep, "/")
     target = relative + (f"#{quote_sheetname(sheet)}!{address}" if sheet and address else "")
     cell.hyperlink = target
     cell.value = "Mở"
