@@ -17,7 +17,6 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
-import xlwings
 from oletools.olevba import VBA_Parser
 
 from addin.demo.samples import SampleMaker, write_samples
@@ -29,64 +28,11 @@ from addin.outputs.findings_workbook import FINDINGS_WORKBOOK, VIEW_DIR
 from addin.outputs.macro_free import NotRepackable, macro_free_copy, safe_view
 from addin.stages import init_campaign
 from tests.libreoffice import libreoffice_convert
-from tests.office_files import repack
+from tests.office_files import XLSX_MAIN, as_xlsm, repack
 from tests.run_cli import baocao
 
-XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-REAL_VBA = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"  # a VBA project Excel wrote
-CUSTOM_UI = (
-    b'<customUI xmlns="http://schemas.microsoft.com/office/2009/07/customui" onLoad="Ribbon_Load">'
-    b'<ribbon><tabs><tab id="t" label="x"><group id="g" label="y"><button id="b" label="z" onAction="Chay"/>'
-    b"</group></tab></tabs></ribbon></customUI>"
-)
-
-
-def vba_project() -> bytes:
-    with zipfile.ZipFile(REAL_VBA) as package:
-        return package.read("xl/vbaProject.bin")
-
-
-def as_xlsm(xlsx: Path, target: Path) -> Path:
-    """`xlsx` as Excel saves it macro-enabled: a VBA project (signed), a ribbon customisation, every part wired."""
-
-    def edit(name: str, data: bytes) -> bytes:
-        if name == "[Content_Types].xml":
-            return data.replace(XLSX_MAIN.encode(), XLSM_MAIN.encode()).replace(
-                b"</Types>",
-                b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-                b'<Override PartName="/xl/vbaProjectSignature.bin" '
-                b'ContentType="application/vnd.ms-office.vbaProjectSignature"/></Types>',
-            )
-        if name == "xl/_rels/workbook.xml.rels":
-            return data.replace(
-                b"</Relationships>",
-                b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
-                b'Target="vbaProject.bin"/></Relationships>',
-            )
-        if name == "_rels/.rels":
-            return data.replace(
-                b"</Relationships>",
-                b'<Relationship Id="rIdUi" Type="http://schemas.microsoft.com/office/2007/relationships/ui/'
-                b'extensibility" Target="customUI/customUI14.xml"/></Relationships>',
-            )
-        return data
-
-    signature_rels = (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        b'<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProjectSignature" '
-        b'Target="vbaProjectSignature.bin"/></Relationships>'
-    )
-    extra = {
-        "xl/vbaProject.bin": vba_project(),
-        "xl/_rels/vbaProject.bin.rels": signature_rels,
-        "xl/vbaProjectSignature.bin": b"\x00" * 64,
-        "customUI/customUI14.xml": CUSTOM_UI,
-    }
-    return repack(xlsx, target, edit, extra=extra)
 
 
 @pytest.fixture(scope="module")

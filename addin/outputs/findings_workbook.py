@@ -2,6 +2,7 @@
 
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -10,9 +11,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
 from addin.campaign import CampaignFolder
-from addin.findings import SEVERITY_LABELS, Finding
+from addin.findings import SEVERITY_LABELS, WARNING, Finding
+from addin.intake.guard.findings import MiB, megabytes_text
 from addin.integrity import archive_problem
-from addin.outputs.macro_free import safe_view
+from addin.outputs.macro_free import NotRepackable, safe_view
+from addin.outputs.marked_copy import ListingRow, patched_copy
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.limits import cell_text
@@ -23,6 +26,25 @@ FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"
 VIEW_DIR = "ban_xem"  # macro-free copies of units' workbooks, opened by the «Mở» links
 
+
+# Marking up a copy (issue 12, case 12), by the unpacked size of its sheets (`sheet_bytes`): openpyxl loads the
+# whole workbook (about 40x that size in memory: see benchmarks/bench_markup.py), so only small ones go through it;
+# larger ones are patched in their XML, streamed; past MARKUP_MAX none is made and a warning says so.
+MARKUP_OPENPYXL_MAX = 4 * MiB
+MARKUP_MAX = 100 * MiB
+MARKUP_SKIPPED, MARKUP_FAILED = "MARKUP_SKIPPED", "MARKUP_FAILED"
+_LISTED = (
+    "Các lỗi của tệp đã liệt kê đủ trong ket_qua_kiem_tra.xlsx (trang «Chi tiết»); thư trả lỗi («baocao remind») "
+    "gửi đơn vị danh sách đó (tệp can_sua.txt) thay cho bản đánh dấu."
+)
+MSG_MARKUP_SKIPPED = (
+    "Không tạo bản đánh dấu lỗi cho tệp «{name}» của {unit}: các trang tính của tệp khi giải nén lớn {size} MB, "
+    "vượt giới hạn {limit} MB để đánh dấu. " + _LISTED
+)
+MSG_MARKUP_FAILED = (
+    "Không tạo được bản đánh dấu lỗi cho tệp «{name}» của {unit}: cấu trúc bên trong tệp không cho phép đánh dấu "
+    "an toàn. " + _LISTED
+)
 
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
@@ -213,18 +235,36 @@ def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, a
     cell.font = Font(name=FONT, size=11, color="0563C1", underline="single")
 
 
-def can_mark_up(unit_status: UnitStanding) -> bool:
-    """Whether the unit's latest return gets a marked-up copy: readable .xlsx/.xlsm with findings.
+def can_mark_up(unit_status: UnitStanding, root: Path | None = None) -> bool:
+    """Whether the unit's latest return gets a marked-up copy: readable .xlsx/.xlsm with findings, and (given
+    the campaign `root`) sheets small enough to mark up (`MARKUP_MAX`).
 
     A rejected file (broken, encrypted, another campaign's) has no cells worth marking."""
     latest = unit_status.latest
     if latest is None or not latest.findings or latest.check.status == State.UNUSABLE:
         return False
-    return latest.record.archive_path.endswith((".xlsx", ".xlsm"))
+    if not latest.record.archive_path.endswith((".xlsx", ".xlsm")):
+        return False
+    return root is None or sheet_bytes(root / latest.record.archive_path) <= MARKUP_MAX
+
+
+def sheet_bytes(path: Path) -> int:
+    """How large a workbook's sheets are unpacked (worksheets and shared strings), from the zip directory alone;
+    0 when it cannot be read (the mark-up then says why)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            return sum(
+                info.file_size
+                for info in package.infolist()
+                if info.filename.lower().startswith("xl/worksheets/") or info.filename.lower() == "xl/sharedstrings.xml"
+            )
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return 0
 
 
 class FeedbackCopies(list):
-    """The marked-up copies written, and (`problems`) the units whose archive copy could not be used."""
+    """The marked-up copies written, and (`problems`) the units whose copy could not be made: an archive copy
+    that cannot be used (error), or a workbook too large or too odd to mark up (warning)."""
 
     def __init__(self):
         super().__init__()
@@ -232,7 +272,7 @@ class FeedbackCopies(list):
 
 
 def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> FeedbackCopies:
-    """For each unit whose latest return has findings: its own workbook, bad cells marked and commented."""
+    """For each unit whose latest return has findings: its own workbook, bad cells marked (and commented)."""
     out = folder.results / FEEDBACK_DIR
     out.mkdir(parents=True, exist_ok=True)
     written = FeedbackCopies()
@@ -245,15 +285,48 @@ def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> F
         for older in out.glob(f"{stem}_*.xlsx"):
             if older != target:
                 older.unlink()
-        damaged = archive_problem(folder.root, latest.record, f"{unit_status.unit.code} {unit_status.unit.short}")
+        who = f"{unit_status.unit.code} {unit_status.unit.short}"
+        damaged = archive_problem(folder.root, latest.record, who)
         if damaged:  # never mark up bytes that are not the ones the unit sent
             target.unlink(missing_ok=True)
             written.problems.append(damaged)
             continue
         if not target.exists():
-            write_bytes_atomically(target, annotated_copy(folder.root / latest.record.archive_path, latest))
+            not_made = _mark_up(folder.root / latest.record.archive_path, target, latest, who)
+            if not_made:
+                written.problems.append(not_made)
+                continue
         written.append(target)
     return written
+
+
+def _mark_up(source: Path, target: Path, result: FileResult, who: str) -> Finding | None:
+    """Write the marked-up copy: small workbooks through openpyxl (with a comment on each cell), larger ones
+    patched in their XML (bounded memory), none past `MARKUP_MAX`; a warning says why none was made."""
+    size = sheet_bytes(source)
+    name = result.record.original_name
+    if size > MARKUP_MAX:
+        text = MSG_MARKUP_SKIPPED.format(
+            name=name, unit=who, size=megabytes_text(size), limit=megabytes_text(MARKUP_MAX)
+        )
+        return Finding(WARNING, MARKUP_SKIPPED, text)
+    if 0 < size <= MARKUP_OPENPYXL_MAX:
+        write_bytes_atomically(target, annotated_copy(source, result))
+        return None
+    marks: dict[str, dict[str, bool]] = {}
+    for finding in result.findings:
+        if finding.sheet and finding.cell:
+            cells = marks.setdefault(finding.sheet, {})
+            cells[finding.cell.upper()] = cells.get(finding.cell.upper(), False) or finding.is_error
+    listing = [
+        ListingRow(SEVERITY_LABELS[f.severity], cell_text(f.message), f.sheet or "", f.cell or "")
+        for f in result.findings
+    ]
+    try:
+        patched_copy(source, target, marks, listing)
+    except NotRepackable:
+        return Finding(WARNING, MARKUP_FAILED, MSG_MARKUP_FAILED.format(name=name, unit=who))
+    return None
 
 
 def annotated_copy(source: Path, result: FileResult) -> bytes:

@@ -18,12 +18,16 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from addin.intake.guard.findings import DEFAULT_LIMITS, Damaged, Limits, MiB
 from addin.intake.guard.zip_scan import Package
 from addin.journal import file_sha256
 from addin.xlsx.atomic import replace_file, temporary_beside
+from addin.xlsx.zip_parts import FIXED_ZIP_TIME
 
 MACRO_MAIN = (
     "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
@@ -63,6 +67,14 @@ def safe_view(archived: Path, views: Path, sha256: str) -> Path | None:
 
 def macro_free_copy(source: Path, target: Path, limits: Limits = DEFAULT_LIMITS) -> None:
     """Write the macro-free .xlsx of the package `source` to `target`, atomically."""
+    with opened_package(source, limits) as package:
+        write_package(package, target, macro_free_plan(package))
+
+
+@contextmanager
+def opened_package(source: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Package]:
+    """The zip package `source`, its sizes, ratios and member count checked against the guard's `limits`
+    before anything is inflated; a damaged or over-bound package (also later, while reading) is NotRepackable."""
     with source.open("rb") as fp:
         try:
             archive = zipfile.ZipFile(fp)
@@ -72,18 +84,30 @@ def macro_free_copy(source: Path, target: Path, limits: Limits = DEFAULT_LIMITS)
             package = Package(fp, archive, limits)
             try:
                 package.check_structure()
-                _repack(package, target)
+                yield package
             except Damaged as damage:
                 raise NotRepackable(f"{damage.code}: {damage.text}") from damage
 
 
-def _repack(package: Package, target: Path) -> None:
+@dataclass
+class Plan:
+    """What a re-packed copy holds: the parts kept (in order), those replaced by new text, those rewritten as
+    they stream (chunks in, chunks out), those added, and those written last (after every streamed part)."""
+
+    kept: list[str]
+    edited: dict[str, str] = field(default_factory=dict)
+    streamed: dict[str, Callable[[Iterator[bytes]], Iterator[bytes]]] = field(default_factory=dict)
+    added: dict[str, bytes] = field(default_factory=dict)
+    last: dict[str, Callable[[], str]] = field(default_factory=dict)
+
+
+def macro_free_plan(package: Package) -> Plan:
     names = [info.filename for info in package.infos]
     if any(name.lower().startswith(_REFUSED) for name in names):
         raise NotRepackable("Excel 4.0 macro or dialog sheets")
     if "[Content_Types].xml" not in package.by_name:
         raise NotRepackable("no [Content_Types].xml")
-    types = _text(package, "[Content_Types].xml")
+    types = read_text(package, "[Content_Types].xml")
     typed = {
         part.lstrip("/").lower(): content
         for part, content in _overrides(types)
@@ -91,34 +115,52 @@ def _repack(package: Package, target: Path) -> None:
     }
     dropped = {name for name in names if _DROPPED.fullmatch(name.lower()) or name.lower() in typed}
     dropped |= {_rels_of(name) for name in dropped if _rels_of(name) in package.by_name}
-    kept = [name for name in names if name not in dropped]
-    edited: dict[str, str] = {"[Content_Types].xml": _plain_types(types, dropped, kept)}
+    plan = Plan([name for name in names if name not in dropped])
+    plan.edited["[Content_Types].xml"] = _plain_types(types, dropped, plan.kept)
     lost_controls = set()
-    for name in kept:
+    for name in plan.kept:
         if name.lower().endswith(".rels"):
-            text, removed = _without_relationships(_text(package, name), _source_of(name), dropped)
+            text, removed = _without_relationships(read_text(package, name), _source_of(name), dropped)
             if removed:
-                edited[name] = text
+                plan.edited[name] = text
                 lost_controls.add(_source_of(name))
-    for sheet in lost_controls & set(kept):
+    for sheet in lost_controls & set(plan.kept):
         if sheet.lower().startswith("xl/worksheets/"):
-            edited[sheet] = re.sub(r"<controls>.*?</controls>", "", _text(package, sheet), flags=re.DOTALL)
+            text = read_text(package, sheet)
+            plan.edited[sheet] = re.sub(r"<controls>.*?</controls>", "", text, flags=re.DOTALL)
+    return plan
+
+
+def write_package(package: Package, target: Path, plan: Plan) -> None:
+    """Write `plan` of `package` to `target` atomically; parts not edited are streamed through unchanged."""
+
+    def entry(name: str) -> zipfile.ZipInfo:
+        info = package.by_name.get(name)
+        made = zipfile.ZipInfo(name, info.date_time if info is not None else FIXED_ZIP_TIME)
+        made.compress_type = zipfile.ZIP_DEFLATED
+        made.external_attr = 0o600 << 16
+        return made
+
     with temporary_beside(target.parent, target.suffix) as temporary:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out:
-            for name in kept:
-                entry = zipfile.ZipInfo(name, package.by_name[name].date_time)
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                entry.external_attr = 0o600 << 16
-                if name in edited:
-                    out.writestr(entry, edited[name].encode("utf-8"))
+            for name in plan.kept:
+                if name in plan.last:
                     continue
-                with out.open(entry, "w") as member:
-                    for chunk in package.chunks(name):
+                if name in plan.edited:
+                    out.writestr(entry(name), plan.edited[name].encode("utf-8"))
+                    continue
+                with out.open(entry(name), "w") as member:
+                    chunks = package.chunks(name)
+                    for chunk in plan.streamed[name](chunks) if name in plan.streamed else chunks:
                         member.write(chunk)
+            for name, data in plan.added.items():
+                out.writestr(entry(name), data)
+            for name, make in plan.last.items():
+                out.writestr(entry(name), make().encode("utf-8"))
         replace_file(temporary, target)
 
 
-def _text(package: Package, name: str) -> str:
+def read_text(package: Package, name: str) -> str:
     data = package.read(name, limit=EDIT_MAX)
     try:
         return data.decode("utf-8-sig")
@@ -126,14 +168,14 @@ def _text(package: Package, name: str) -> str:
         raise NotRepackable(f"{name} is not UTF-8") from error
 
 
-def _attributes(tag: str) -> dict[str, str]:
+def attributes_of(tag: str) -> dict[str, str]:
     return {key.rsplit(":", 1)[-1]: double or single for key, double, single in _ATTRIBUTE.findall(tag)}
 
 
 def _overrides(types: str) -> list[tuple[str, str]]:
     found = []
     for tag in re.findall(r"<(?:\w+:)?Override\b[^>]*>", types):
-        attributes = _attributes(tag)
+        attributes = attributes_of(tag)
         found.append((attributes.get("PartName", ""), attributes.get("ContentType", "")))
     return found
 
@@ -144,11 +186,11 @@ def _plain_types(types: str, dropped: set[str], kept: list[str]) -> str:
     overridden = {part.lstrip("/").lower() for part, _ in _overrides(types)}
 
     def override(match: re.Match) -> str:
-        part = _attributes(match.group(0)).get("PartName", "").lstrip("/").lower()
+        part = attributes_of(match.group(0)).get("PartName", "").lstrip("/").lower()
         return "" if part in gone else match.group(0)
 
     def default(match: re.Match) -> str:
-        attributes = _attributes(match.group(0))
+        attributes = attributes_of(match.group(0))
         extension, content = attributes.get("Extension", "").lower(), attributes.get("ContentType", "").lower()
         needed = any(n.lower().endswith("." + extension) and n.lower() not in overridden for n in kept)
         return "" if any(word in content for word in _MACRO_TYPES) and not needed else match.group(0)
@@ -178,7 +220,7 @@ def _without_relationships(text: str, source: str, dropped: set[str]) -> tuple[s
 
     def edit(match: re.Match) -> str:
         nonlocal removed
-        attributes = _attributes(match.group(0))
+        attributes = attributes_of(match.group(0))
         if attributes.get("TargetMode") == "External":
             return match.group(0)
         target = attributes.get("Target", "")
