@@ -27,9 +27,11 @@ FEEDBACK_DIR = "tra_lai_don_vi"
 VIEW_DIR = "ban_xem"  # macro-free copies of units' workbooks, opened by the «Mở» links
 
 
-# Marking up a copy (issue 12, case 12), by the unpacked size of its sheets (`sheet_bytes`): openpyxl loads the
-# whole workbook (about 40x that size in memory: see benchmarks/bench_markup.py), so only small ones go through it;
-# larger ones are patched in their XML, streamed; past MARKUP_MAX none is made and a warning says so.
+# Marking up a copy (issue 12, case 12), by the unpacked size of its sheets (`sheet_bytes`). openpyxl loads the
+# whole workbook: measured ~16 MB of memory and ~0.8 s per MB of sheet XML (benchmarks/bench_markup.py: 74 MB
+# took 60 s and 1.2 GB), so only small ones go through it (they keep a comment on each cell). Larger ones are
+# patched in their XML, streamed (~50 MB and ~3 s for the same 74 MB). Past MARKUP_MAX (half the guard's 200 MB
+# unpacked) none is made and a warning says so: such a copy would also be too large to mail back.
 MARKUP_OPENPYXL_MAX = 4 * MiB
 MARKUP_MAX = 100 * MiB
 MARKUP_SKIPPED, MARKUP_FAILED = "MARKUP_SKIPPED", "MARKUP_FAILED"
