@@ -128,7 +128,8 @@ def with_big_sheet(source: Path, target: Path, rows: int, columns: int, name: st
 
     def wire(member: str, data: bytes) -> bytes:
         if member == "xl/workbook.xml":
-            sheet = f'<sheet name="{name}" sheetId="900" r:id="rIdBig"/></sheets>'
+            declare = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+            sheet = f'<sheet {declare} name="{name}" sheetId="900" r:id="rIdBig"/></sheets>'
             return data.replace(b"</sheets>", sheet.encode("utf-8"))
         if member == "xl/_rels/workbook.xml.rels":
             rel = (

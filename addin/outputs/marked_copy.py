@@ -155,11 +155,8 @@ def _with_first_sheet(workbook: str, title: str, sheet_id: int, rel_id: str) -> 
     if opening is None or opening.group(2):
         raise NotRepackable("no sheets in workbook.xml")
     prefix = f"{opening.group(1)}:" if opening.group(1) else ""
-    bound = re.search(rf'xmlns:([\w.-]+)\s*=\s*"{re.escape(REL_NS)}"', workbook)
-    rel = bound.group(1) if bound else "r"
-    declare = "" if bound else f' xmlns:r="{REL_NS}"'
-    name = escape(title, {'"': "&quot;"})
-    element = f'<{prefix}sheet name="{name}" sheetId="{sheet_id}"{declare} {rel}:id="{rel_id}"/>'
+    name = escape(title, {'"': "&quot;"})  # the prefix declared on the element itself: roots do not always bind it
+    element = f'<{prefix}sheet xmlns:r="{REL_NS}" name="{name}" sheetId="{sheet_id}" r:id="{rel_id}"/>'
     workbook = workbook[: opening.end()] + element + workbook[opening.end() :]
     workbook = re.sub(r'(\blocalSheetId\s*=\s*")(\d+)"', lambda m: f'{m.group(1)}{int(m.group(2)) + 1}"', workbook)
     return re.sub(r'\b(activeTab|firstSheet)\s*=\s*"\d+"', r'\1="0"', workbook)
