@@ -272,3 +272,20 @@ def test_readme_never_advises_trusting_a_folder_that_holds_units_files():
             assert "BaoCao.xlsm" in readme[start - 100 : start + 60], "only our own control workbook is unblocked"
         else:
             assert "đừng" in before.lower(), readme[start - 100 : start + 40]
+
+
+def test_a_workbook_that_cannot_be_re_packed_gets_no_link_at_all(tmp_path):
+    """An Excel 4.0 macro sheet cannot be left out quietly: no safe copy, so no «Mở» link to the unit's file."""
+    folder = init_campaign(tmp_path / "dot")
+    build_templates(folder)
+    config = folder.load_config()
+    sample = SampleMaker(config, seed=5).make(config.units[1], ["wrong_total"])
+    [xlsx] = write_samples(config, (folder.layouts / MASTER_NAME).read_bytes(), [sample], tmp_path / "made")
+    xlm = b'<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'
+    repack(xlsx, folder.inbox / xlsx.name, extra={"xl/macrosheets/sheet1.xml": xlm})
+    for command in ("collect", "check"):
+        assert baocao(command, str(folder.root)).returncode == 0
+    details = openpyxl.load_workbook(folder.results / FINDINGS_WORKBOOK)["Chi tiết"]
+    links = [row[10] for row in details.iter_rows(min_row=2)]
+    assert links and all(cell.value == "Không mở được" and cell.hyperlink is None for cell in links)
+    assert not (folder.results / VIEW_DIR).exists() or not list((folder.results / VIEW_DIR).iterdir())

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 from addin.intake.guard.findings import DEFAULT_LIMITS, Damaged, Limits, MiB
 from addin.intake.guard.zip_scan import Package
@@ -60,7 +61,7 @@ def safe_view(archived: Path, views: Path, sha256: str) -> Path | None:
         if file_sha256(archived) != sha256:
             return None
         macro_free_copy(archived, target)
-    except (NotRepackable, FileNotFoundError):
+    except (NotRepackable, OSError):  # e.g. no longer in the archive, or unreadable
         return None
     return target
 
@@ -161,11 +162,18 @@ def write_package(package: Package, target: Path, plan: Plan) -> None:
 
 
 def read_text(package: Package, name: str) -> str:
+    """An XML part to edit as text (at most EDIT_MAX bytes), checked well-formed first, so that the regular
+    expressions that edit it meet what they expect (a hostile part could make a lazy search quadratic). Any
+    DTD was refused by the guard, so expat expands no entity here."""
     data = package.read(name, limit=EDIT_MAX)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise NotRepackable(f"{name} is not UTF-8") from error
+        text = data.decode("utf-8-sig")
+        expat.ParserCreate().Parse(data, True)
+    except (UnicodeDecodeError, expat.ExpatError) as error:
+        raise NotRepackable(f"{name} is not well-formed UTF-8 XML: {error}") from error
+    if "<!DOCTYPE" in text[:4096]:
+        raise NotRepackable(f"{name} has a DTD")
+    return text
 
 
 def attributes_of(tag: str) -> dict[str, str]:
