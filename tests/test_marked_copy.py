@@ -10,11 +10,15 @@ openpyxl, python-calamine and LibreOffice headless.
 import subprocess
 import sys
 import zipfile
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import openpyxl
 from oletools.olevba import VBA_Parser
 
+from addin.channels.sending import SENT, send_reminders
+from addin.checking import check_campaign
 from addin.demo.samples import SampleMaker, write_samples
 from addin.findings import Finding
 from addin.frontends.cli import run
@@ -22,12 +26,12 @@ from addin.intake.collect import collect
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import build_templates
 from addin.outputs import findings_workbook
-from addin.outputs.findings_workbook import FEEDBACK_DIR, MARKUP_SKIPPED, can_mark_up, sheet_bytes
+from addin.outputs.findings_workbook import FEEDBACK_DIR, MARKUP_FAILED, MARKUP_SKIPPED, can_mark_up, sheet_bytes
 from addin.outputs.marked_copy import ListingRow, patched_copy
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
 from tests.libreoffice import libreoffice_convert
-from tests.office_files import as_xlsm, with_big_sheet
+from tests.office_files import as_xlsm, repack, with_big_sheet
 from tests.workbook_access import calamine_grid
 
 TESTS = Path(__file__).parent
@@ -39,7 +43,7 @@ def values(sheet) -> list[list]:
     return [[getattr(cell.value, "text", cell.value) for cell in row] for row in sheet.iter_rows()]
 
 
-def campaign_with_return(root: Path, rows: int = 0, columns: int = 0, macros: bool = False):
+def campaign_with_return(root: Path, rows: int = 0, columns: int = 0, macros: bool = False, extra=None):
     """A campaign whose unit PGD082 sent a return with a wrong total (and an extra sheet of rows x columns)."""
     folder = init_campaign(root / "dot")
     build_templates(folder)
@@ -51,7 +55,7 @@ def campaign_with_return(root: Path, rows: int = 0, columns: int = 0, macros: bo
     if rows:
         with_big_sheet(made, sent, rows, columns)
     else:
-        sent.write_bytes(made.read_bytes())
+        repack(made, sent, extra=extra)
     if macros:
         as_xlsm(sent, sent.with_suffix(".xlsm"))
         sent.unlink()
@@ -81,6 +85,29 @@ def test_a_workbook_past_the_bound_gets_no_copy_and_a_warning_naming_unit_and_fi
     assert copies == [] and copies.problems == [Finding("warning", MARKUP_SKIPPED, expected)]
     [standing] = [s for s in status.units if s.unit.code == unit.code]
     assert can_mark_up(standing) and not can_mark_up(standing, folder.root), "feedback mail goes without a copy"
+
+
+def test_a_workbook_the_patch_cannot_handle_gets_a_warning_and_its_mail_goes_without_a_copy(tmp_path, monkeypatch):
+    """Excel 4.0 macro sheets cannot be left out of a copy quietly: no copy, a warning, and the feedback mail
+    (written to the outbox here) carries the list of what to fix, not a marked-up workbook."""
+    xlm = b'<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'
+    folder, unit, sent = campaign_with_return(tmp_path, extra={"xl/macrosheets/sheet1.xml": xlm})
+    monkeypatch.setattr(findings_workbook, "MARKUP_OPENPYXL_MAX", 0)
+    check_campaign(folder)
+    status = campaign_standing(folder)
+    copies = findings_workbook.write_feedback_copies(folder, status)
+    expected = (
+        f"Không tạo được bản đánh dấu lỗi cho tệp «{sent.name}» của {unit.code} {unit.short}: cấu trúc bên trong "
+        "tệp không cho phép đánh dấu an toàn. Các lỗi của tệp đã liệt kê đủ trong ket_qua_kiem_tra.xlsx (trang "
+        "«Chi tiết»); thư trả lỗi («baocao remind») gửi đơn vị danh sách đó (tệp can_sua.txt) thay cho bản đánh dấu."
+    )
+    assert copies == [] and copies.problems == [Finding("warning", MARKUP_FAILED, expected)]
+    report = send_reminders(folder, only=[unit.code])
+    assert [(result.kind, result.outcome) for result in report.results] == [("feedback", SENT)]
+    [mail] = (folder.outgoing / "thu_nhac").glob("*.eml")
+    message = BytesParser(policy=policy.default).parsebytes(mail.read_bytes())
+    names = sorted(part.get_filename() for part in message.iter_attachments())
+    assert names == sorted([f"{unit.code}_{unit.short}.xlsx", "can_sua.txt"])
 
 
 def test_a_larger_workbook_is_patched_in_its_xml(tmp_path, monkeypatch):

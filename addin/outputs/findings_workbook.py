@@ -15,7 +15,7 @@ from addin.findings import SEVERITY_LABELS, WARNING, Finding
 from addin.intake.guard.findings import MiB, megabytes_text
 from addin.integrity import archive_problem
 from addin.outputs.macro_free import NotRepackable, safe_view
-from addin.outputs.marked_copy import ListingRow, patched_copy
+from addin.outputs.marked_copy import ListingRow, can_patch, patched_copy
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.limits import cell_text
@@ -239,7 +239,7 @@ def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, a
 
 def can_mark_up(unit_status: UnitStanding, root: Path | None = None) -> bool:
     """Whether the unit's latest return gets a marked-up copy: readable .xlsx/.xlsm with findings, and (given
-    the campaign `root`) sheets small enough to mark up (`MARKUP_MAX`).
+    the campaign `root`) one that can be: sheets small enough (`MARKUP_MAX`), a package the XML patch can handle.
 
     A rejected file (broken, encrypted, another campaign's) has no cells worth marking."""
     latest = unit_status.latest
@@ -247,7 +247,10 @@ def can_mark_up(unit_status: UnitStanding, root: Path | None = None) -> bool:
         return False
     if not latest.record.archive_path.endswith((".xlsx", ".xlsm")):
         return False
-    return root is None or sheet_bytes(root / latest.record.archive_path) <= MARKUP_MAX
+    if root is None:
+        return True
+    size = sheet_bytes(root / latest.record.archive_path)
+    return size <= MARKUP_MAX and (0 < size <= MARKUP_OPENPYXL_MAX or can_patch(root / latest.record.archive_path))
 
 
 def sheet_bytes(path: Path) -> int:

@@ -72,6 +72,17 @@ def patched_copy(
         write_package(package, target, plan)
 
 
+def can_patch(source: Path, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether `patched_copy` can mark up `source`: its small parts (workbook, relationships, styles) are read
+    and planned, no sheet is streamed, nothing is written."""
+    try:
+        with opened_package(source, limits) as package:
+            _MarkUp(package, macro_free_plan(package), {}, [], "Cần sửa").prepare()
+    except (NotRepackable, OSError):
+        return False
+    return True
+
+
 class _MarkUp:
     def __init__(self, package: Package, plan: Plan, marks, listing, listing_name):
         self.package, self.plan, self.marks, self.listing = package, plan, marks, listing
