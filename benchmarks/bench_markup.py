@@ -27,7 +27,7 @@ from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import build_templates
-from addin.outputs.findings_workbook import sheet_bytes
+from addin.outputs.findings_workbook import unpacked_bytes
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
 from tests.office_files import with_big_sheet
@@ -102,7 +102,7 @@ def main() -> None:
         source, findings = big_return(work, args.rows, args.columns)
         results = {
             "workbook_mb": round(source.stat().st_size / 2**20, 1),
-            "sheet_xml_mb": round(sheet_bytes(source) / 2**20, 1),
+            "unpacked_mb": round(unpacked_bytes(source) / 2**20, 1),
             "findings": len(findings),
         }
         results["after_patched_xml"] = run_child("after", source, work / "after.xlsx", findings)

@@ -26,7 +26,7 @@ from addin.intake.collect import collect
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import build_templates
 from addin.outputs import findings_workbook
-from addin.outputs.findings_workbook import FEEDBACK_DIR, MARKUP_FAILED, MARKUP_SKIPPED, can_mark_up, sheet_bytes
+from addin.outputs.findings_workbook import FEEDBACK_DIR, MARKUP_FAILED, MARKUP_SKIPPED, can_mark_up, unpacked_bytes
 from addin.outputs.marked_copy import ListingRow, patched_copy
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
@@ -66,15 +66,15 @@ def campaign_with_return(root: Path, rows: int = 0, columns: int = 0, macros: bo
 
 def test_a_workbook_past_the_bound_gets_no_copy_and_a_warning_naming_unit_and_file(tmp_path, monkeypatch, capsys):
     folder, unit, sent = campaign_with_return(tmp_path, rows=300, columns=20)
-    size = sheet_bytes(sent)
+    size = unpacked_bytes(sent)
     monkeypatch.setattr(findings_workbook, "MARKUP_MAX", size - 1)
     assert run(["check", str(folder.root)]) == 0
     said = capsys.readouterr().err
     megabytes = f"{size / 2**20:.1f}".replace(".", ",")
     limit = f"{(size - 1) / 2**20:.1f}".replace(".", ",")
     expected = (
-        f"Không tạo bản đánh dấu lỗi cho tệp «{sent.name}» của {unit.code} {unit.short}: các trang tính của tệp "
-        f"khi giải nén lớn {megabytes} MB, vượt giới hạn {limit} MB để đánh dấu. Các lỗi của tệp đã liệt kê đủ "
+        f"Không tạo bản đánh dấu lỗi cho tệp «{sent.name}» của {unit.code} {unit.short}: tệp khi giải nén lớn "
+        f"{megabytes} MB, vượt giới hạn {limit} MB để đánh dấu. Các lỗi của tệp đã liệt kê đủ "
         "trong ket_qua_kiem_tra.xlsx (trang «Chi tiết»); thư trả lỗi («baocao remind») gửi đơn vị danh sách đó "
         "(tệp can_sua.txt) thay cho bản đánh dấu."
     )
@@ -181,7 +181,7 @@ def test_marking_up_a_big_allowed_workbook_stays_under_a_memory_cap(tmp_path):
     book.active.title = "Trang 1"
     book.save(tmp_path / "base.xlsx")
     big = with_big_sheet(tmp_path / "base.xlsx", tmp_path / "big.xlsx", rows=20_000, columns=30)
-    assert sheet_bytes(big) > 15 * 2**20
+    assert unpacked_bytes(big) > 15 * 2**20
     cap = 200 * 2**20
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(big), str(tmp_path / "out.xlsx"), str(cap)],

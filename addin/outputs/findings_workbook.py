@@ -27,11 +27,12 @@ FEEDBACK_DIR = "tra_lai_don_vi"
 VIEW_DIR = "ban_xem"  # macro-free copies of units' workbooks, opened by the «Mở» links
 
 
-# Marking up a copy (issue 12, case 12), by the unpacked size of its sheets (`sheet_bytes`). openpyxl loads the
-# whole workbook: measured ~16 MB of memory and ~0.8 s per MB of sheet XML (benchmarks/bench_markup.py: 74 MB
-# took 60 s and 1.2 GB), so only small ones go through it (they keep a comment on each cell). Larger ones are
-# patched in their XML, streamed (~50 MB and ~3 s for the same 74 MB). Past MARKUP_MAX (half the guard's 200 MB
-# unpacked) none is made and a warning says so: such a copy would also be too large to mail back.
+# Marking up a copy (issue 12, case 12), by the workbook's unpacked size (`unpacked_bytes`, from the zip directory).
+# openpyxl loads the whole workbook: measured ~16 MB of memory and ~0.7 s per MB of sheet XML
+# (benchmarks/bench_markup.py: 74 MB took 49-55 s and 1.2 GB), so only small ones go through it (they keep a
+# comment on each cell). Larger ones are patched in their XML, streamed (~50 MB and ~2.5 s for the same 74 MB).
+# Past MARKUP_MAX (half the guard's 200 MB unpacked) none is made and a warning says so: the patch would still
+# work, but such a copy would be too large to mail back.
 MARKUP_OPENPYXL_MAX = 4 * MiB
 MARKUP_MAX = 100 * MiB
 MARKUP_SKIPPED, MARKUP_FAILED = "MARKUP_SKIPPED", "MARKUP_FAILED"
@@ -40,8 +41,8 @@ _LISTED = (
     "gửi đơn vị danh sách đó (tệp can_sua.txt) thay cho bản đánh dấu."
 )
 MSG_MARKUP_SKIPPED = (
-    "Không tạo bản đánh dấu lỗi cho tệp «{name}» của {unit}: các trang tính của tệp khi giải nén lớn {size} MB, "
-    "vượt giới hạn {limit} MB để đánh dấu. " + _LISTED
+    "Không tạo bản đánh dấu lỗi cho tệp «{name}» của {unit}: tệp khi giải nén lớn {size} MB, vượt giới hạn "
+    "{limit} MB để đánh dấu. " + _LISTED
 )
 MSG_MARKUP_FAILED = (
     "Không tạo được bản đánh dấu lỗi cho tệp «{name}» của {unit}: cấu trúc bên trong tệp không cho phép đánh dấu "
@@ -249,20 +250,16 @@ def can_mark_up(unit_status: UnitStanding, root: Path | None = None) -> bool:
         return False
     if root is None:
         return True
-    size = sheet_bytes(root / latest.record.archive_path)
+    size = unpacked_bytes(root / latest.record.archive_path)
     return size <= MARKUP_MAX and (0 < size <= MARKUP_OPENPYXL_MAX or can_patch(root / latest.record.archive_path))
 
 
-def sheet_bytes(path: Path) -> int:
-    """How large a workbook's sheets are unpacked (worksheets and shared strings), from the zip directory alone;
-    0 when it cannot be read (the mark-up then says why)."""
+def unpacked_bytes(path: Path) -> int:
+    """How large a workbook is unpacked (every part: sheets, shared strings, comments, images), from the zip
+    directory alone; 0 when it cannot be read (the mark-up then says why)."""
     try:
         with zipfile.ZipFile(path) as package:
-            return sum(
-                info.file_size
-                for info in package.infolist()
-                if info.filename.lower().startswith("xl/worksheets/") or info.filename.lower() == "xl/sharedstrings.xml"
-            )
+            return sum(info.file_size for info in package.infolist())
     except (OSError, zipfile.BadZipFile, ValueError, EOFError):
         return 0
 
@@ -308,7 +305,7 @@ def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> F
 def _mark_up(source: Path, target: Path, result: FileResult, who: str) -> Finding | None:
     """Write the marked-up copy: small workbooks through openpyxl (with a comment on each cell), larger ones
     patched in their XML (bounded memory), none past `MARKUP_MAX`; a warning says why none was made."""
-    size = sheet_bytes(source)
+    size = unpacked_bytes(source)
     name = result.record.original_name
     if size > MARKUP_MAX:
         text = MSG_MARKUP_SKIPPED.format(
@@ -316,8 +313,13 @@ def _mark_up(source: Path, target: Path, result: FileResult, who: str) -> Findin
         )
         return Finding(WARNING, MARKUP_SKIPPED, text)
     if 0 < size <= MARKUP_OPENPYXL_MAX:
-        write_bytes_atomically(target, annotated_copy(source, result))
-        return None
+        try:
+            marked = annotated_copy(source, result)
+        except Exception:  # openpyxl refuses some files calamine reads (assorted exception types): patch instead
+            marked = None
+        if marked is not None:
+            write_bytes_atomically(target, marked)
+            return None
     marks: dict[str, dict[str, bool]] = {}
     for finding in result.findings:
         if finding.sheet and finding.cell:
