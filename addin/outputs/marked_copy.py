@@ -103,9 +103,10 @@ class _MarkUp:
         rels = self.text(rels_name) if rels_name in self.package.by_name else None
         if rels is None:
             raise NotRepackable("the workbook has no relationships")
+        relationships = list(map(attributes_of, re.findall(r"<(?:[\w.-]+:)?Relationship\b[^>]*>", rels)))
         targets = {
             a.get("Id", ""): (a.get("Type", ""), a.get("Target", ""))
-            for a in map(attributes_of, re.findall(r"<(?:[\w.-]+:)?Relationship\b[^>]*>", rels))
+            for a in relationships
             if a.get("TargetMode") != "External"
         }
         styles_part = next((self._part(t) for kind, t in targets.values() if kind.endswith("/styles")), None)
@@ -117,7 +118,7 @@ class _MarkUp:
         for sheet in sheets:
             kind, target = targets.get(sheet.get("id", ""), ("", ""))
             if kind.endswith(("/worksheet", "/chartsheet")) and self._part(target):
-                parts[self._part(target)] = unescape(sheet.get("name", ""), {"&quot;": '"', "&apos;": "'"})
+                parts[self._part(target)] = _name(sheet)
         for part, name in parts.items():
             cells = self.marks.get(name, {})
             stream = _marked_sheet(cells, styles)
@@ -125,7 +126,7 @@ class _MarkUp:
                 self.plan.edited[part] = b"".join(stream(iter([self.plan.edited[part].encode()]))).decode()
             else:
                 self.plan.streamed[part] = stream
-        names = {unescape(s.get("name", "")).casefold() for s in sheets}
+        names = {_name(sheet).casefold() for sheet in sheets}
         title = self.listing_name
         for number in range(2, 1000):
             if title.casefold() not in names:
@@ -136,7 +137,8 @@ class _MarkUp:
         while f"{self.folder}/worksheets/sheet{number}.xml".lower() in existing:
             number += 1
         part = f"{self.folder}/worksheets/sheet{number}.xml".lstrip("/")
-        rel_id = next(f"rIdBaocao{n}" for n in range(1, 10**6) if f"rIdBaocao{n}" not in targets)
+        taken = {a.get("Id", "") for a in relationships}
+        rel_id = next(f"rIdBaocao{n}" for n in range(1, 10**6) if f"rIdBaocao{n}" not in taken)
         sheet_id = max((int(s["sheetId"]) for s in sheets if s.get("sheetId", "").isdigit()), default=0) + 1
         self.plan.added[part] = listing_sheet(self.listing, styles).encode("utf-8")
         self.plan.edited[self.workbook] = _with_first_sheet(workbook, title, sheet_id, rel_id)
@@ -150,6 +152,11 @@ class _MarkUp:
     def _part(self, target: str) -> str | None:
         joined = target.lstrip("/") if target.startswith("/") else posixpath.join(self.folder, target)
         return self.package._existing(posixpath.normpath(joined))
+
+
+def _name(sheet: dict[str, str]) -> str:
+    """A sheet's name as Excel shows it (workbook.xml holds it XML-escaped)."""
+    return unescape(sheet.get("name", ""), {"&quot;": '"', "&apos;": "'"})
 
 
 def _before_close(text: str, element: str, addition: str) -> str:
