@@ -229,3 +229,16 @@ def test_a_listing_sheet_already_there_is_kept_and_the_new_one_named_apart(tmp_p
     read = openpyxl.load_workbook(tmp_path / "out.xlsx")
     assert read.sheetnames == ["Cần sửa (2)", "Cần sửa", "B"]
     assert read["Cần sửa"]["A1"].value == "cũ" and read["B"]["C3"].fill.fgColor.rgb == YELLOW
+
+
+def test_a_sheet_name_xml_escapes_is_found_by_its_real_name(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = 'GD&ĐT "2019"'
+    book.active["B2"] = 7
+    book.save(tmp_path / "in.xlsx")
+    listing = [ListingRow("Lỗi", "sai", 'GD&ĐT "2019"', "B2")]
+    patched_copy(tmp_path / "in.xlsx", tmp_path / "out.xlsx", {'GD&ĐT "2019"': {"B2": True}}, listing)
+    read = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert read['GD&ĐT "2019"']["B2"].fill.fgColor.rgb == RED and read['GD&ĐT "2019"']["B2"].value == 7
+    resaved = libreoffice_convert(tmp_path / "out.xlsx", "xlsx", tmp_path / "lo")
+    assert calamine_grid(resaved, "Cần sửa")[1] == ["Lỗi", "sai", 'GD&ĐT "2019"', "B2"]
