@@ -1,0 +1,173 @@
+"""The annexes in the official form (NĐ 30/2020): «Phụ lục I…» with the «Kèm theo Báo cáo số …» line, no số,
+signature or «Nơi nhận» unless they stand alone, report wording only, the campaign's date, values as typed.
+
+`baocao summary` runs on a campaign with real returns; the summary workbook is rendered to PDF by LibreOffice and
+read back page by page with pdftotext. Page bounds (45 of 52 units reported, 8 tasks, ~170 activities):
+PL1 ≤ 3 pages, PL2 ≤ 9, PL3 ≤ 24 (41+ unit columns at ≥ 10 pt), PL4 ≤ 2, charts ≤ 2.
+"""
+
+import csv
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from addin.checking import check_campaign
+from addin.demo.samples import SampleMaker, write_samples
+from addin.intake.collect import collect
+from addin.issue.master import build_master
+from addin.outputs.summary.form import written_date
+from addin.stages import decide, init_campaign
+from tests.libreoffice import libreoffice_convert
+from tests.run_cli import baocao
+
+CHECKING_WORDS = re.compile(r"\b(lỗi|chấp nhận|đạt)\b", re.IGNORECASE)
+PAGE_BOUNDS = {"I": 3, "II": 9, "III": 24, "IV": 2, "V": 2}
+ROMANS = ["I", "II", "III", "IV", "V"]
+
+
+def _campaign(root: Path, standalone: bool) -> tuple[Path, object]:
+    folder = init_campaign(root)
+    if standalone:
+        data = yaml.safe_load(folder.config_path.read_text(encoding="utf-8"))
+        data["summary"]["standalone_annexes"] = True
+        folder.config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    config = folder.load_config()
+    maker = SampleMaker(config, seed=13)
+    chosen = [unit for index, unit in enumerate(config.units) if index % 7 != 3]
+    samples = [maker.make(unit, late=index % 5 == 0) for index, unit in enumerate(chosen[1:])]
+    typed = maker.make(chosen[0], ["not_in_list"])  # «Hội thảo khoa học» as the activity's Hình thức
+    write_samples(config, build_master(config), [typed, *samples], folder.inbox)
+    collect(folder)
+    check_campaign(folder)
+    decide(folder, chosen[0].code, "accept", "Đã xác minh với đơn vị")
+    result = baocao("summary", str(root))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, folder.load_config()
+
+
+def _pages(pdf: Path) -> list[str]:
+    count = int(
+        re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout)[1]
+    )
+    return [
+        subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"], capture_output=True, text=True
+        ).stdout
+        for page in range(1, count + 1)
+    ]
+
+
+def _by_annex(pages: list[str]) -> dict[str, list[str]]:
+    """Pages grouped by the annex whose «Phụ lục …» heading opened them."""
+    annexes: dict[str, list[str]] = {}
+    current = None
+    for text in pages:
+        heading = re.search(r"Phụ lục (I|II|III|IV|V)\b", text)
+        if heading and heading[1] not in annexes:
+            current = heading[1]
+        annexes.setdefault(current, []).append(text)
+    return annexes
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    root, config = _campaign(tmp_path_factory.mktemp("annex") / "dot", standalone=False)
+    workbook = root / "3_ket_qua" / f"bang_tong_hop_{config.campaign.id}.xlsx"
+    pdf = libreoffice_convert(workbook, "pdf", root / "pdf")
+    return root, config, _by_annex(_pages(pdf))
+
+
+def test_annexes_are_headed_phu_luc_with_the_kem_theo_line(rendered):
+    _, config, annexes = rendered
+    assert list(annexes) == ROMANS
+    caption = f"(Kèm theo Báo cáo số …/BC-SGDĐT ngày {written_date(config.report_date())[5:]} của Sở Giáo dục"
+    for roman, pages in annexes.items():
+        first = " ".join(pages[0].split())
+        assert f"Phụ lục {roman}" in first
+        assert caption in first, (roman, first[:300])
+
+
+def test_annexes_carry_no_number_signature_or_recipients(rendered):
+    _, config, annexes = rendered
+    for roman, pages in annexes.items():
+        text = "\n".join(pages)
+        assert "Số:" not in text and "Nơi nhận" not in text, roman
+        assert config.summary.signer_name not in text and "CỘNG HÒA" not in text, roman
+
+
+def test_page_counts_stay_within_bounds(rendered):
+    _, _, annexes = rendered
+    counts = {roman: len(pages) for roman, pages in annexes.items()}
+    assert all(counts[roman] <= bound for roman, bound in PAGE_BOUNDS.items()), counts
+
+
+def test_tables_that_span_pages_repeat_their_header(rendered):
+    _, _, annexes = rendered
+    for page in annexes["II"][1:]:
+        assert "Nội dung hoạt động" in page and "Hình thức" in page
+    for page in annexes["III"][1:]:
+        assert "Nhiệm vụ được giao" in page
+    for page in annexes["IV"][1:]:  # the list of units that did not report: no counts-table header above it
+        assert "Số đơn vị phải báo cáo" not in page
+
+
+def test_no_checking_word_in_any_annex(rendered):
+    _, _, annexes = rendered
+    for roman, pages in annexes.items():
+        found = CHECKING_WORDS.findall("\n".join(pages))
+        assert not found, (roman, found)
+    assert "Báo cáo muộn" in "\n".join(annexes["I"]) and "Chưa báo cáo" in "\n".join(annexes["I"])
+
+
+def test_every_written_date_is_the_report_date(rendered):
+    _, config, annexes = rendered
+    text = " ".join(" ".join("\n".join(pages).split()) for roman, pages in annexes.items())
+    written = re.findall(r"ngày (\d+|…) tháng (\d+|…) năm (\d{4})", text)
+    deadline = written_date(config.campaign.deadline)
+    expected = written_date(config.report_date())
+    assert written, "dates are written out"
+    for day, month, year in written:
+        assert f"ngày {day} tháng {month} năm {year}" in (expected, deadline), (day, month, year)
+    assert f"Số liệu tính đến {expected}" in text
+    assert not re.search(r"\d+ giờ \d+", text), "no wall-clock time"
+
+
+def test_a_value_not_in_the_list_is_shown_as_typed(rendered):
+    root, _, annexes = rendered
+    assert "Hội thảo khoa học" in " ".join(" ".join("\n".join(annexes["II"]).split()).split())
+    with (root / "3_ket_qua" / "du_lieu_csv" / "hoat_dong.csv").open(encoding="utf-8-sig") as handle:
+        kinds = [row["hinh_thuc"] for row in csv.DictReader(handle)]
+    assert "Hội thảo khoa học" in kinds and "" not in kinds
+    findings = baocao("check", str(root), "--json")
+    assert "NOT_IN_LIST" in findings.stdout and "Hội thảo khoa học" in findings.stdout
+
+
+def test_a_standalone_annex_has_the_header_lines_number_and_signature_on_its_last_page(tmp_path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    root, config = _campaign(tmp_path / "dot", standalone=True)
+    workbook = root / "3_ket_qua" / f"bang_tong_hop_{config.campaign.id}.xlsx"
+    annexes = _by_annex(_pages(libreoffice_convert(workbook, "pdf", root / "pdf")))
+    for roman in ("I", "II", "IV"):
+        pages = annexes[roman]
+        assert "Số: …/BC-SGDĐT" in pages[0] and "Độc lập - Tự do - Hạnh phúc" in pages[0]
+        assert f"Lào Cai, {written_date(config.report_date())}" in " ".join(pages[0].split())
+        assert "Kèm theo" not in pages[0]
+        assert config.summary.signer_name in pages[-1] and "Nơi nhận" in pages[-1], roman
+        assert all(config.summary.signer_name not in page for page in pages[:-1]), roman
+        lines = [line for line in pages[-1].splitlines() if line.strip()]
+        above = next(index for index, line in enumerate(lines) if "Nơi nhận" in line)
+        assert above >= 2 and re.search(r"\d", " ".join(lines[:above])), "table rows above the signature"
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(workbook)[config.summary.annexes[0].sheet]
+    fonts = {sheet.cell(row=row, column=1).font.sz for row in (1, 2, 4)}
+    assert fonts == {13}
+    line_row = [sheet.cell(row=3, column=column).border.top.style for column in range(1, sheet.max_column + 1)]
+    assert line_row.count("thin") >= 2, "a line under the issuing body and one under the motto"
