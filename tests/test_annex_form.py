@@ -73,6 +73,19 @@ def _by_annex(pages: list[str]) -> dict[str, list[str]]:
     return annexes
 
 
+def _word_sizes(pdf: Path, page: int) -> list[float]:
+    """The printed size (pt) of each word of a page, from its box: the box is about 1.3 times the font size."""
+    xml = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    boxes = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">', xml)
+    return [(float(bottom) - float(top)) / 1.3 for top, bottom in boxes]
+
+
+def _table_lines(page: str) -> list[str]:
+    return [line.strip() for line in page.splitlines() if line.strip() and not line.strip().startswith("Trang ")]
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     if not shutil.which("pdftotext"):
@@ -80,11 +93,11 @@ def rendered(tmp_path_factory):
     root, config = _campaign(tmp_path_factory.mktemp("annex") / "dot", standalone=False)
     workbook = root / "3_ket_qua" / f"bang_tong_hop_{config.campaign.id}.xlsx"
     pdf = libreoffice_convert(workbook, "pdf", root / "pdf")
-    return root, config, _by_annex(_pages(pdf))
+    return root, config, _by_annex(_pages(pdf)), pdf
 
 
 def test_annexes_are_headed_phu_luc_with_the_kem_theo_line(rendered):
-    _, config, annexes = rendered
+    _, config, annexes, _ = rendered
     assert list(annexes) == ROMANS
     caption = f"(Kèm theo Báo cáo số …/BC-SGDĐT ngày {written_date(config.report_date())[5:]} của Sở Giáo dục"
     for roman, pages in annexes.items():
@@ -94,7 +107,7 @@ def test_annexes_are_headed_phu_luc_with_the_kem_theo_line(rendered):
 
 
 def test_annexes_carry_no_number_signature_or_recipients(rendered):
-    _, config, annexes = rendered
+    _, config, annexes, _ = rendered
     for roman, pages in annexes.items():
         text = "\n".join(pages)
         assert "Số:" not in text and "Nơi nhận" not in text, roman
@@ -102,13 +115,41 @@ def test_annexes_carry_no_number_signature_or_recipients(rendered):
 
 
 def test_page_counts_stay_within_bounds(rendered):
-    _, _, annexes = rendered
+    _, _, annexes, _ = rendered
     counts = {roman: len(pages) for roman, pages in annexes.items()}
     assert all(counts[roman] <= bound for roman, bound in PAGE_BOUNDS.items()), counts
 
 
+def test_no_page_ends_on_a_heading_and_our_breaks_are_the_only_ones(rendered):
+    root, config, annexes, _ = rendered
+    shorts = {unit.short for unit in config.units}
+    groups = {f"{group.code} {group.name}" for group in config.unit_groups}
+    for roman in ("I", "II"):
+        for page in annexes[roman][:-1]:
+            last = " ".join(_table_lines(page)[-1].split())
+            assert last not in shorts, (roman, last)  # a unit's band in the activity list
+            assert not any(last.startswith(group) for group in groups), (roman, last)  # a unit group's row
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(root / "3_ket_qua" / f"bang_tong_hop_{config.campaign.id}.xlsx")
+    for roman, annex in zip(("I", "II"), config.summary.annexes[:2], strict=True):
+        breaks = len(workbook[annex.sheet].row_breaks.brk)
+        assert len(annexes[roman]) == breaks + 1, "LibreOffice added no page break of its own"
+
+
+def test_the_matrix_prints_at_10_pt_at_least_and_each_chart_whole_on_its_page(rendered):
+    _, _, annexes, pdf = rendered
+    first = sum(len(pages) for roman, pages in annexes.items() if ROMANS.index(roman) < 2) + 1
+    for page in range(first, first + len(annexes["III"])):
+        sizes = sorted(_word_sizes(pdf, page))
+        assert sizes[len(sizes) // 10] >= 9.8, (page, sizes[: len(sizes) // 10 + 1])
+    charts = annexes["V"]
+    assert len(charts) == 2
+    assert "Số người tham gia theo nhóm đơn vị" in charts[0] and "Tình hình nộp báo cáo" in charts[1]
+
+
 def test_tables_that_span_pages_repeat_their_header(rendered):
-    _, _, annexes = rendered
+    _, _, annexes, _ = rendered
     for page in annexes["II"][1:]:
         assert "Nội dung hoạt động" in page and "Hình thức" in page
     for page in annexes["III"][1:]:
@@ -118,7 +159,7 @@ def test_tables_that_span_pages_repeat_their_header(rendered):
 
 
 def test_no_checking_word_in_any_annex(rendered):
-    _, _, annexes = rendered
+    _, _, annexes, _ = rendered
     for roman, pages in annexes.items():
         found = CHECKING_WORDS.findall("\n".join(pages))
         assert not found, (roman, found)
@@ -126,7 +167,7 @@ def test_no_checking_word_in_any_annex(rendered):
 
 
 def test_every_written_date_is_the_report_date(rendered):
-    _, config, annexes = rendered
+    _, config, annexes, _ = rendered
     text = " ".join(" ".join("\n".join(pages).split()) for roman, pages in annexes.items())
     written = re.findall(r"ngày (\d+|…) tháng (\d+|…) năm (\d{4})", text)
     deadline = written_date(config.campaign.deadline)
@@ -139,7 +180,7 @@ def test_every_written_date_is_the_report_date(rendered):
 
 
 def test_a_value_not_in_the_list_is_shown_as_typed(rendered):
-    root, _, annexes = rendered
+    root, _, annexes, _ = rendered
     assert "Hội thảo khoa học" in " ".join(" ".join("\n".join(annexes["II"]).split()).split())
     with (root / "3_ket_qua" / "du_lieu_csv" / "hoat_dong.csv").open(encoding="utf-8-sig") as handle:
         kinds = [row["hinh_thuc"] for row in csv.DictReader(handle)]

@@ -50,7 +50,7 @@ def annex_columns(config: CampaignConfig, annex: Annex) -> list[Column]:
         columns = [
             Column("TT", 6, align=CENTER),
             Column(matrix_label_field(section, annex).label, 40),
-            Column("(tên đơn vị)", 12, "Đơn vị", align=CENTER),
+            Column("(tên đơn vị)", 11.5, "Đơn vị", align=CENTER),
         ]
         choice = count_choice_label(config, annex)
         if choice is not None:

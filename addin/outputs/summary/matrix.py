@@ -3,6 +3,7 @@ group, each unit's answer in the cells, and optionally how many units gave one a
 """
 
 import itertools
+import math
 from datetime import datetime
 
 import pandas
@@ -22,6 +23,7 @@ from addin.xlsx.styles import fit_row_height
 
 MIN_SCALE = 84  # Times New Roman 12 printed at 84 % is 10 pt: the fewest units a page holds follow from it
 MIN_UNITS_PER_PAGE = 3
+ITEM_CHARS_PER_UNIT = 0.95  # characters of Times New Roman 12 a unit of column width holds, on the safe side
 # Printable width of landscape A4 with 0.5" margins is 1026 px at 96 dpi by Excel's column measure; LibreOffice
 # draws the same columns about a fifth wider, so the scale is set for it (Excel then leaves a margin).
 A4_LANDSCAPE_PIXELS = PRINTABLE_PIXELS["landscape"]
@@ -40,6 +42,11 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
     last = 2 + len(units) + (choice is not None)
     per_page = _units_per_page(sheet, table.widths[2])
     pages = _matrix_pages([sum(each.included for each in group) for _, _, group in facts.groups()], per_page)
+    if choice is not None and pages:  # the count column prints on the last page: room for it there
+        slots = math.ceil(table.widths[-1] / table.widths[2])
+        overflow = pages[-1] + slots - per_page
+        if 0 < overflow < pages[-1]:
+            pages[-1:] = [pages[-1] - overflow, overflow]
     page_last = last if len(pages) < 2 else 2 + pages[0]
 
     _draw_unit_columns(table, config, annex, facts, (top, bottom), (layout_last, page_last, last))
@@ -49,6 +56,9 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
         cells = [values.get((unit.code, key)) for unit in units]
         counted = [sum(1 for value in cells if value == choice)] if choice is not None else []
         table.row(row, [tt, label, *cells, *counted], styles=styles)
+        if isinstance(label, str):  # wrapped at words, as LibreOffice does: a long task never clipped
+            needed = 15.75 * word_lines(label, table.widths[1], ITEM_CHARS_PER_UNIT) + 4
+            sheet.row_dimensions[row].height = max(sheet.row_dimensions[row].height or 0, needed)
         row += 1
     if not items:
         table.band(row, 1, "Chưa có số liệu.", table.plain[1], last=last)

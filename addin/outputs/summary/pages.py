@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 PRINTABLE_PIXELS = {"landscape": 800, "portrait": 543}  # page width less margins, in LibreOffice's column pixels
 PAGE_POINTS = {"landscape": 595, "portrait": 842}  # A4 height
-SAFETY = 0.92  # share of the estimated page height filled
+SAFETY = 0.97  # share of the estimated page height filled
 DEFAULT_WIDTH = 9
 KEEP_WITH_SIGNATURE = 2  # data rows that go to the signature's page rather than leave it alone
 
