@@ -150,7 +150,7 @@ def line_columns(widths: list[float], first: int, last: int, length: float) -> t
         for right in range(left, last + 1):
             span = starts[right] - starts[left - 1]
             middle = (starts[left - 1] + starts[right]) / 2
-            score = abs(middle - centre) + abs(span - length)
+            score = 2 * abs(middle - centre) + abs(span - length)  # off centre shows more than a length
             if score < best_score:
                 best, best_score = (left, right), score
     return best
