@@ -1,5 +1,5 @@
-"""Drawing the summary layout from config: per annex the official header, titles, table header, prototype data
-row and signature block, with the names the filler finds them by."""
+"""Drawing the summary layout from config: per annex its «Phụ lục» titles, table header and prototype data row (and,
+when annexes stand alone, the official header and signature block), with the names the filler finds them by."""
 
 import hashlib
 import io
