@@ -195,8 +195,9 @@ def test_a_standalone_annex_has_the_header_lines_number_and_signature_on_its_las
     root, config = _campaign(tmp_path / "dot", standalone=True)
     workbook = root / "3_ket_qua" / f"bang_tong_hop_{config.campaign.id}.xlsx"
     annexes = _by_annex(_pages(libreoffice_convert(workbook, "pdf", root / "pdf")))
-    for roman in ("I", "II", "IV"):
+    for roman in ("I", "II", "III", "IV"):
         pages = annexes[roman]
+        assert sum("UBND TỈNH LÀO CAI" in page for page in pages) == 1, "the header once, on the first page"
         assert "Số: …/BC-SGDĐT" in pages[0] and "Độc lập - Tự do - Hạnh phúc" in pages[0]
         assert f"Lào Cai, {written_date(config.report_date())}" in " ".join(pages[0].split())
         assert "Kèm theo" not in pages[0]

@@ -25,6 +25,7 @@ DEFAULT_PLACE_DATE = "{noi}, ngày {ngay}"
 PLACEHOLDER = re.compile(r"\{(so_hieu|ngay|co_quan|noi)\}")
 LINE = Side(style="thin", color="000000")
 LINE_ROW_HEIGHT = 5
+HEADER_ROWS = 4  # the header's rows: bodies and titles, the bodies' names and the motto, the lines, number and date
 _ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL")]
 _ROMAN += [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
 
@@ -105,8 +106,9 @@ def draw_titles(sheet: Worksheet, config: CampaignConfig, number: int, title: st
     return row + 1
 
 
-def draw_header(sheet: Worksheet, config: CampaignConfig, widths: list[float]) -> int:
-    """The NĐ 30 header of an annex that stands alone, from row 1; returns the row under it.
+def draw_header(sheet: Worksheet, config: CampaignConfig, widths: list[float], first: int = 1) -> int:
+    """The NĐ 30 header of an annex that stands alone, from row 1 over the columns first.. (`widths` wide); returns
+    the row under it.
 
     Left: parent body over the issuing body (bold) with a short line under it, then «Số: …». Right: the national
     title over the motto (bold) with a line as long as the motto, then the italic place and date. The lines are the
@@ -130,13 +132,13 @@ def draw_header(sheet: Worksheet, config: CampaignConfig, widths: list[float]) -
         if left_line is None:
             sheet.row_dimensions[row].height = LINE_ROW_HEIGHT
             issuing = len(config.issuer.name) * 1.15
-            _line(sheet, row, widths, 1, split, issuing * 0.45)
-            _line(sheet, row, widths, split + 1, last, len(config.document_header.motto) * 1.05)
+            _line(sheet, row, widths, (1, split), issuing * 0.45, first)
+            _line(sheet, row, widths, (split + 1, last), len(config.document_header.motto) * 1.05, first)
             continue
-        merged_text(sheet, row, 1, split, left_line[0], left_line[1])
-        merged_text(sheet, row, split + 1, last, right_line[0], right_line[1])
+        merged_text(sheet, row, first, first + split - 1, left_line[0], left_line[1])
+        merged_text(sheet, row, first + split, first + last - 1, right_line[0], right_line[1])
         sheet.row_dimensions[row].height = 20
-    return len(left) + 1
+    return HEADER_ROWS + 1
 
 
 def line_columns(widths: list[float], first: int, last: int, length: float) -> tuple[int, int]:
@@ -156,25 +158,25 @@ def line_columns(widths: list[float], first: int, last: int, length: float) -> t
     return best
 
 
-def _line(sheet: Worksheet, row: int, widths: list[float], first: int, last: int, length: float) -> None:
-    left, right = line_columns(widths, first, last, length)
-    for column in range(left, right + 1):
+def _line(sheet: Worksheet, row: int, widths: list[float], columns: tuple[int, int], length: float, first: int):
+    left, right = line_columns(widths, *columns, length)
+    for column in range(left + first - 1, right + first):
         sheet.cell(row=row, column=column).border = Border(top=LINE)
 
 
-def draw_signature(sheet: Worksheet, config: CampaignConfig, row: int, widths: list[float]) -> int:
-    """«Nơi nhận:» and the recipients under the header's left half; the signer under its right half. Returns the
-    block's last row."""
+def draw_signature(sheet: Worksheet, config: CampaignConfig, row: int, widths: list[float], first: int = 1) -> int:
+    """«Nơi nhận:» and the recipients under the left part of the columns first.. (`widths` wide); the signer under
+    their right part. Returns the block's last row."""
     summary = config.summary
-    split, last = header_split(widths), len(widths)
+    split, last = header_split(widths) + first - 1, len(widths) + first - 1
     left = Alignment(horizontal="left", vertical="center")
     end = row + 5
     if summary.recipients:
-        merged_text(sheet, row, 1, split, "Nơi nhận:", font(bold=True, italic=True), left)
+        merged_text(sheet, row, first, split, "Nơi nhận:", font(bold=True, italic=True), left)
         for index, recipient in enumerate(summary.recipients, start=1):
             mark = "." if index == len(summary.recipients) else ";"
             text = f"- {recipient}" + ("" if recipient[-1:] in ".;" else mark)
-            merged_text(sheet, row + index, 1, split, text, font(size=11), left)
+            merged_text(sheet, row + index, first, split, text, font(size=11), left)
         end = max(end, row + len(summary.recipients))
     merged_text(sheet, row, split + 1, last, summary.signer_title, font(size=HEADER_SIZE, bold=True))
     merged_text(sheet, row + 5, split + 1, last, summary.signer_name, font(size=HEADER_SIZE, bold=True))

@@ -16,6 +16,7 @@ from addin.config import Annex, CampaignConfig
 from addin.outputs.summary.cells import apply_style, delete_cells, merge_styled, style_of, write_value
 from addin.outputs.summary.columns import annex_columns, count_choice_label, matrix_label_field
 from addin.outputs.summary.facts import Facts, plain_value
+from addin.outputs.summary.form import HEADER_ROWS, draw_header, draw_signature, fill_placeholders, placeholder_values
 from addin.outputs.summary.names import define, head_name, name_target
 from addin.outputs.summary.pages import PRINTABLE_PIXELS, column_pixels
 from addin.outputs.summary.table import Table, word_lines
@@ -67,9 +68,25 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
     define(workbook, head_name(number), sheet, top, bottom, last)
     # One print area: the titles (and, standing alone, the header and signature) over the first page's columns;
     # every page repeats the header rows, TT and the item.
-    table.finish(row - 1, stretch=(layout_last, page_last), last_column=last, pages=False)
+    end = table.finish(row - 1, stretch=(layout_last, page_last), last_column=last, pages=False)
     _paginate(sheet, pages, last)
     sheet.print_title_rows = f"{top}:{bottom}"
+    if config.summary.standalone_annexes and len(pages) > 1 and end > row - 1:
+        _sign_on_the_last_page(table, config, (row, end), last - (pages[-1] + (choice is not None)) + 1, last)
+
+
+def _sign_on_the_last_page(table: Table, config: CampaignConfig, rows: tuple[int, int], first: int, last: int):
+    """A matrix printed in several column blocks: the signature goes under the last block, and the pages run
+    across before down, so that it prints on the last page."""
+    sheet = table.sheet
+    for merged in list(sheet.merged_cells.ranges):
+        if merged.min_row >= rows[0]:
+            sheet.unmerge_cells(merged.coord)
+    delete_cells(sheet, rows[0], rows[1])
+    widths = [table.column_width(column) for column in range(first, last + 1)]
+    end = draw_signature(sheet, config, rows[0] + 1, widths, first)
+    sheet.print_area = f"A1:{get_column_letter(last)}{max(end, rows[1])}"
+    sheet.page_setup.pageOrder = "overThenDown"
 
 
 def _answers(annex: Annex, frame: pandas.DataFrame | None) -> dict[tuple[str, str], str]:
@@ -110,6 +127,15 @@ def _draw_unit_columns(
         if top <= merged.min_row <= bottom and merged.max_col >= 3:
             sheet.unmerge_cells(merged.coord)
     delete_cells(sheet, top, bottom, first_column=3)
+    if config.summary.standalone_annexes and page_last < last:
+        # The document header over C.. of the first page: the columns A:B repeated on later pages stay blank.
+        widths = [unit_width] * (page_last - 2)
+        for merged in list(sheet.merged_cells.ranges):
+            if merged.max_row <= HEADER_ROWS:
+                sheet.unmerge_cells(merged.coord)
+        delete_cells(sheet, 1, HEADER_ROWS)
+        draw_header(sheet, config, widths, first=3)
+        fill_placeholders(sheet, 1, HEADER_ROWS, placeholder_values(config))
     for merged in list(sheet.merged_cells.ranges):  # the header block and titles span the first printed page
         if merged.max_row < top and merged.max_col == layout_last and page_last != layout_last:
             sheet.unmerge_cells(merged.coord)
