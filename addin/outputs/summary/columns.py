@@ -49,7 +49,7 @@ def annex_columns(config: CampaignConfig, annex: Annex) -> list[Column]:
         section = config.form.section(annex.table)
         columns = [
             Column("TT", 6, align=CENTER),
-            Column(matrix_label_field(section, annex).label, 40),
+            Column(matrix_label_field(section, annex).label, 50),
             Column("(tên đơn vị)", 11.5, "Đơn vị", align=CENTER),
         ]
         choice = count_choice_label(config, annex)

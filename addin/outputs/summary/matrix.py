@@ -42,12 +42,9 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
     choice = count_choice_label(config, annex)
     last = 2 + len(units) + (choice is not None)
     per_page = _units_per_page(sheet, table.widths[2])
-    pages = _matrix_pages([sum(each.included for each in group) for _, _, group in facts.groups()], per_page)
-    if choice is not None and pages:  # the count column prints on the last page: room for it there
-        slots = math.ceil(table.widths[-1] / table.widths[2])
-        overflow = pages[-1] + slots - per_page
-        if 0 < overflow < pages[-1]:
-            pages[-1:] = [pages[-1] - overflow, overflow]
+    sizes = [sum(each.included for each in group) for _, _, group in facts.groups()]
+    slots = math.ceil(table.widths[-1] / table.widths[2]) if choice is not None else 0  # the count column's room
+    pages = min(_matrix_pages(sizes, per_page, slots), _matrix_pages(sizes, per_page, slots, by_group=False), key=len)
     page_last = last if len(pages) < 2 else 2 + pages[0]
 
     _draw_unit_columns(table, config, annex, facts, (top, bottom), (layout_last, page_last, last))
@@ -218,12 +215,13 @@ def _units_per_page(sheet: Worksheet, unit_width: float) -> int:
     return max(MIN_UNITS_PER_PAGE, int(room // int(unit_width * 7 + 5)))
 
 
-def _matrix_pages(group_sizes: list[int], per_page: int) -> list[int]:
+def _matrix_pages(group_sizes: list[int], per_page: int, slots: int = 0, by_group: bool = True) -> list[int]:
     """How many unit columns each printed page of a matrix holds: at most `per_page`, a page ending where a unit
-    group ends when that still leaves it at least half full."""
+    group ends (`by_group`) when that still leaves it at least half full; the last page keeps `slots` units' room
+    for the count column."""
     pages: list[int] = [0]
     for size in group_sizes:
-        if pages[-1] + size > per_page and pages[-1] >= per_page // 2:
+        if by_group and pages[-1] + size > per_page and pages[-1] >= per_page // 2:
             pages.append(0)
         while size:
             room = per_page - pages[-1]
@@ -233,7 +231,11 @@ def _matrix_pages(group_sizes: list[int], per_page: int) -> list[int]:
             placed = min(room, size)
             pages[-1] += placed
             size -= placed
-    return [count for count in pages if count]
+    pages = [count for count in pages if count]
+    overflow = pages[-1] + slots - per_page if pages else 0
+    if 0 < overflow < pages[-1]:
+        pages[-1:] = [pages[-1] - overflow, overflow]
+    return pages
 
 
 def _paginate(sheet: Worksheet, pages: list[int], last: int) -> None:
