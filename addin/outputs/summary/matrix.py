@@ -18,15 +18,17 @@ from addin.outputs.summary.columns import annex_columns, count_choice_label, mat
 from addin.outputs.summary.facts import Facts, plain_value
 from addin.outputs.summary.form import HEADER_ROWS, draw_header, draw_signature, fill_placeholders, placeholder_values
 from addin.outputs.summary.names import define, head_name, name_target
-from addin.outputs.summary.pages import PRINTABLE_PIXELS, column_pixels
+from addin.outputs.summary.pages import PIXELS_PER_WIDTH, PRINTABLE_PIXELS, column_pixels, paginate
 from addin.outputs.summary.table import Table, word_lines
 from addin.xlsx.styles import fit_row_height
 
 MIN_SCALE = 84  # Times New Roman 12 printed at 84 % is 10 pt: the fewest units a page holds follow from it
 MIN_UNITS_PER_PAGE = 3
+SIGNATURE_WIDTH = 52  # column width «Nơi nhận» and the signer need side by side
+BOLD_WIDTH_PER_CHAR = 1.45  # column width a character of a bold unit name takes, capitals included
 ITEM_CHARS_PER_UNIT = 0.95  # characters of Times New Roman 12 a unit of column width holds, on the safe side
-# Printable width of landscape A4 with 0.5" margins is 1026 px at 96 dpi by Excel's column measure; LibreOffice
-# draws the same columns about a fifth wider, so the scale is set for it (Excel then leaves a margin).
+# Printable width of landscape A4 with 0.5" margins, in pixels at 96 dpi; columns are measured as LibreOffice
+# prints them (pages.PIXELS_PER_WIDTH), wider than Excel does, so Excel leaves a margin.
 A4_LANDSCAPE_PIXELS = PRINTABLE_PIXELS["landscape"]
 
 
@@ -41,10 +43,19 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
     units = [each.unit for each in facts.units if each.included]
     choice = count_choice_label(config, annex)
     last = 2 + len(units) + (choice is not None)
+    longest = max((len(word) for unit in units for word in unit.short.split()), default=0)
+    table.widths[2] = max(table.widths[2], BOLD_WIDTH_PER_CHAR * longest + 0.5)  # no name broken inside a word
     per_page = _units_per_page(sheet, table.widths[2])
     sizes = [sum(each.included for each in group) for _, _, group in facts.groups()]
     slots = math.ceil(table.widths[-1] / table.widths[2]) if choice is not None else 0  # the count column's room
     pages = min(_matrix_pages(sizes, per_page, slots), _matrix_pages(sizes, per_page, slots, by_group=False), key=len)
+    if config.summary.standalone_annexes and len(pages) > 1:  # the last page holds the signature: room for it
+        needed = math.ceil(
+            max(0.0, SIGNATURE_WIDTH - (table.widths[-1] if choice is not None else 0)) / table.widths[2]
+        )
+        take = min(needed - pages[-1], pages[-2] - 1)
+        if take > 0:
+            pages[-2:] = [pages[-2] - take, pages[-1] + take]
     page_last = last if len(pages) < 2 else 2 + pages[0]
 
     _draw_unit_columns(table, config, annex, facts, (top, bottom), (layout_last, page_last, last))
@@ -68,8 +79,17 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
     end = table.finish(row - 1, stretch=(layout_last, page_last), last_column=last, pages=False)
     _paginate(sheet, pages, last)
     sheet.print_title_rows = f"{top}:{bottom}"
-    if config.summary.standalone_annexes and len(pages) > 1 and end > row - 1:
-        _sign_on_the_last_page(table, config, (row, end), last - (pages[-1] + (choice is not None)) + 1, last)
+    signature = None
+    if config.summary.standalone_annexes and end > row - 1:
+        signature = (row, end)
+        if len(pages) > 1:
+            signature = _sign_on_the_last_page(
+                table, config, signature, last - (pages[-1] + (choice is not None)) + 1, last
+            )
+    # rows down the page: the signature kept with the last rows (LibreOffice would break inside it)
+    paginate(
+        sheet, last, signature[1] if signature else row - 1, (top, bottom), set(), signature, sheet.page_setup.scale
+    )
 
 
 def _sign_on_the_last_page(table: Table, config: CampaignConfig, rows: tuple[int, int], first: int, last: int):
@@ -84,6 +104,7 @@ def _sign_on_the_last_page(table: Table, config: CampaignConfig, rows: tuple[int
     end = draw_signature(sheet, config, rows[0] + 1, widths, first)
     sheet.print_area = f"A1:{get_column_letter(last)}{max(end, rows[1])}"
     sheet.page_setup.pageOrder = "overThenDown"
+    return rows[0], max(end, rows[1])
 
 
 def _answers(annex: Annex, frame: pandas.DataFrame | None) -> dict[tuple[str, str], str]:
@@ -125,13 +146,15 @@ def _draw_unit_columns(
             sheet.unmerge_cells(merged.coord)
     delete_cells(sheet, top, bottom, first_column=3)
     if config.summary.standalone_annexes and page_last < last:
-        # The document header over C.. of the first page: the columns A:B repeated on later pages stay blank.
-        widths = [unit_width] * (page_last - 2)
+        # The document header over the first page: the issuing body over A:B (repeated beside every page's rows,
+        # so on the first page of each block of units too: the unit columns of one page are too narrow for both
+        # halves of the header at 10 pt), the national title over the page's unit columns.
+        widths = table.widths[:2] + [unit_width] * (page_last - 2)
         for merged in list(sheet.merged_cells.ranges):
             if merged.max_row <= HEADER_ROWS:
                 sheet.unmerge_cells(merged.coord)
         delete_cells(sheet, 1, HEADER_ROWS)
-        draw_header(sheet, config, widths, first=3)
+        draw_header(sheet, config, widths)
         fill_placeholders(sheet, 1, HEADER_ROWS, placeholder_values(config))
     for merged in list(sheet.merged_cells.ranges):  # the header block and titles span the first printed page
         if merged.max_row < top and merged.max_col == layout_last and page_last != layout_last:
@@ -212,7 +235,7 @@ def _key_text(value) -> str:
 def _units_per_page(sheet: Worksheet, unit_width: float) -> int:
     """As many unit columns as fit beside TT and the item at MIN_SCALE."""
     room = A4_LANDSCAPE_PIXELS * 100 / MIN_SCALE - column_pixels(sheet, 1, 2)
-    return max(MIN_UNITS_PER_PAGE, int(room // int(unit_width * 7 + 5)))
+    return max(MIN_UNITS_PER_PAGE, int(room // (unit_width * PIXELS_PER_WIDTH)))
 
 
 def _matrix_pages(group_sizes: list[int], per_page: int, slots: int = 0, by_group: bool = True) -> list[int]:

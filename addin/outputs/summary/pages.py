@@ -2,7 +2,7 @@
 placed so that no page ends on a heading (a unit group, a unit's band) and a signature block never stands alone.
 
 Excel and LibreOffice both honour manual breaks only without "fit to page", so the scale is computed here, from the
-column widths as LibreOffice draws them (a fifth wider than Excel's pixels: Excel then leaves a little margin). The
+column widths as LibreOffice prints them (wider than Excel's pixels: Excel then leaves a little margin). The
 page height is estimated on the safe side: LibreOffice adding a break of its own before one of ours would leave a
 near-empty page, a page a little short of full costs nothing.
 """
@@ -11,7 +11,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
-PRINTABLE_PIXELS = {"landscape": 800, "portrait": 543}  # page width less margins, in LibreOffice's column pixels
+PRINTABLE_PIXELS = {"landscape": 1026, "portrait": 697}  # A4 width less 0.5" margins, pixels at 96 dpi
+PIXELS_PER_WIDTH = 9.5  # a unit of Excel column width as LibreOffice prints it (measured: 9.35–9.43), safe side
 PAGE_POINTS = {"landscape": 595, "portrait": 842}  # A4 height
 SAFETY = 0.97  # share of the estimated page height filled
 DEFAULT_WIDTH = 9
@@ -23,8 +24,8 @@ def column_pixels(sheet: Worksheet, first: int, last: int) -> int:
     for column in range(first, last + 1):
         dimension = sheet.column_dimensions.get(get_column_letter(column))
         width = dimension.width if dimension is not None and dimension.width else DEFAULT_WIDTH
-        total += int(width * 7 + 5)
-    return total
+        total += width * PIXELS_PER_WIDTH
+    return int(total + 0.5)
 
 
 def fixed_scale(sheet: Worksheet, last_column: int) -> int:
@@ -58,13 +59,14 @@ def paginate(
     title_rows: tuple[int, int] | None,
     headings: set[int],
     signature: tuple[int, int] | None = None,
+    scale: int | None = None,
 ) -> list[int]:
     """Fix the scale and put row breaks: never after a heading row, never before a signature block alone.
 
     `title_rows` are repeated on every page after the first (they count against its height); `signature` is the
     block (first, last row) kept with the rows above it. Returns the rows that end a page.
     """
-    scale = fixed_scale(sheet, last_column)
+    scale = scale or fixed_scale(sheet, last_column)  # a matrix comes with its own, set for its widest page
     capacity = page_rows(sheet, scale)
     repeated = 0.0 if title_rows is None else sum(row_height(sheet, r) for r in range(title_rows[0], title_rows[1] + 1))
     breaks: list[int] = []
