@@ -58,7 +58,8 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
             pages[-2:] = [pages[-2] - take, pages[-1] + take]
     page_last = last if len(pages) < 2 else 2 + pages[0]
 
-    _draw_unit_columns(table, config, annex, facts, (top, bottom), (layout_last, page_last, last))
+    breaks = list(itertools.accumulate(pages[:-1], initial=2))[1:]  # the last column of each page but the last
+    _draw_unit_columns(table, config, annex, facts, (top, bottom), (layout_last, page_last, last), breaks)
     styles = table.plain[:2] + [table.plain[2]] * len(units) + ([table.plain[-1]] if choice is not None else [])
     row = table.first
     for tt, key, label in items:
@@ -127,6 +128,7 @@ def _draw_unit_columns(
     facts: Facts,
     header_rows: tuple[int, int],
     columns: tuple[int, int, int],
+    breaks: list[int],
 ) -> None:
     """The header's prototype unit column (3) becomes one column per included unit, grouped by unit group; the
     count column follows them. `columns`: the layout's last column, the first printed page's, the table's."""
@@ -172,11 +174,10 @@ def _draw_unit_columns(
                 start_row=merged.min_row, start_column=start, end_row=merged.max_row, end_column=page_last
             )
     column = 3
-    for _, group_name, group_units in facts.groups():
+    for group_code, group_name, group_units in facts.groups():
         chosen = [each.unit for each in group_units if each.included]
         if not chosen:
             continue
-        table.put(top, column, group_name, prototype["group"], width=unit_width * len(chosen))
         for offset, unit in enumerate(chosen):
             for row in range(top + 1, bottom - 1):
                 apply_style(sheet.cell(row=row, column=column + offset), prototype["group"])
@@ -185,8 +186,20 @@ def _draw_unit_columns(
             sheet.column_dimensions[get_column_letter(column + offset)].width = unit_width
         for offset in range(1, len(chosen)):
             apply_style(sheet.cell(row=top, column=column + offset), prototype["group"])
-        if len(chosen) > 1:
-            merge_styled(sheet, top, column, top, column + len(chosen) - 1)
+        # the group's name over its columns on each printed page it spans, not cut by the page's edge
+        edges = sorted(
+            {column, column + len(chosen)} | {end + 1 for end in breaks if column <= end < column + len(chosen) - 1}
+        )
+        segments = list(itertools.pairwise(edges))
+        room = max(stop - start for start, stop in segments) * unit_width  # the widest part sets the row's height
+        lines = word_lines(group_name, room)
+        for start, stop in segments:
+            # a narrower part shows the group's code when its name would need a taller row than the widest part
+            fits = word_lines(group_name, unit_width * (stop - start)) <= lines
+            table.put(top, start, group_name if fits else f"Nhóm {group_code}", prototype["group"], fit=False)
+            if stop - start > 1:
+                merge_styled(sheet, top, start, top, stop - 1)
+        sheet.row_dimensions[top].height = max(sheet.row_dimensions[top].height or 0, 15.75 * lines + 6)
         column += len(chosen)
     names = [each.unit.short for each in facts.units if each.included]
     lines = max((word_lines(name, unit_width) for name in names), default=1)
