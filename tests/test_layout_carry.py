@@ -131,8 +131,9 @@ def test_a_changed_form_section_says_which_and_what_staff_text_the_config_overri
     workbook[PL2].column_dimensions[cells["Nội dung hoạt động"].column_letter].width = 55
     cells["Địa bàn/địa điểm"].value = "Nơi tổ chức"
     workbook[PL2].column_dimensions[cells["Địa bàn/địa điểm"].column_letter].width = 33
-    signer = next(cell for row in workbook[PL2].iter_rows() for cell in row if cell.value == "Nguyễn Anh Ninh")
-    signer.font = Font(name="Times New Roman", size=14, bold=True, italic=True)
+    ((_, data_cells),) = workbook.defined_names["th_pl2_data"].destinations
+    note = workbook[PL2].cell(int(data_cells.split("$")[-1]) + 2, 2, "Số liệu tạm tính đến ngày 20/12.")
+    note.font = Font(name="Times New Roman", size=11, italic=True)  # a note staff add under the table
     workbook.save(layout)
     edit_config(folder, "        - {name: co_quan_phoi_hop, label: Cơ quan phối hợp, width: 24}\n", "")
     edit_config(folder, "label: Địa bàn/địa điểm,", "label: Địa điểm tổ chức,")
@@ -152,8 +153,9 @@ def test_a_changed_form_section_says_which_and_what_staff_text_the_config_overri
     assert cells["Hình thức"].fill.fgColor.rgb == YELLOW
     assert column_width(new[PL2], cells["Nội dung hoạt động"]) == 55
     assert column_width(new[PL2], cells["Địa điểm tổ chức"]) == 33, "the renamed column keeps its place's width"
-    signer = next(cell for row in new[PL2].iter_rows() for cell in row if cell.value == "Nguyễn Anh Ninh")
-    assert (signer.font.sz, signer.font.i) == (14, True)
+    ((_, data_cells),) = new.defined_names["th_pl2_data"].destinations
+    note = new[PL2].cell(int(data_cells.split("$")[-1]) + 2, 2)
+    assert (note.value, note.font.sz, note.font.i) == ("Số liệu tạm tính đến ngày 20/12.", 11, True)
 
 
 def test_the_summary_button_says_the_layout_was_rebuilt_why_and_where_the_old_one_is(tmp_path):

@@ -15,9 +15,9 @@ from openpyxl.styles import Font
 
 from addin.config import CampaignConfig
 from addin.outputs.summary.facts import MergedCampaign
+from addin.outputs.summary.form import NOT_REPORTED, NOT_SUMMED, REPORTED, REPORTED_LATE
 from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 from addin.outputs.summary.workbook import build_summary, summary_file_name
-from addin.standing import LABELS, State
 from tests.libreoffice import libreoffice_convert
 from tests.summary_grid import CHARTS, PL1, PL2, PL3, PL4, data_rows, grid
 
@@ -191,6 +191,7 @@ def test_by_unit_totals_subtotals_and_order(built, shipped_config):
     rows = by_unit_rows(out, first, last)
     figures = expected_figures(merged)
     states = dict(zip(merged.units["unit_code"], merged.units["state"], strict=True))
+    lates = dict(zip(merged.units["unit_code"], merged.units["late"], strict=True))
 
     groups, units, totals = [], [], []
     for row in rows:
@@ -211,11 +212,11 @@ def test_by_unit_totals_subtotals_and_order(built, shipped_config):
             assert row[2:7] == figures[unit.code], unit.code
         else:
             assert row[2:7] == [""] * 5
-            assert row[7].split(";")[0] in (LABELS[State.MISSING], LABELS[State.UNUSABLE], LABELS[State.HAS_ERRORS])
-        if states[unit.code] == "accepted_by_staff":
-            assert row[7].startswith(LABELS[State.ACCEPTED_BY_STAFF])
+            assert row[7] in ("Chưa báo cáo", f"{REPORTED}, {NOT_SUMMED}", f"{REPORTED_LATE}, {NOT_SUMMED}")
+        if states[unit.code] in ("accepted_by_staff", "valid"):  # the report's words, never our checking states
+            assert row[7] == (REPORTED_LATE if lates[unit.code] else "")
         if states[unit.code] == "missing":
-            assert row[7] == LABELS[State.MISSING]
+            assert row[7] == NOT_REPORTED
     for group, row in zip(shipped_config.unit_groups, groups, strict=True):
         members = [unit.code for unit in group.units if unit.code in figures]
         assert row[2:7] == [sum(figures[code][i] for code in members) for i in range(5)]
@@ -230,31 +231,32 @@ def test_by_unit_totals_subtotals_and_order(built, shipped_config):
     ]
 
 
-def test_official_header_and_print_setup(built, shipped_config):
+def test_annex_headings_and_print_setup(built, shipped_config):
     _, out, _ = built
     workbook = openpyxl.load_workbook(out)
     assert workbook.sheetnames[:5] == [annex.sheet for annex in shipped_config.summary.annexes]
     assert workbook["_meta"].sheet_state == "veryHidden"
+    caption = "(Kèm theo Báo cáo số …/BC-SGDĐT ngày 19 tháng 12 năm 2019 của Sở Giáo dục và Đào tạo)"
     for number, annex in enumerate(shipped_config.summary.annexes, start=1):
         sheet = workbook[annex.sheet]
-        texts = [cell.value for row in sheet.iter_rows(max_row=9) for cell in row if cell.value]
-        for expected in ("UBND TỈNH LÀO CAI", "SỞ GIÁO DỤC VÀ ĐÀO TẠO", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"):
-            assert expected in texts
-        assert f"PHỤ LỤC {number}" in texts and annex.title in texts
-        assert sheet["A2"].font.b and sheet["A1"].font.name == "Times New Roman"
+        texts = [cell.value for row in sheet.iter_rows(max_row=5) for cell in row if cell.value]
+        assert texts[:3] == [f"Phụ lục {['I', 'II', 'III', 'IV', 'V'][number - 1]}", annex.title, caption]
+        assert sheet["A1"].font.b and sheet["A1"].font.name == "Times New Roman" and sheet["A3"].font.i
         assert int(sheet.page_setup.paperSize) == 9 and sheet.page_setup.orientation == "landscape"
-        if annex.kind == "matrix":  # 44 units: a few per page, TT and item repeated on each page
+        if annex.kind == "matrix":  # 44 units: a few per page, TT and item repeated on each page, at ≥ 10 pt
             assert sheet.print_title_cols == "$A:$B" and len(sheet.col_breaks.brk) >= 4
-            assert 40 <= sheet.page_setup.scale <= 100
-        else:
-            assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
-        if annex.kind != "charts":
+            assert 84 <= sheet.page_setup.scale <= 100
+            assert isinstance(sheet.print_area, str) and sheet.print_area.count("!") == 1, "one print area"
+        else:  # a fixed scale, so that the page breaks set where they belong hold
+            assert not sheet.sheet_properties.pageSetUpPr.fitToPage and 40 <= sheet.page_setup.scale <= 100
+        texts = [cell.value for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+        assert not any("Số:" in text or "CỘNG HÒA" in text for text in texts), "only the báo cáo has them"
+        assert shipped_config.summary.signer_name not in texts and "Nơi nhận:" not in texts
+        if annex.kind in ("by_unit", "listing", "matrix"):
             assert sheet.print_title_rows, annex.sheet
             assert sheet.freeze_panes
-            texts = [cell.value for row in sheet.iter_rows() for cell in row if cell.value]
-            assert shipped_config.summary.signer_name in texts and "Nơi nhận:" in texts
     pl1 = workbook[PL1]
-    head = [pl1.cell(row=row, column=column).value for row in range(9, 14) for column in range(1, 9)]
+    head = [pl1.cell(row=row, column=column).value for row in range(4, 9) for column in range(1, 9)]
     assert "Số người tham gia" in head and "(1)" in head and "(8)" in head
     assert {"Tổng số", "Nam", "Nữ", "Ghi chú"} <= set(head)
 
@@ -362,7 +364,7 @@ def test_submission_completeness_and_timeliness(built, shipped_config):
     missing = units.loc[units["state"] == "missing", "unit_name"].tolist()
     listed = [value for value in text if value in set(units["unit_name"])]
     assert listed == missing and len(missing) == 6
-    assert any("tính đến 09 giờ 30 ngày 19/12/2019" in str(value) for value in text)
+    assert any("tính đến ngày 19 tháng 12 năm 2019; hạn nộp" in str(value) for value in text), text
 
 
 def test_charts_are_native_and_editable(built):
@@ -420,11 +422,16 @@ def test_a_changed_config_rebuilds_the_layout_and_keeps_the_old_one(shipped_conf
     merged = make_merged(shipped_config, seed=3)
     build_summary(shipped_config, merged, layouts, tmp_path / "a.xlsx", GENERATED_AT)
     data = shipped_config.model_dump()
-    data["summary"]["place_date"] = "Lào Cai, ngày 20 tháng 12 năm 2019"
+    data["summary"]["report_date"] = date(2019, 12, 20)  # a date is written on every build: no rebuild for it
+    dated = build_summary(CampaignConfig.model_validate(data), merged, layouts, tmp_path / "b.xlsx", GENERATED_AT)
+    assert not list(layouts.glob("bang_tong_hop.cu_*.xlsx"))
+    assert any("ngày 20 tháng 12 năm 2019" in str(value) for row in grid(dated, PL1)[:5] for value in row)
+    data["summary"]["annex_caption"] = "(Kèm theo Báo cáo số {so_hieu} ngày {ngay})"
     changed = CampaignConfig.model_validate(data)
-    out = build_summary(changed, merged, layouts, tmp_path / "b.xlsx", GENERATED_AT)
+    out = build_summary(changed, merged, layouts, tmp_path / "c.xlsx", GENERATED_AT)
     assert len(list(layouts.glob("bang_tong_hop.cu_*.xlsx"))) == 1
-    assert "Lào Cai, ngày 20 tháng 12 năm 2019" in {value for row in grid(out, PL1)[:5] for value in row}
+    caption = "(Kèm theo Báo cáo số …/BC-SGDĐT ngày 20 tháng 12 năm 2019)"
+    assert caption in {value for row in grid(out, PL1)[:5] for value in row}
 
 
 def test_building_twice_gives_the_same_values(built, shipped_config, tmp_path):

@@ -96,7 +96,7 @@ def test_official_header_and_instructions(campaign, shipped_config):
     texts = [value for row in grid for value in row if value]
     for expected in (
         "UBND HUYỆN BÁT XÁT",
-        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO HUYỆN BÁT XÁT",
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO\nHUYỆN BÁT XÁT",  # in even lines, «HUYỆN …» starting the second
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
         "BÁO CÁO",

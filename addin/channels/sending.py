@@ -186,7 +186,7 @@ def problems_text(unit_status: UnitStanding) -> str:
 def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: UnitStanding, today: date) -> Outgoing:
     unit, latest = unit_status.unit, unit_status.latest
     problems = problems_text(unit_status)
-    annotated = unit_status.latest.check.status == State.HAS_ERRORS and can_mark_up(unit_status)
+    annotated = unit_status.latest.check.status == State.HAS_ERRORS and can_mark_up(unit_status, folder.root)
     workbook_name = attachment_name(unit, "_cần sửa")
     listing = (
         f"{unit.name}\r\nTệp «{latest.record.original_name}» nhận ngày {latest.record.received_at:%d/%m/%Y} "

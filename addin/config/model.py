@@ -256,6 +256,7 @@ class SummaryOptions(_Model):
     recipients: list[Text] = []
     annexes: list[Annex] = []
     report_date: ConfigDate | None = None  # the date printed on the báo cáo and its annexes (see `report_date`)
+    standalone_annexes: bool = False  # each annex with its own header, số, date, signature and «Nơi nhận»
 
 
 ReportKind = Literal["heading", "directives", "tasks", "activities", "submission", "texts"]

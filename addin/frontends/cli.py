@@ -331,12 +331,13 @@ def check(directory: DirArgument = Path("."), as_json: JsonOption = False) -> No
     if as_json:
         print_json([result.as_json() for result in run.standing.files])
         return
-    errors = sum(1 for result in run.checked if result.check.status != State.VALID)
-    typer.echo(f"Đã kiểm tra {len(run.checked)} tệp; {errors} tệp có lỗi hoặc không dùng được.")
+    failing = sum(1 for result in run.checked if result.check.status != State.VALID)
+    typer.echo(f"Đã kiểm tra {len(run.checked)} tệp; {failing} tệp có lỗi hoặc không dùng được.")
     show_status(run.standing)
     typer.echo(f"Kết quả chi tiết: {run.workbook}")
     for problem in getattr(run.feedback, "problems", []):
-        errors.print(f"[bold red]Lỗi:[/] {problem.message}", highlight=False, markup=True)
+        label = "[bold red]Lỗi:[/]" if problem.is_error else "[bold yellow]Lưu ý:[/]"
+        errors.print(f"{label} {problem.message}", highlight=False, markup=True)
     if run.feedback:
         typer.echo(f"Bản đánh dấu lỗi để gửi lại đơn vị ({len(run.feedback)} tệp): {run.feedback[0].parent}")
 

@@ -35,6 +35,7 @@ from addin.intake.mail_files import (
     unreadable_mail,
 )
 from addin.intake.received import campaign_start, file_received, mailbox_received, saved_mail_received
+from addin.intake.zone import mark_from_internet
 from addin.ledger import Ledger, MessageRecord, ReturnRecord
 from addin.progress import NullReporter, Reporter
 from addin.subject_tag import other_campaign_tag
@@ -391,6 +392,7 @@ def archive_file(folder: CampaignFolder, path: Path | bytes, original_name: str)
         if not target.exists():  # else these bytes are archived already and the copy is dropped
             target.parent.mkdir(exist_ok=True)
             replace_file(temporary, target)
+            mark_from_internet(target)  # Windows: Office opens it in Protected View (before it turns read-only)
             target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     return sha256, size, head, target
 

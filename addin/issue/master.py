@@ -31,6 +31,7 @@ from addin.issue.master_blocks import (
     CHECK_SHEET,
     INSTRUCTIONS_SHEET,
     PROBLEM_FILL,
+    NameLayout,
     merged_text,
     page_setup,
     write_check_panel,
@@ -39,12 +40,21 @@ from addin.issue.master_blocks import (
     write_signature,
 )
 from addin.issue.placeholders import placeholder
+from addin.issue.print_layout import (
+    INITIAL_GRID_ROWS,
+    draw_grid_as_filled,
+    keep_signature_with_last_rows,
+    shade_blank_required,
+)
+from addin.issue.text_fit import cell_room, fitted_height, wrapped_lines
 from addin.rules.template_checks import FormChecks
 from addin.xlsx.limits import cell_text
 from addin.xlsx.meta import write_meta_sheet
-from addin.xlsx.styles import BOX, CENTER, DEFAULT_WIDTHS, FONT, HEADER_FILL, NUMBER_FORMATS, WRAP, fit_row_height, font
+from addin.xlsx.styles import BOX, CENTER, DEFAULT_WIDTHS, FONT, HEADER_FILL, NUMBER_FORMATS, WRAP, font
 
 MASTER_NAME = "bieu_mau_don_vi.xlsx"
+NAME_FIT_KEY = "unit_name_fit"  # `_meta` key: how many lines the longest unit name was given (see `name_fit_key`)
+MASTER_LAYOUT_VERSION = "2"  # bump when the code draws the master differently: campaigns' masters are then rebuilt
 INPUT_FILL = PatternFill("solid", fgColor="FFF9E1")
 UNLOCKED = Protection(locked=False)
 
@@ -59,18 +69,22 @@ class MasterBuilder:
         self.workbook = Workbook()
         self.sheets: dict[str, Worksheet] = {}
         self.next_row: dict[str, int] = {}
+        self.layout = NameLayout(config)
+        self.last_table_row: dict[str, int] = {}  # sheet → last data row of its last table
+        self.trailing_fields: dict[str, int] = {}  # sheet → first row of the fields sections after its last table
+        self.tails: dict[str, list[int]] = {}  # sheet → where the rows kept with the signature may start
 
     def build(self) -> Workbook:
         instructions = self.workbook.active
         instructions.title = INSTRUCTIONS_SHEET
         for section in self.form.sections:
             self._place_section(section)
-        self._add_signature(self.sheets[self.form.sections[-1].sheet])
+        self._add_signature(self.sheets[self._signature_sheet()])
         check_sheet = self.workbook.create_sheet(CHECK_SHEET)
         for name, reference in write_check_panel(check_sheet, self.checks).items():
             self._define(name, check_sheet, reference)
         self._write_meta()
-        write_instructions(instructions, self.config, self.sheets)
+        write_instructions(instructions, self.config, self.sheets, self.layout)
         for sheet in self.sheets.values():
             self._finish_form_sheet(sheet)
         self._protect(check_sheet)
@@ -105,7 +119,7 @@ class MasterBuilder:
         sheet.sheet_properties.tabColor = "2F5597"
         row = 3
         if len(self.sheets) == 1:
-            row = write_document_header(sheet, self.config, len(widths))
+            row = write_document_header(sheet, self.config, widths, self.layout)
         self.next_row[section.sheet] = row
         return sheet
 
@@ -124,6 +138,10 @@ class MasterBuilder:
     def _place_section(self, section: Section) -> None:
         sheet = self._sheet_for(section)
         row = self.next_row[section.sheet]
+        if section.kind == "table":
+            self.trailing_fields.pop(section.sheet, None)
+        else:
+            self.trailing_fields.setdefault(section.sheet, row)  # where the fields after the last table begin
         merged_text(sheet, row, 1, self.width_of(sheet), section.label, font(bold=True), Alignment(vertical="center"))
         if section.kind == "fields":
             row = self._write_fields(sheet, section, row + 1)
@@ -141,11 +159,12 @@ class MasterBuilder:
             for column, text in ((1, f"{index}."), (2, label)):
                 cell = sheet.cell(row=row, column=column, value=text)
                 cell.font, cell.alignment = font(), WRAP
-            fit_row_height(sheet, row, label, sheet.column_dimensions["B"].width)
             value = merged_text(sheet, row, 3, last, self._prefill(field))
             self._style_value_cell(sheet, value, field, rows=1, last_column=last)
-            if field.multiline:
-                sheet.row_dimensions[row].height = 90
+            shown = self.layout.longest_name if field.prefill == "unit_name" else ""
+            value_width = sum(self._column_widths(sheet.title)[2:last])
+            texts = [(label, sheet.column_dimensions["B"].width, 12, False), (shown, value_width, 12, False)]
+            sheet.row_dimensions[row].height = fitted_height(texts, minimum=90 if field.multiline else 16)
             self._define(field_name(section, field.name), sheet, f"${value.column_letter}${row}")
             self._highlight_single(sheet, section, field, value.coordinate)
             row += 1
@@ -154,16 +173,22 @@ class MasterBuilder:
     def _prefill(self, field: FormField) -> str | None:
         return {"unit_name": placeholder("unit_name"), "unit_code": placeholder("unit_code")}.get(field.prefill or "")
 
-    def _style_value_cell(self, sheet, cell, field: FormField, rows: int, last_column: int) -> None:
+    def _style_value_cell(
+        self, sheet, cell, field: FormField, rows: int, last_column: int, drawn: int | None = None
+    ) -> None:
+        """Style `rows` rows of a value; only the first `drawn` of them (all by default) get borders and fill."""
+        drawn = rows if drawn is None else drawn
         for row in sheet.iter_rows(
             min_row=cell.row, max_row=cell.row + rows - 1, min_col=cell.column, max_col=last_column
         ):
             for each in row:
-                each.border = BOX
                 each.font = font()
                 each.alignment = WRAP
+                if each.row < cell.row + drawn:
+                    each.border = BOX
+                    if field.is_input:
+                        each.fill = INPUT_FILL
                 if field.is_input:
-                    each.fill = INPUT_FILL
                     each.protection = UNLOCKED
                 if field.type in NUMBER_FORMATS:
                     each.number_format = NUMBER_FORMATS[field.type]
@@ -177,26 +202,35 @@ class MasterBuilder:
         columns = {field.name: offset + i for i, field in enumerate(section.fields)}
         header_top = row
         row = self._write_table_headers(sheet, section, columns, row)
+        if not sheet.print_title_rows:
+            sheet.print_title_rows = f"{header_top}:{row - 1}"
+        if section.totals:  # above the rows: it prints even when only the rows in use are printed
+            self._write_totals_row(sheet, section, columns, row)
+            row += 1
         first, count = row, self._table_row_count(section)
         last = first + count - 1
+        drawn = min(count, INITIAL_GRID_ROWS) if section.is_growable_table else count
         if section.is_growable_table:
-            sheet.print_title_rows = f"{header_top}:{first - 1}"
             sheet.freeze_panes = sheet.cell(row=first, column=1)
+        self.last_table_row[sheet.title] = last
         for field in section.fields:
             column = columns[field.name]
             top = sheet.cell(row=first, column=column)
-            self._style_value_cell(sheet, top, field, rows=count, last_column=column)
+            self._style_value_cell(sheet, top, field, rows=count, last_column=column, drawn=drawn)
             letter = get_column_letter(column)
             self._define(field_name(section, field.name), sheet, f"${letter}${first}:${letter}${last}")
         first_letter, last_letter = get_column_letter(offset), get_column_letter(offset + len(section.fields) - 1)
         self._define(table_name(section), sheet, f"${first_letter}${first}:${last_letter}${last}")
         self._prefill_task_rows(sheet, section, columns, first)
         if section.numbered:
-            self._number_rows(sheet, section, columns, first, last)
+            self._number_rows(sheet, section, columns, first, first + drawn - 1)
         self._highlight_table(sheet, section, columns, first, last)
-        if section.totals:
-            last += 1
-            self._write_totals_row(sheet, section, columns, last)
+        if drawn < count:
+            draw_grid_as_filled(sheet, first + drawn, last, max(columns.values()), INPUT_FILL)
+            if section.numbered:  # no number formula past the drawn rows (it would print): the unit may type one
+                for row in range(first + drawn, last + 1):
+                    cell = sheet.cell(row=row, column=1)
+                    cell.protection, cell.alignment = UNLOCKED, CENTER
         return last + 1
 
     def _table_row_count(self, section: Section) -> int:
@@ -242,7 +276,8 @@ class MasterBuilder:
                 cell = sheet.cell(row=first + index, column=columns[field.name], value=cell_text(value))
                 cell.alignment = CENTER if field.prefill == "task_code" else WRAP
                 width = sheet.column_dimensions[get_column_letter(columns[field.name])].width
-                fit_row_height(sheet, first + index, value, width, minimum=48)
+                dimension = sheet.row_dimensions[first + index]
+                dimension.height = max(fitted_height([(value, width, 12, False)], minimum=32), dimension.height or 0)
 
     def _number_rows(self, sheet, section: Section, columns: dict[str, int], first: int, last: int) -> None:
         inputs = [columns[field.name] for field in section.input_fields]
@@ -274,6 +309,8 @@ class MasterBuilder:
         if problem:
             rule = FormulaRule(formula=[f"AND(LEN({coordinate})>0,{problem[0]})"], fill=PROBLEM_FILL)
             sheet.conditional_formatting.add(coordinate, rule)
+        if field.required:
+            shade_blank_required(sheet, coordinate, f"LEN(TRIM({coordinate}))=0")
 
     def _highlight_table(self, sheet, section: Section, columns: dict[str, int], first: int, last: int) -> None:
         def first_row_ref(name: str) -> str:
@@ -283,7 +320,7 @@ class MasterBuilder:
         for field in section.input_fields:
             letter = get_column_letter(columns[field.name])
             cell = f"{letter}{first}"
-            conditions = [f"AND({filled},LEN(TRIM({cell}))=0)"] if field.required and not section.rows_from else []
+            conditions = []
             problem = self.checks.value_problem(field, cell)
             if problem:
                 conditions.append(f"AND(LEN({cell})>0,{problem[0]})")
@@ -293,8 +330,27 @@ class MasterBuilder:
             if conditions:
                 formula = FormulaRule(formula=[f"OR({','.join(conditions)})"], fill=PROBLEM_FILL)
                 sheet.conditional_formatting.add(f"{letter}{first}:{letter}{last}", formula)
+            if field.required:
+                # blank in a fixed row (one per task), in a row in use, or in one of the rows the table needs
+                needed = filled
+                if section.min_rows:
+                    needed = f"OR({filled},ROW({cell})-ROW(${letter}${first})<{section.min_rows})"
+                blank = f"AND({needed},LEN(TRIM({cell}))=0)"
+                shade_blank_required(sheet, f"{letter}{first}:{letter}{last}", blank)
+
+    def _signature_sheet(self) -> str:
+        """The sheet the signature ends: the last one, unless it ends with a growable table (the signature would
+        sit after all its empty rows, alone on a page); then the last sheet that does not, and the tables after
+        it print as tables attached to the signed report."""
+        last_section = {section.sheet: section for section in self.form.sections}
+        fixed = [sheet for sheet, section in last_section.items() if not section.is_growable_table]
+        return fixed[-1] if fixed else self.form.sections[-1].sheet
 
     def _add_signature(self, sheet: Worksheet) -> None:
+        signature = self.next_row[sheet.title] + 1
+        table_end, fields = self.last_table_row.get(sheet.title), self.trailing_fields.get(sheet.title)
+        starts = [table_end - 1 if table_end else None, fields, signature - 2]
+        self.tails[sheet.title] = [row for row in starts if row]
         self.next_row[sheet.title] = write_signature(sheet, self.next_row[sheet.title] + 1, self.width_of(sheet))
 
     def _finish_form_sheet(self, sheet: Worksheet) -> None:
@@ -311,8 +367,11 @@ class MasterBuilder:
             "A1", FormulaRule(formula=[f"{CHECK_ERRORS_NAME}=0"], font=font(bold=True, color="00703C"))
         )
         last_row = max(sheet.max_row, self.next_row[sheet.title])
+        widths = self._column_widths(sheet.title)
+        page_setup(sheet, sum(widths))
         sheet.print_area = f"A3:{get_column_letter(columns)}{last_row}"
-        page_setup(sheet, sum(self._column_widths(sheet.title)))
+        if sheet.title in self.tails:
+            keep_signature_with_last_rows(sheet, widths, 3, last_row, self.tails[sheet.title])
         self._protect(sheet)
 
     def _protect(self, sheet: Worksheet) -> None:
@@ -337,8 +396,8 @@ class MasterBuilder:
             Meta.UNIT_NAME: placeholder("unit_name"),
             Meta.GENERATOR: f"baocao {__version__}",
         }
-        sheet = write_meta_sheet(self.workbook, rows)
-        self._define(META_NAME, sheet, f"$A$1:$B${len(rows)}")
+        sheet = write_meta_sheet(self.workbook, {**rows, NAME_FIT_KEY: name_fit_key(self.config)})
+        self._define(META_NAME, sheet, f"$A$1:$B${len(rows)}")  # the contract's rows; the layout's key after them
         for column, (choices_name, choices) in enumerate(self.form.choices.items(), start=4):
             sheet.cell(row=1, column=column, value=choices_name)
             for row, choice in enumerate(choices, start=2):
@@ -349,6 +408,18 @@ class MasterBuilder:
 
     def _define(self, name: str, sheet: Worksheet, reference: str) -> None:
         self.workbook.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(sheet.title)}!{reference}")
+
+
+def name_fit_key(config: CampaignConfig) -> str:
+    """What the master's rows for the unit's name were made for: the layout version and the lines the longest
+    name takes in the header, in «Tên đơn vị» and in the instructions. A master made for other names is rebuilt."""
+    builder = MasterBuilder(config)
+    layout, form = builder.layout, config.form
+    widths = builder._column_widths(form.sections[0].sheet)
+    header = layout.header_lines(layout.header_line_width(widths))
+    value = wrapped_lines(layout.longest_name, sum(widths[2:]))
+    guide = wrapped_lines(f"Đơn vị: {layout.longest_name} (mã MMMMMMMMM)", 75, 12, bold=True)
+    return f"{MASTER_LAYOUT_VERSION}/{header}/{value}/{guide}/{int(cell_room(sum(widths)))}"
 
 
 def build_master(config: CampaignConfig) -> bytes:

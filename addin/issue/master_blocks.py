@@ -11,15 +11,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.config import CampaignConfig
 from addin.contract import CHECK_ERRORS_NAME, CHECK_STATUS_NAME, CHECK_WARNINGS_NAME
-from addin.issue.placeholders import placeholder
+from addin.issue.placeholders import BALANCED_SIZE, placeholder
+from addin.issue.print_layout import INITIAL_GRID_ROWS, SIDE_MARGIN, TOP_BOTTOM_MARGIN
+from addin.issue.text_fit import balanced_lines, cell_room, fitted_height, row_height, text_width
 from addin.rules.template_checks import ERROR, FormChecks
 from addin.xlsx.limits import cell_text
 from addin.xlsx.page import OfficialHeader, draw_official_header, is_wide, set_up_a4
-from addin.xlsx.styles import BOX, CENTER, HEADER_FILL, WRAP, fit_row_height, font
+from addin.xlsx.styles import BOX, CENTER, HEADER_FILL, WRAP, font
 
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 CHECK_SHEET = "Kiểm tra"
 PROBLEM_FILL = PatternFill("solid", fgColor="F8CBAD")
+CHECKS_ON_ONE_PAGE = 50  # a check panel this long prints on one page (still ≥ 9 pt); a longer one on more
 
 
 def merged_text(
@@ -40,23 +43,61 @@ def merged_text(
     return cell
 
 
-def page_setup(sheet: Worksheet, total_width: float) -> None:
-    """A4, one page wide (landscape when the columns are wide), page numbers in the footer."""
-    set_up_a4(sheet, landscape=is_wide(total_width), top_bottom_margin=None)
+def page_setup(sheet: Worksheet, total_width: float, one_page: bool = False) -> None:
+    """A4, one page wide (landscape when the columns are wide), page numbers in the footer; `one_page`: and tall."""
+    set_up_a4(sheet, landscape=is_wide(total_width), side_margin=SIDE_MARGIN, top_bottom_margin=TOP_BOTTOM_MARGIN)
+    if one_page:
+        sheet.page_setup.fitToHeight = 1
 
 
-def write_document_header(sheet: Worksheet, config: CampaignConfig, columns: int) -> int:
-    """The official header (unit left, national title right), the report title, 'Kính gửi'; the next free row."""
-    campaign = config.campaign
+class NameLayout:
+    """The units' names as the master must show them: rows as tall as the longest name needs."""
+
+    def __init__(self, config: CampaignConfig):
+        self.names = [unit.name for unit in config.units] or ["—"]
+        self.longest_name = max(self.names, key=lambda name: text_width(name))
+
+    def header_lines(self, line_width: float) -> int:
+        """The most lines a unit's name (capitals, bold) takes in the header, broken into even lines."""
+        return max(len(balanced_lines(name.upper(), line_width, BALANCED_SIZE, bold=True)) for name in self.names)
+
+    def header_line_width(self, widths: list[float]) -> float:
+        return cell_room(sum(widths[: header_columns(len(widths))]))
+
+
+def header_columns(columns: int) -> int:
+    """The last column of the header's left half (the unit's side)."""
+    return max(1, columns // 2)
+
+
+def write_document_header(sheet: Worksheet, config: CampaignConfig, widths: list[float], names: NameLayout) -> int:
+    """The official header (unit left, national title right), the report title, 'Kính gửi'; the next free row.
+
+    The unit's name is broken into even lines for the width of the header's left half; its row is as tall
+    as the longest name of the config needs.
+    """
+    campaign, columns = config.campaign, len(widths)
+    split = header_columns(columns)
+    line_width = names.header_line_width(widths)
     header = OfficialHeader(
         parent_body=placeholder("unit_parent"),
-        issuing_body=placeholder("unit_name_upper"),
+        issuing_body=placeholder("unit_name_upper", line_width),
         document_number="Số: ……/BC-……",
         national_title=config.document_header.national_title,
         motto=config.document_header.motto,
         place_date=f"……………, ngày …… tháng …… năm {campaign.deadline.year}",
     )
-    row = draw_official_header(sheet, header, max(1, columns // 2), columns, first_row=3, row_height=33) + 1
+    row = draw_official_header(sheet, header, split, columns, first_row=3) + 1
+    left, right = sum(widths[:split]), sum(widths[split:])
+    parents = max((unit.parent.upper() for unit in config.units), key=text_width, default="")
+    sheet.row_dimensions[3].height = fitted_height(
+        [(parents, left, 12, False), (header.national_title, right, 12, True)], minimum=18
+    )
+    name_height = row_height(names.header_lines(line_width), BALANCED_SIZE)
+    for column in (1, split + 1):  # the name right under the parent body, the motto right under the title
+        sheet.cell(row=4, column=column).alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
+    sheet.row_dimensions[4].height = max(name_height, fitted_height([(header.motto, right, 12, True)]))
+    sheet.row_dimensions[5].height = fitted_height([(header.place_date, right, 12, False)], minimum=18)
     dispatch = campaign.dispatch
     lines = [
         (campaign.report_title, font(size=14, bold=True)),
@@ -69,7 +110,8 @@ def write_document_header(sheet: Worksheet, config: CampaignConfig, columns: int
     for text, text_font in lines:
         if text:
             merged_text(sheet, row, 1, columns, text, text_font, CENTER)
-            sheet.row_dimensions[row].height = 36 if len(text) > 80 else 20
+            size = text_font.sz or 12
+            sheet.row_dimensions[row].height = fitted_height([(text, sum(widths), size, bool(text_font.b))], 20)
             row += 1
     issuer = config.issuer
     office = f" (qua {issuer.office})" if issuer.office else ""
@@ -101,11 +143,13 @@ def write_check_panel(sheet: Worksheet, checks: FormChecks) -> dict[str, str]:
         3,
         1,
         5,
-        "Bảng này tự đếm các chỗ còn thiếu hoặc sai. Ô sai được tô màu cam ở trang tương ứng. "
+        "Bảng này tự đếm các chỗ còn thiếu hoặc sai. Ở trang tương ứng, ô sai được tô màu cam, ô bắt buộc còn trống "
+        "tô màu hồng. "
         "Khi cột «Số chỗ sai» ở các dòng «Lỗi» đều bằng 0 là có thể gửi báo cáo.",
         font(italic=True),
     )
-    sheet.row_dimensions[3].height = 34
+    sheet.row_dimensions[3].height = fitted_height([(str(sheet["A3"].value), 130, 12, False)], minimum=18)
+    sheet.row_dimensions[1].height = row_height(1, 14)
     headers = ("TT", "Nội dung kiểm tra", "Trang", "Số chỗ sai", "Mức độ")
     for column, label in enumerate(headers, start=1):
         cell = sheet.cell(row=5, column=column, value=label)
@@ -118,7 +162,7 @@ def write_check_panel(sheet: Worksheet, checks: FormChecks) -> dict[str, str]:
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=column, value=value)
             cell.border, cell.alignment, cell.font = BOX, CENTER if column in (1, 5) else WRAP, font()
-        fit_row_height(sheet, row, check.description, 80)
+        sheet.row_dimensions[row].height = fitted_height([(check.description, 80, 12, False)], minimum=16)
         count = sheet.cell(row=row, column=4)
         count.value = ArrayFormula(count.coordinate, check.formula) if check.is_array else check.formula
         count.alignment = CENTER
@@ -142,7 +186,7 @@ def write_check_panel(sheet: Worksheet, checks: FormChecks) -> dict[str, str]:
     )
     sheet.print_title_rows = "5:5"
     sheet.print_area = f"A1:E{total_row + 2}"
-    page_setup(sheet, 130)
+    page_setup(sheet, 130, one_page=len(panel) <= CHECKS_ON_ONE_PAGE)
     return {
         CHECK_ERRORS_NAME: f"$D${total_row}",
         CHECK_WARNINGS_NAME: f"$D${total_row + 1}",
@@ -150,8 +194,12 @@ def write_check_panel(sheet: Worksheet, checks: FormChecks) -> dict[str, str]:
     }
 
 
-def write_instructions(sheet: Worksheet, config: CampaignConfig, form_sheets: Iterable[str]) -> None:
-    """The first sheet units see: deadline, where to send, how to fill in, how to check before sending."""
+def write_instructions(sheet: Worksheet, config: CampaignConfig, form_sheets: Iterable[str], names: NameLayout) -> None:
+    """The first sheet units see: deadline, where to send, how to fill in, how to check before sending.
+
+    Each row is as tall as its text needs, the unit's line as tall as the longest name of the config needs;
+    the sheet prints on one page.
+    """
     campaign, issuer, form = config.campaign, config.issuer, config.form
     sheet.column_dimensions["A"].width = 75
     deadline = f"{campaign.deadline:%d/%m/%Y}"
@@ -174,11 +222,18 @@ def write_instructions(sheet: Worksheet, config: CampaignConfig, form_sheets: It
     ]
     if growable:
         sizes = ", ".join(f"«{s.label}» có sẵn {s.rows} dòng" for s in growable)
-        lines.append((f"5. Bảng nhiều dòng: {sizes}; mỗi dòng một mục, không cần xoá dòng trống.", font()))
+        drawn = min(INITIAL_GRID_ROWS, max(s.rows for s in growable))
+        lines.append(
+            (
+                f"5. Bảng nhiều dòng: {sizes}; mỗi dòng một mục, không cần xoá dòng trống. {drawn} dòng đầu đã kẻ "
+                "khung; gõ đến đâu, khung các dòng tiếp theo hiện ra đến đó; khi in, chỉ các dòng đã dùng được in.",
+                font(),
+            )
+        )
     lines += [
         (
             f"6. Trước khi gửi, mở trang «{CHECK_SHEET}»: thấy «ĐÃ ĐỦ» là gửi được; nếu còn lỗi, "
-            "mỗi dòng cho biết thiếu hoặc sai ở đâu, ô sai được tô màu.",
+            "mỗi dòng cho biết thiếu hoặc sai ở đâu; ô sai được tô màu cam, ô bắt buộc còn trống tô màu hồng.",
             font(),
         ),
         (
@@ -191,6 +246,8 @@ def write_instructions(sheet: Worksheet, config: CampaignConfig, form_sheets: It
     for row, (text, text_font) in enumerate(lines, start=1):
         cell = sheet.cell(row=row, column=1, value=cell_text(text))
         cell.font, cell.alignment = text_font, WRAP
-        fit_row_height(sheet, row, text, 75)
+        shown = text.replace(placeholder("unit_name"), names.longest_name).replace(placeholder("unit_code"), "M" * 9)
+        size = text_font.sz or 12
+        sheet.row_dimensions[row].height = fitted_height([(shown, 75, size, bool(text_font.b))], minimum=16)
     sheet.print_area = f"A1:A{len(lines)}"
-    page_setup(sheet, 100)
+    page_setup(sheet, 100, one_page=True)

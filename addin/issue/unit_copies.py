@@ -16,8 +16,8 @@ from addin.config import CampaignConfig, UnitEntry
 from addin.contract import Meta
 from addin.errors import BaocaoError
 from addin.form_history import record_issued
-from addin.issue.master import MASTER_NAME, build_master
-from addin.issue.placeholders import PLACEHOLDER_PATTERN, unit_values
+from addin.issue.master import MASTER_NAME, NAME_FIT_KEY, build_master, name_fit_key
+from addin.issue.placeholders import PLACEHOLDER_PATTERN, placed_value, unit_values
 from addin.progress import NullReporter, Reporter
 from addin.xlsx.atomic import replace_file, write_bytes_atomically
 from addin.xlsx.meta import read_layout_meta
@@ -40,12 +40,16 @@ class MasterPackage:
             )
 
     def stamp(self, unit: UnitEntry) -> bytes:
-        values = {key.encode(): escape(value).encode("utf-8") for key, value in unit_values(unit).items()}
+        values = unit_values(unit)
+
+        def value(match) -> bytes:
+            width = match.group(2).decode() if match.group(2) else None
+            return escape(placed_value(values, match.group(1).decode(), width)).encode("utf-8")
 
         def stamped(data: bytes) -> bytes:
             if b"{{" not in data:
                 return data
-            return PLACEHOLDER_PATTERN.sub(lambda match: values[match.group(1)], data)
+            return PLACEHOLDER_PATTERN.sub(value, data)
 
         return write_parts((name, stamped(data)) for name, data in self.parts.items())
 
@@ -81,7 +85,8 @@ def ensure_master(config: CampaignConfig, folder: CampaignFolder) -> tuple[Path,
     backup = None
     if master.exists():
         meta = read_layout_meta(master)
-        if meta.get(Meta.MASTER_FINGERPRINT) == config.master_fingerprint:
+        current = meta.get(Meta.MASTER_FINGERPRINT) == config.master_fingerprint
+        if current and meta.get(NAME_FIT_KEY) == name_fit_key(config):  # and made for names as long as these
             return master, False, None
         fingerprint = meta.get(Meta.MASTER_FINGERPRINT, "khong_doc_duoc")
         backup = master.with_name(f"{master.stem}.cu_{fingerprint}{master.suffix}")

@@ -2,6 +2,7 @@
 
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -10,8 +11,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 
 from addin.campaign import CampaignFolder
-from addin.findings import SEVERITY_LABELS, Finding
+from addin.findings import SEVERITY_LABELS, WARNING, Finding
+from addin.intake.guard.findings import MiB, megabytes_text
 from addin.integrity import archive_problem
+from addin.outputs.macro_free import NotRepackable, safe_view
+from addin.outputs.marked_copy import ListingRow, can_patch, patched_copy
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.limits import cell_text
@@ -20,7 +24,30 @@ from addin.xlsx.styles import BOX, FONT, HEADER_FILL, WRAP, fit_row_height
 
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"
+VIEW_DIR = "ban_xem"  # macro-free copies of units' workbooks, opened by the «Mở» links
 
+
+# Marking up a copy (issue 12, case 12), by the workbook's unpacked size (`unpacked_bytes`, from the zip directory).
+# openpyxl loads the whole workbook: measured ~16 MB of memory and ~0.7 s per MB of sheet XML
+# (benchmarks/bench_markup.py: 74 MB took 49-55 s and 1.2 GB), so only small ones go through it (they keep a
+# comment on each cell). Larger ones are patched in their XML, streamed (~50 MB and ~2.5 s for the same 74 MB).
+# Past MARKUP_MAX (half the guard's 200 MB unpacked) none is made and a warning says so: the patch would still
+# work, but such a copy would be too large to mail back.
+MARKUP_OPENPYXL_MAX = 4 * MiB
+MARKUP_MAX = 100 * MiB
+MARKUP_SKIPPED, MARKUP_FAILED = "MARKUP_SKIPPED", "MARKUP_FAILED"
+_LISTED = (
+    "Các lỗi của tệp đã liệt kê đủ trong ket_qua_kiem_tra.xlsx (trang «Chi tiết»); thư trả lỗi («baocao remind») "
+    "gửi đơn vị danh sách đó (tệp can_sua.txt) thay cho bản đánh dấu."
+)
+MSG_MARKUP_SKIPPED = (
+    "Không tạo bản đánh dấu lỗi cho tệp «{name}» của {unit}: tệp khi giải nén lớn {size} MB, vượt giới hạn "
+    "{limit} MB để đánh dấu. " + _LISTED
+)
+MSG_MARKUP_FAILED = (
+    "Không tạo được bản đánh dấu lỗi cho tệp «{name}» của {unit}: cấu trúc bên trong tệp không cho phép đánh dấu "
+    "an toàn. " + _LISTED
+)
 
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
@@ -194,26 +221,52 @@ def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding) -> None
 
 
 def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, address: str | None) -> None:
+    """«Mở»: for .xlsx/.xlsm a macro-free copy in ban_xem/ (never the unit's own file, which may carry macros);
+    other kinds (.xls, .xlsb, .ods) open the archive copy, which carries the Mark-of-the-Web on Windows."""
     archived = folder.root / result.record.archive_path
-    relative = os.path.relpath(archived, folder.results).replace(os.sep, "/")
+    opened = archived
+    if archived.suffix.lower() in (".xlsx", ".xlsm"):
+        opened = safe_view(archived, folder.results / VIEW_DIR, result.record.sha256)
+        if opened is None:  # damaged, over a bound, changed in the archive: nothing safe to open
+            cell.value = "Không mở được"
+            cell.font = Font(name=FONT, size=11)
+            return
+    relative = os.path.relpath(opened, folder.results).replace(os.sep, "/")
     target = relative + (f"#{quote_sheetname(sheet)}!{address}" if sheet and address else "")
     cell.hyperlink = target
     cell.value = "Mở"
     cell.font = Font(name=FONT, size=11, color="0563C1", underline="single")
 
 
-def can_mark_up(unit_status: UnitStanding) -> bool:
-    """Whether the unit's latest return gets a marked-up copy: readable .xlsx/.xlsm with findings.
+def can_mark_up(unit_status: UnitStanding, root: Path | None = None) -> bool:
+    """Whether the unit's latest return gets a marked-up copy: readable .xlsx/.xlsm with findings, and (given
+    the campaign `root`) one that can be: sheets small enough (`MARKUP_MAX`), a package the XML patch can handle.
 
     A rejected file (broken, encrypted, another campaign's) has no cells worth marking."""
     latest = unit_status.latest
     if latest is None or not latest.findings or latest.check.status == State.UNUSABLE:
         return False
-    return latest.record.archive_path.endswith((".xlsx", ".xlsm"))
+    if not latest.record.archive_path.endswith((".xlsx", ".xlsm")):
+        return False
+    if root is None:
+        return True
+    size = unpacked_bytes(root / latest.record.archive_path)
+    return size <= MARKUP_MAX and (0 < size <= MARKUP_OPENPYXL_MAX or can_patch(root / latest.record.archive_path))
+
+
+def unpacked_bytes(path: Path) -> int:
+    """How large a workbook is unpacked (every part: sheets, shared strings, comments, images), from the zip
+    directory alone; 0 when it cannot be read (the mark-up then says why)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            return sum(info.file_size for info in package.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return 0
 
 
 class FeedbackCopies(list):
-    """The marked-up copies written, and (`problems`) the units whose archive copy could not be used."""
+    """The marked-up copies written, and (`problems`) the units whose copy could not be made: an archive copy
+    that cannot be used (error), or a workbook too large or too odd to mark up (warning)."""
 
     def __init__(self):
         super().__init__()
@@ -221,7 +274,7 @@ class FeedbackCopies(list):
 
 
 def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> FeedbackCopies:
-    """For each unit whose latest return has findings: its own workbook, bad cells marked and commented."""
+    """For each unit whose latest return has findings: its own workbook, bad cells marked (and commented)."""
     out = folder.results / FEEDBACK_DIR
     out.mkdir(parents=True, exist_ok=True)
     written = FeedbackCopies()
@@ -234,15 +287,53 @@ def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> F
         for older in out.glob(f"{stem}_*.xlsx"):
             if older != target:
                 older.unlink()
-        damaged = archive_problem(folder.root, latest.record, f"{unit_status.unit.code} {unit_status.unit.short}")
+        who = f"{unit_status.unit.code} {unit_status.unit.short}"
+        damaged = archive_problem(folder.root, latest.record, who)
         if damaged:  # never mark up bytes that are not the ones the unit sent
             target.unlink(missing_ok=True)
             written.problems.append(damaged)
             continue
         if not target.exists():
-            write_bytes_atomically(target, annotated_copy(folder.root / latest.record.archive_path, latest))
+            not_made = _mark_up(folder.root / latest.record.archive_path, target, latest, who)
+            if not_made:
+                written.problems.append(not_made)
+                continue
         written.append(target)
     return written
+
+
+def _mark_up(source: Path, target: Path, result: FileResult, who: str) -> Finding | None:
+    """Write the marked-up copy: small workbooks through openpyxl (with a comment on each cell), larger ones
+    patched in their XML (bounded memory), none past `MARKUP_MAX`; a warning says why none was made."""
+    size = unpacked_bytes(source)
+    name = result.record.original_name
+    if size > MARKUP_MAX:
+        text = MSG_MARKUP_SKIPPED.format(
+            name=name, unit=who, size=megabytes_text(size), limit=megabytes_text(MARKUP_MAX)
+        )
+        return Finding(WARNING, MARKUP_SKIPPED, text)
+    if 0 < size <= MARKUP_OPENPYXL_MAX:
+        try:
+            marked = annotated_copy(source, result)
+        except Exception:  # openpyxl refuses some files calamine reads (assorted exception types): patch instead
+            marked = None
+        if marked is not None:
+            write_bytes_atomically(target, marked)
+            return None
+    marks: dict[str, dict[str, bool]] = {}
+    for finding in result.findings:
+        if finding.sheet and finding.cell:
+            cells = marks.setdefault(finding.sheet, {})
+            cells[finding.cell.upper()] = cells.get(finding.cell.upper(), False) or finding.is_error
+    listing = [
+        ListingRow(SEVERITY_LABELS[f.severity], cell_text(f.message), f.sheet or "", f.cell or "")
+        for f in result.findings
+    ]
+    try:
+        patched_copy(source, target, marks, listing)
+    except NotRepackable:
+        return Finding(WARNING, MARKUP_FAILED, MSG_MARKUP_FAILED.format(name=name, unit=who))
+    return None
 
 
 def annotated_copy(source: Path, result: FileResult) -> bytes:

@@ -118,7 +118,8 @@ class ValueReader:
             if wanted in (fold_name(choice.label), fold_name(choice.name)):
                 return choice.name, []
         options = ", ".join(choice.label for choice in choices)
-        return None, [
+        # kept as typed (the summary and the CSV show it, never a blank), and flagged
+        return display(raw).strip(), [
             place.finding(
                 ERROR,
                 "NOT_IN_LIST",

@@ -22,6 +22,11 @@ def font(size: float = 12, bold: bool = False, italic: bool = False, color: str 
 
 def fit_row_height(sheet: Worksheet, row: int, text: str, width: float, minimum: float = 16) -> None:
     """Give a wrapped text's row room for all its lines (LibreOffice does not re-measure rows)."""
-    lines = sum(max(1, math.ceil(len(part) / max(width * 1.1, 1))) for part in str(text).split("\n"))
-    height = max(minimum, 15.75 * lines + 3, sheet.row_dimensions[row].height or 0)
+    height = max(wrapped_height(text, width, minimum), sheet.row_dimensions[row].height or 0)
     sheet.row_dimensions[row].height = height
+
+
+def wrapped_height(text: str, width: float, minimum: float = 16) -> float:
+    """The height (points) a row needs to show `text` wrapped in a column `width` characters wide."""
+    lines = sum(max(1, math.ceil(len(part) / max(width * 1.1, 1))) for part in str(text).split("\n"))
+    return max(minimum, 15.75 * lines + 3)

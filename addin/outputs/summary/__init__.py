@@ -24,10 +24,18 @@ Layout convention, per annex n (its 1-based position in `summary.annexes`), as w
 - The charts annex has only `th_pl<n>_data`: where its tables and charts start; everything from there down is
   rebuilt on every build, charts included.
 
+Each sheet is an annex of the báo cáo (NĐ 30/2020): «Phụ lục I», its title and the «(Kèm theo Báo cáo số …)» line;
+only with `summary.standalone_annexes` does it also carry the document header (with its two lines), số, place and
+date, signature and «Nơi nhận». The layout holds the caption and the place-and-date line with placeholders
+({so_hieu}, {ngay}, {co_quan}, {noi}) filled on every build, so every date printed is `config.report_date()`.
+The tables speak of reports, never of checking states (`form.report_note`). Pages are broken by code (`pages`):
+a fixed scale that fits the width, no page ending on a heading, a signature never alone.
+
 Every value is a plain value, never a formula: totals show the right number in any viewer and a recalculation
 cannot change them. Text is always forced to text, so a return's "=..." never becomes a formula.
 
 Modules: `facts` (the merged data, indexed for the annexes), `columns` (each annex kind's table columns),
+`form` (the official form: headings, caption, dates, report wording, header and signature), `pages` (page breaks),
 `names` (the defined names above), `layout` (drawing the layout), `layout_cache` (keeping it on disk),
 `layout_shape` and `layout_carry` (what a layout looks like; carrying staff's changes into a rebuilt one),
 `cells` and `table` (writing cells and annex tables), `annexes`, `matrix`, `charts` (filling each annex kind),

@@ -11,9 +11,10 @@ from openpyxl.styles import Alignment
 from addin.config import Annex
 from addin.outputs.summary.cells import new_style, style_of
 from addin.outputs.summary.facts import Facts, UnitFacts, as_number, plain_value, submission_counts
+from addin.outputs.summary.form import report_note, written_date
 from addin.outputs.summary.names import head_name, name_target
 from addin.outputs.summary.table import TOTAL_LABEL, Table
-from addin.standing import LABELS, State
+from addin.standing import State
 from addin.xlsx.styles import font
 
 
@@ -40,11 +41,12 @@ def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
     row, running = table.first, 0
     for code, name, units in facts.groups():
         table.row(row, [code, name, *totals(units), coverage(units)], bold=True)
+        table.headings.add(row)
         row += 1
         for each in units:
             running += 1
             values = unit_figures(each) if each.included else [None] * len(figures)
-            table.row(row, [running, each.unit.short, *values, _note(each)])
+            table.row(row, [running, each.unit.short, *values, report_note(each)])
             row += 1
     table.row(row, [None, TOTAL_LABEL, *totals(facts.units), coverage(facts.units)], bold=True)
     table.finish(row)
@@ -52,16 +54,6 @@ def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
 
 def _figure(value: float | None, whole: bool):
     return None if value is None else as_number(value, whole)  # None: the unit's form had no such field
-
-
-def _note(each: UnitFacts) -> str:
-    """The unit's standing in words (nothing for a valid return), and whether its figures are missing."""
-    note = "" if each.state == State.VALID else LABELS[each.state]
-    if not each.included and each.state != State.MISSING:
-        note = f"{note}; chưa có số liệu"
-    if each.late:
-        note = f"{note}; nộp muộn" if note else "Nộp muộn"
-    return note
 
 
 def fill_listing(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
@@ -81,6 +73,7 @@ def fill_listing(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
                 current = code
                 table.band(row, 2, shorts.get(code, str(code)), table.bold[1])
                 table.put(row, 1, None, table.bold[0])
+                table.headings.add(row)
                 row += 1
             running += 1
             table.row(row, [running, *(plain_value(value) for value in values)])
@@ -120,13 +113,13 @@ def fill_submission(workbook: Workbook, number: int, annex: Annex, facts: Facts,
     table.band(
         row,
         1,
-        f"Số liệu tính đến {generated_at:%H} giờ {generated_at:%M} ngày {generated_at:%d/%m/%Y}; "
-        f"hạn nộp báo cáo: {deadline:%d/%m/%Y}.",
+        f"Số liệu tính đến {written_date(facts.config.report_date())}; hạn nộp báo cáo: {written_date(deadline)}.",
         italic,
     )
     missing = [each for each in facts.units if each.state == State.MISSING]
     row += 2
     table.band(row, 1, "DANH SÁCH ĐƠN VỊ CHƯA NỘP BÁO CÁO", heading)
+    table.headings.update({row, row + 1})  # the list's title and its header row stay with its first unit
     if not missing:
         table.band(row + 1, 1, "Tất cả các đơn vị đã nộp báo cáo.", table.plain[1])
         table.finish(row + 1, data_last_row=data_last)

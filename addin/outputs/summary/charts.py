@@ -10,12 +10,14 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break, RowBreak
 
 from addin.config import Annex, CampaignConfig
 from addin.outputs.summary.cells import apply_style, drop_charts, new_style, write_value
 from addin.outputs.summary.columns import CHART_WIDTHS, COUNT_FORMAT, NUMBER
 from addin.outputs.summary.facts import Facts, as_number, submission_counts
 from addin.outputs.summary.names import data_name, define, name_target
+from addin.outputs.summary.pages import fixed_scale
 from addin.outputs.summary.table import DEFAULT_WIDTH, TOTAL_LABEL, cut_rows
 from addin.xlsx.styles import BOX, CENTER, HEADER_FILL, fit_row_height, font
 
@@ -45,6 +47,7 @@ def fill_charts(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
 
     row = first
     charts = 0
+    breaks: list[int] = []
     if annex.series:
         labels = [_series_label(config, dotted) for dotted in annex.series]
         heading = _series_heading(config, annex.series)
@@ -78,6 +81,7 @@ def fill_charts(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
         sheet.add_chart(chart, f"F{first}")
         charts += 1
         row = max(row + 3, first + 19)
+        breaks.append(row - 1)  # each chart prints whole on its page, beside its table
 
     counts = submission_counts(facts.units)
     put(row, 1, f"{charts + 1}. Tình hình nộp báo cáo", title)
@@ -105,6 +109,10 @@ def fill_charts(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
             sheet.row_dimensions[each].height = 18
     define(workbook, data_name(number), sheet, first, last_row, len(CHART_WIDTHS))
     sheet.print_area = f"A1:{get_column_letter(len(CHART_WIDTHS))}{last_row}"
+    fixed_scale(sheet, len(CHART_WIDTHS))  # manual breaks hold only without "fit to page"
+    sheet.row_breaks = RowBreak()
+    for end in breaks:
+        sheet.row_breaks.append(Break(id=end))
 
 
 def _series_label(config: CampaignConfig, dotted: str) -> str:

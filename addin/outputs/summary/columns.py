@@ -49,8 +49,8 @@ def annex_columns(config: CampaignConfig, annex: Annex) -> list[Column]:
         section = config.form.section(annex.table)
         columns = [
             Column("TT", 6, align=CENTER),
-            Column(matrix_label_field(section, annex).label, 60),
-            Column("(tên đơn vị)", 12, "Đơn vị", align=CENTER),
+            Column(matrix_label_field(section, annex).label, 50),
+            Column("(tên đơn vị)", 11.5, "Đơn vị", align=CENTER),
         ]
         choice = count_choice_label(config, annex)
         if choice is not None:
@@ -65,7 +65,7 @@ def annex_columns(config: CampaignConfig, annex: Annex) -> list[Column]:
             Column("Đúng hạn", 10, "Đã nộp báo cáo", COUNT_FORMAT, NUMBER),
             Column("Muộn", 10, "Đã nộp báo cáo", COUNT_FORMAT, NUMBER),
             Column("Chưa nộp", 10, "", COUNT_FORMAT, NUMBER),
-            Column("Đã chấp nhận", 12, "", COUNT_FORMAT, NUMBER),
+            Column("Đã tổng hợp số liệu", 12, "", COUNT_FORMAT, NUMBER),
             Column("Đã nộp", 10, "Tỷ lệ so với số phải báo cáo", PERCENT_FORMAT, NUMBER),
             Column("Đúng hạn", 10, "Tỷ lệ so với số phải báo cáo", PERCENT_FORMAT, NUMBER),
         ]

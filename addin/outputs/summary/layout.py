@@ -1,12 +1,11 @@
-"""Drawing the summary layout from config: per annex the official header, titles, table header, prototype data
-row and signature block, with the names the filler finds them by."""
+"""Drawing the summary layout from config: per annex its «Phụ lục» titles, table header and prototype data row (and,
+when annexes stand alone, the official header and signature block), with the names the filler finds them by."""
 
 import hashlib
 import io
 import json
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -15,16 +14,18 @@ from addin.config import Annex, CampaignConfig
 from addin.contract import META_SHEET
 from addin.errors import BaocaoError
 from addin.outputs.summary.columns import CHART_WIDTHS, Column, annex_columns
+from addin.outputs.summary.form import draw_header, draw_signature, draw_titles
 from addin.outputs.summary.names import data_name, define, head_name
-from addin.xlsx.page import OfficialHeader, draw_official_header, header_split, is_wide, merged_text, set_up_a4
+from addin.xlsx.page import is_wide, set_up_a4
 from addin.xlsx.styles import BOX, CENTER, HEADER_FILL, fit_row_height, font
 
-LAYOUT_VERSION = "1"  # bump when the code draws the layout differently: campaigns' layouts are then rebuilt
+LAYOUT_VERSION = "2"  # bump when the code draws the layout differently: campaigns' layouts are then rebuilt
 
 
 def layout_fingerprint(config: CampaignConfig) -> str:
     """Changes whenever anything drawn on the summary layout changes (not the units: data rows are drawn later)."""
     data = config.model_dump(mode="json", include={"summary", "form", "document_header", "issuer"})
+    data["summary"].pop("report_date", None)  # dates are written on every build, never drawn into the layout
     data["layout_version"] = LAYOUT_VERSION
     text = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -65,8 +66,9 @@ def _draw_annex(workbook: Workbook, sheet: Worksheet, config: CampaignConfig, nu
     widths = [column.width for column in columns] or CHART_WIDTHS
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    row = draw_official_header(sheet, _official_header(config), header_split(widths), len(widths)) + 1
-    row = _draw_title(sheet, config, number, annex, widths, row)
+    standalone = config.summary.standalone_annexes
+    row = draw_header(sheet, config, widths) + 1 if standalone else 1
+    row = draw_titles(sheet, config, number, annex.title, widths, row)
     last = len(widths)
     if annex.kind == "charts":
         define(workbook, data_name(number), sheet, row, row, last)
@@ -80,37 +82,13 @@ def _draw_annex(workbook: Workbook, sheet: Worksheet, config: CampaignConfig, nu
         cell = sheet.cell(row=first, column=index)
         cell.font, cell.border, cell.alignment = font(), BOX, column.align
         cell.number_format = column.number_format
-    _draw_signature(sheet, config, first + 2, widths)
+    if standalone:
+        draw_signature(sheet, config, first + 2, widths)
     sheet.freeze_panes = f"A{first}"
     sheet.sheet_format.defaultRowHeight = 17  # room for Times New Roman 12 without a height on every data row
     sheet.sheet_format.customHeight = True
     landscape = annex.kind == "matrix" or is_wide(sum(widths))  # a matrix only grows
     set_up_a4(sheet, landscape=landscape, title_rows=(head_top, first - 1))
-
-
-def _official_header(config: CampaignConfig) -> OfficialHeader:
-    return OfficialHeader(
-        parent_body=config.issuer.parent,
-        issuing_body=config.issuer.name,
-        document_number=config.summary.document_number,
-        national_title=config.document_header.national_title,
-        motto=config.document_header.motto,
-        place_date=config.summary.place_date,
-    )
-
-
-def _draw_title(sheet, config: CampaignConfig, number: int, annex: Annex, widths: list[float], row: int) -> int:
-    lines = [
-        (f"PHỤ LỤC {number}", font(bold=True)),
-        (annex.title, font(size=13, bold=True)),
-        (config.summary.annex_caption, font(italic=True)),
-    ]
-    for text, text_font in lines:
-        if text:
-            merged_text(sheet, row, 1, len(widths), text, text_font)
-            fit_row_height(sheet, row, text, sum(widths), minimum=18)
-            row += 1
-    return row + 1
 
 
 def _draw_table_header(sheet: Worksheet, columns: list[Column], top: int) -> int:
@@ -149,18 +127,3 @@ def _draw_table_header(sheet: Worksheet, columns: list[Column], top: int) -> int
             if not column.group:
                 sheet.merge_cells(start_row=top, start_column=index, end_row=label_row, end_column=index)
     return numbers_row + 1
-
-
-def _draw_signature(sheet: Worksheet, config: CampaignConfig, row: int, widths: list[float]) -> None:
-    """ "Nơi nhận:" and the recipients under the header's left half; the signer under its right half."""
-    summary = config.summary
-    split, last = header_split(widths), len(widths)
-    left = Alignment(horizontal="left", vertical="center")
-    if summary.recipients:
-        merged_text(sheet, row, 1, split, "Nơi nhận:", font(bold=True, italic=True), left)
-        for index, recipient in enumerate(summary.recipients, start=1):
-            end = "." if index == len(summary.recipients) else ";"
-            text = f"- {recipient}" + ("" if recipient[-1:] in ".;" else end)
-            merged_text(sheet, row + index, 1, split, text, font(size=11), left)
-    merged_text(sheet, row, split + 1, last, summary.signer_title, font(bold=True))
-    merged_text(sheet, row + 5, split + 1, last, summary.signer_name, font(bold=True))

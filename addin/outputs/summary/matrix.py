@@ -3,26 +3,33 @@ group, each unit's answer in the cells, and optionally how many units gave one a
 """
 
 import itertools
+import math
 from datetime import datetime
 
 import pandas
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.pagebreak import Break, ColBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.config import Annex, CampaignConfig
 from addin.outputs.summary.cells import apply_style, delete_cells, merge_styled, style_of, write_value
 from addin.outputs.summary.columns import annex_columns, count_choice_label, matrix_label_field
 from addin.outputs.summary.facts import Facts, plain_value
+from addin.outputs.summary.form import HEADER_ROWS, draw_header, draw_signature, fill_placeholders, placeholder_values
 from addin.outputs.summary.names import define, head_name, name_target
-from addin.outputs.summary.table import DEFAULT_WIDTH, Table
+from addin.outputs.summary.pages import PIXELS_PER_WIDTH, PRINTABLE_PIXELS, column_pixels, paginate
+from addin.outputs.summary.table import Table, word_lines
+from addin.xlsx.styles import fit_row_height
 
-MATRIX_UNITS_PER_PAGE = 8
-# Printable width of landscape A4 with 0.5" margins is 1026 px at 96 dpi by Excel's column measure; LibreOffice
-# draws the same columns about a fifth wider, so the scale is set for it (Excel then leaves a margin).
-A4_LANDSCAPE_PIXELS = 800
-A4_LANDSCAPE_POINTS_HIGH = 470  # printable height (595 pt less 0.6" margins and the footer)
+MIN_SCALE = 84  # Times New Roman 12 printed at 84 % is 10 pt: the fewest units a page holds follow from it
+MIN_UNITS_PER_PAGE = 3
+SIGNATURE_WIDTH = 52  # column width «Nơi nhận» and the signer need side by side
+BOLD_WIDTH_PER_CHAR = 1.45  # column width a character of a bold unit name takes, capitals included
+ITEM_CHARS_PER_UNIT = 0.95  # characters of Times New Roman 12 a unit of column width holds, on the safe side
+# Printable width of landscape A4 with 0.5" margins, in pixels at 96 dpi; columns are measured as LibreOffice
+# prints them (pages.PIXELS_PER_WIDTH), wider than Excel does, so Excel leaves a margin.
+A4_LANDSCAPE_PIXELS = PRINTABLE_PIXELS["landscape"]
 
 
 def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
@@ -36,30 +43,69 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
     units = [each.unit for each in facts.units if each.included]
     choice = count_choice_label(config, annex)
     last = 2 + len(units) + (choice is not None)
-    pages = _matrix_pages([sum(each.included for each in group) for _, _, group in facts.groups()])
+    longest = max((len(word) for unit in units for word in unit.short.split()), default=0)
+    table.widths[2] = max(table.widths[2], BOLD_WIDTH_PER_CHAR * longest + 0.5)  # no name broken inside a word
+    per_page = _units_per_page(sheet, table.widths[2])
+    sizes = [sum(each.included for each in group) for _, _, group in facts.groups()]
+    slots = math.ceil(table.widths[-1] / table.widths[2]) if choice is not None else 0  # the count column's room
+    pages = min(_matrix_pages(sizes, per_page, slots), _matrix_pages(sizes, per_page, slots, by_group=False), key=len)
+    if config.summary.standalone_annexes and len(pages) > 1:  # the last page holds the signature: room for it
+        needed = math.ceil(
+            max(0.0, SIGNATURE_WIDTH - (table.widths[-1] if choice is not None else 0)) / table.widths[2]
+        )
+        take = min(needed - pages[-1], pages[-2] - 1)
+        if take > 0:
+            pages[-2:] = [pages[-2] - take, pages[-1] + take]
     page_last = last if len(pages) < 2 else 2 + pages[0]
 
-    _draw_unit_columns(table, config, annex, facts, (top, bottom), (layout_last, page_last, last))
+    breaks = list(itertools.accumulate(pages[:-1], initial=2))[1:]  # the last column of each page but the last
+    _draw_unit_columns(table, config, annex, facts, (top, bottom), (layout_last, page_last, last), breaks)
     styles = table.plain[:2] + [table.plain[2]] * len(units) + ([table.plain[-1]] if choice is not None else [])
     row = table.first
     for tt, key, label in items:
         cells = [values.get((unit.code, key)) for unit in units]
         counted = [sum(1 for value in cells if value == choice)] if choice is not None else []
         table.row(row, [tt, label, *cells, *counted], styles=styles)
+        if isinstance(label, str):  # wrapped at words, as LibreOffice does: a long task never clipped
+            needed = 15.75 * word_lines(label, table.widths[1], ITEM_CHARS_PER_UNIT) + 4
+            sheet.row_dimensions[row].height = max(sheet.row_dimensions[row].height or 0, needed)
         row += 1
     if not items:
         table.band(row, 1, "Chưa có số liệu.", table.plain[1], last=last)
         row += 1
     sheet.freeze_panes = f"C{table.first}"
-    _paginate(sheet, pages, last, range(top, row))
     define(workbook, head_name(number), sheet, top, bottom, last)
-    printed_last = table.finish(row - 1, stretch=(layout_last, page_last), last_column=last)
-    if page_last < last:
-        # Two print areas: the first page with the official header, titles and signature; then the remaining
-        # unit columns of the data rows only, under the repeated header rows and beside the repeated TT and item.
-        first_page = f"A1:{get_column_letter(page_last)}{printed_last}"
-        rest = f"{get_column_letter(page_last + 1)}{table.first}:{get_column_letter(last)}{row - 1}"
-        sheet.print_area = [first_page, rest]
+    # One print area: the titles (and, standing alone, the header and signature) over the first page's columns;
+    # every page repeats the header rows, TT and the item.
+    end = table.finish(row - 1, stretch=(layout_last, page_last), last_column=last, pages=False)
+    _paginate(sheet, pages, last)
+    sheet.print_title_rows = f"{top}:{bottom}"
+    signature = None
+    if config.summary.standalone_annexes and end > row - 1:
+        signature = (row, end)
+        if len(pages) > 1:
+            signature = _sign_on_the_last_page(
+                table, config, signature, last - (pages[-1] + (choice is not None)) + 1, last
+            )
+    # rows down the page: the signature kept with the last rows (LibreOffice would break inside it)
+    paginate(
+        sheet, last, signature[1] if signature else row - 1, (top, bottom), set(), signature, sheet.page_setup.scale
+    )
+
+
+def _sign_on_the_last_page(table: Table, config: CampaignConfig, rows: tuple[int, int], first: int, last: int):
+    """A matrix printed in several column blocks: the signature goes under the last block, and the pages run
+    across before down, so that it prints on the last page."""
+    sheet = table.sheet
+    for merged in list(sheet.merged_cells.ranges):
+        if merged.min_row >= rows[0]:
+            sheet.unmerge_cells(merged.coord)
+    delete_cells(sheet, rows[0], rows[1])
+    widths = [table.column_width(column) for column in range(first, last + 1)]
+    end = draw_signature(sheet, config, rows[0] + 1, widths, first)
+    sheet.print_area = f"A1:{get_column_letter(last)}{max(end, rows[1])}"
+    sheet.page_setup.pageOrder = "overThenDown"
+    return rows[0], max(end, rows[1])
 
 
 def _answers(annex: Annex, frame: pandas.DataFrame | None) -> dict[tuple[str, str], str]:
@@ -82,6 +128,7 @@ def _draw_unit_columns(
     facts: Facts,
     header_rows: tuple[int, int],
     columns: tuple[int, int, int],
+    breaks: list[int],
 ) -> None:
     """The header's prototype unit column (3) becomes one column per included unit, grouped by unit group; the
     count column follows them. `columns`: the layout's last column, the first printed page's, the table's."""
@@ -100,29 +147,63 @@ def _draw_unit_columns(
         if top <= merged.min_row <= bottom and merged.max_col >= 3:
             sheet.unmerge_cells(merged.coord)
     delete_cells(sheet, top, bottom, first_column=3)
+    if config.summary.standalone_annexes and page_last < last:
+        # The document header over the first page: the issuing body over A:B (repeated beside every page's rows,
+        # so on the first page of each block of units too: the unit columns of one page are too narrow for both
+        # halves of the header at 10 pt), the national title over the page's unit columns.
+        widths = table.widths[:2] + [unit_width] * (page_last - 2)
+        for merged in list(sheet.merged_cells.ranges):
+            if merged.max_row <= HEADER_ROWS:
+                sheet.unmerge_cells(merged.coord)
+        delete_cells(sheet, 1, HEADER_ROWS)
+        draw_header(sheet, config, widths)
+        fill_placeholders(sheet, 1, HEADER_ROWS, placeholder_values(config))
     for merged in list(sheet.merged_cells.ranges):  # the header block and titles span the first printed page
         if merged.max_row < top and merged.max_col == layout_last and page_last != layout_last:
             sheet.unmerge_cells(merged.coord)
+            start = merged.min_col
+            if page_last < last and start == 1 and merged.min_row == merged.max_row:
+                # A title over C.. only: the columns A:B repeated on later pages must not show a piece of it.
+                source, target = sheet.cell(row=merged.min_row, column=1), sheet.cell(row=merged.min_row, column=3)
+                apply_style(target, style_of(source))
+                target.value, target.data_type, source.value, start = source.value, source.data_type, None, 3
+                if isinstance(target.value, str):
+                    span = table.widths[2] * (page_last - 2)
+                    fit_row_height(sheet, merged.min_row, target.value, span * 0.85, minimum=20)
             sheet.merge_cells(
-                start_row=merged.min_row, start_column=merged.min_col, end_row=merged.max_row, end_column=page_last
+                start_row=merged.min_row, start_column=start, end_row=merged.max_row, end_column=page_last
             )
     column = 3
-    for _, group_name, group_units in facts.groups():
+    for group_code, group_name, group_units in facts.groups():
         chosen = [each.unit for each in group_units if each.included]
         if not chosen:
             continue
-        table.put(top, column, group_name, prototype["group"], width=unit_width * len(chosen))
         for offset, unit in enumerate(chosen):
             for row in range(top + 1, bottom - 1):
                 apply_style(sheet.cell(row=row, column=column + offset), prototype["group"])
-            table.put(bottom - 1, column + offset, unit.short, prototype["unit"], width=unit_width * 0.8)
+            table.put(bottom - 1, column + offset, unit.short, prototype["unit"], fit=False)
             apply_style(sheet.cell(row=bottom, column=column + offset), prototype["number"])
             sheet.column_dimensions[get_column_letter(column + offset)].width = unit_width
         for offset in range(1, len(chosen)):
             apply_style(sheet.cell(row=top, column=column + offset), prototype["group"])
-        if len(chosen) > 1:
-            merge_styled(sheet, top, column, top, column + len(chosen) - 1)
+        # the group's name over its columns on each printed page it spans, not cut by the page's edge
+        edges = sorted(
+            {column, column + len(chosen)} | {end + 1 for end in breaks if column <= end < column + len(chosen) - 1}
+        )
+        segments = list(itertools.pairwise(edges))
+        room = max(stop - start for start, stop in segments) * unit_width  # the widest part sets the row's height
+        lines = word_lines(group_name, room)
+        for start, stop in segments:
+            # a narrower part shows the group's code when its name would need a taller row than the widest part
+            fits = word_lines(group_name, unit_width * (stop - start)) <= lines
+            table.put(top, start, group_name if fits else f"Nhóm {group_code}", prototype["group"], fit=False)
+            if stop - start > 1:
+                merge_styled(sheet, top, start, top, stop - 1)
+        sheet.row_dimensions[top].height = max(sheet.row_dimensions[top].height or 0, 15.75 * lines + 6)
         column += len(chosen)
+    names = [each.unit.short for each in facts.units if each.included]
+    lines = max((word_lines(name, unit_width) for name in names), default=1)
+    sheet.row_dimensions[bottom - 1].height = max(sheet.row_dimensions[bottom - 1].height or 0, 15.75 * lines + 6)
     if count_choice_label(config, annex) is not None:
         label = annex_columns(config, annex)[-1].label
         for row in range(top, bottom):
@@ -164,50 +245,48 @@ def _key_text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _matrix_pages(group_sizes: list[int]) -> list[int]:
-    """How many unit columns each printed page of a matrix holds: at most MATRIX_UNITS_PER_PAGE, a page ending
-    where a unit group ends when that still leaves it at least half full."""
+def _units_per_page(sheet: Worksheet, unit_width: float) -> int:
+    """As many unit columns as fit beside TT and the item at MIN_SCALE."""
+    room = A4_LANDSCAPE_PIXELS * 100 / MIN_SCALE - column_pixels(sheet, 1, 2)
+    return max(MIN_UNITS_PER_PAGE, int(room // (unit_width * PIXELS_PER_WIDTH)))
+
+
+def _matrix_pages(group_sizes: list[int], per_page: int, slots: int = 0, by_group: bool = True) -> list[int]:
+    """How many unit columns each printed page of a matrix holds: at most `per_page`, a page ending where a unit
+    group ends (`by_group`) when that still leaves it at least half full; the last page keeps `slots` units' room
+    for the count column."""
     pages: list[int] = [0]
     for size in group_sizes:
-        if pages[-1] + size > MATRIX_UNITS_PER_PAGE and pages[-1] >= MATRIX_UNITS_PER_PAGE // 2:
+        if by_group and pages[-1] + size > per_page and pages[-1] >= per_page // 2:
             pages.append(0)
         while size:
-            room = MATRIX_UNITS_PER_PAGE - pages[-1]
+            room = per_page - pages[-1]
             if room == 0:
                 pages.append(0)
                 continue
             placed = min(room, size)
             pages[-1] += placed
             size -= placed
-    return [count for count in pages if count]
+    pages = [count for count in pages if count]
+    overflow = pages[-1] + slots - per_page if pages else 0
+    if 0 < overflow < pages[-1]:
+        pages[-1:] = [pages[-1] - overflow, overflow]
+    return pages
 
 
-def _paginate(sheet: Worksheet, pages: list[int], last: int, rows: range) -> None:
-    """Print a wide matrix a few units per page, with TT and the item text repeated on each page.
-
-    One page wide, 40 units would be unreadable. Excel ignores manual page breaks under "fit to", so the breaks
-    come with a fixed scale that lets the widest page fit the width of landscape A4 and, for a short list of
-    items, a continuation page (header and item rows) its height.
-    """
-    if len(pages) < 2:
-        return
+def _paginate(sheet: Worksheet, pages: list[int], last: int) -> None:
+    """Print a wide matrix a few units per page, with TT and the item text repeated on each page, at a fixed scale
+    (Excel ignores manual page breaks under "fit to") that lets the widest page fit the width of landscape A4:
+    never below MIN_SCALE, which set how many units a page holds. Rows that do not fit a page's height go on to
+    the next page down, under the repeated header rows."""
     breaks = list(itertools.accumulate(pages[:-1], initial=2))[1:]
+    sheet.col_breaks = ColBreak()
     for column in breaks:
         sheet.col_breaks.append(Break(id=column))
-
-    def pixels(first: int, end: int) -> int:
-        total = 0
-        for column in range(first, end + 1):
-            dimension = sheet.column_dimensions.get(get_column_letter(column))
-            total += int((dimension.width if dimension is not None and dimension.width else DEFAULT_WIDTH) * 7 + 5)
-        return total
-
     edges = [2, *breaks, last]
-    widest = max(pixels(1, 2) + pixels(start + 1, end) for start, end in itertools.pairwise(edges))
-    scale = 100 * A4_LANDSCAPE_PIXELS / widest
-    if len(rows) <= 20:
-        tall = sum(sheet.row_dimensions[row].height or 15 for row in rows)
-        scale = min(scale, 100 * A4_LANDSCAPE_POINTS_HIGH / tall)
+    widest = max(
+        column_pixels(sheet, 1, 2) + column_pixels(sheet, start + 1, end) for start, end in itertools.pairwise(edges)
+    )
     sheet.sheet_properties.pageSetUpPr.fitToPage = False
-    sheet.page_setup.scale = max(10, min(100, int(scale)))
+    sheet.page_setup.scale = max(10, min(100, int(100 * A4_LANDSCAPE_PIXELS / widest)))
     sheet.print_title_cols = "A:B"

@@ -18,7 +18,8 @@ from addin.outputs.summary.cells import (
     style_of,
     write_value,
 )
-from addin.outputs.summary.names import data_name, define, name_target
+from addin.outputs.summary.names import data_name, define, head_name, name_target
+from addin.outputs.summary.pages import paginate
 from addin.xlsx.styles import fit_row_height
 
 TOTAL_LABEL = "Tổng cộng"
@@ -80,6 +81,20 @@ def wrapped_lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / max(width * 1.1, 1))) for part in text.split("\n"))
 
 
+def word_lines(text: str, width: float, per_unit: float = 0.9) -> int:
+    """Lines a text takes wrapped at word boundaries in a column `width` wide (bold capitals: ~0.9 a unit)."""
+    room, lines = max(width * per_unit, 1), 0
+    for part in text.split("\n"):
+        lines, used = lines + 1, 0.0
+        for word in part.split():
+            needed = len(word) if not used else used + 1 + len(word)
+            if used and needed > room:
+                lines, used = lines + 1, len(word)
+            else:
+                used = needed
+    return lines
+
+
 class Table:
     """One annex table being filled: styles from the layout's prototype row, the rows below kept aside."""
 
@@ -95,6 +110,7 @@ class Table:
         self.height = prototype.height if prototype is not None else None  # None: the sheet's default height
         self.min_height = self.height or 16
         self.trailer = cut_rows(sheet, self.first + 1)
+        self.headings: set[int] = set()  # rows that must not end a printed page (a group's or a unit's heading)
 
     def _width(self, column: int) -> float:
         dimension = self.sheet.column_dimensions.get(get_column_letter(column))
@@ -145,8 +161,10 @@ class Table:
         data_last_row: int | None = None,
         stretch: tuple[int, int] | None = None,
         last_column: int | None = None,
+        pages: bool = True,
     ) -> int:
-        """Put the layout's rows below the table back under the data, then name and print the result.
+        """Put the layout's rows below the table back under the data, then name and print the result: its page
+        breaks (`pages`), and its header rows repeated only when the table itself spans pages.
 
         Returns the last printed row.
         """
@@ -156,4 +174,10 @@ class Table:
         define(self.workbook, data_name(self.number), self.sheet, self.first, data_last_row, last_column)
         printed_last = max(end, last_row)
         self.sheet.print_area = f"A1:{get_column_letter(last_column)}{printed_last}"
+        if pages:
+            _, (_, top, _, bottom) = name_target(self.workbook, head_name(self.number))
+            signature = (last_row + 1, end) if end > last_row else None
+            breaks = paginate(self.sheet, last_column, printed_last, (top, bottom), self.headings, signature)
+            if not any(self.first <= end < data_last_row for end in breaks):
+                self.sheet.print_title_rows = None  # the table fits its first page: nothing to repeat
         return printed_last

@@ -10,8 +10,10 @@ from addin.outputs.summary.annexes import fill_by_unit, fill_listing, fill_submi
 from addin.outputs.summary.charts import fill_charts
 from addin.outputs.summary.facts import Facts, MergedCampaign
 from addin.outputs.summary.fast_save import save_workbook_fast
+from addin.outputs.summary.form import fill_placeholders, placeholder_values
 from addin.outputs.summary.layout_cache import open_layout
 from addin.outputs.summary.matrix import fill_matrix
+from addin.outputs.summary.names import data_name, name_target
 from addin.xlsx.atomic import write_bytes_atomically
 
 FILLERS = {
@@ -33,8 +35,11 @@ def build_summary(
     """Fill the campaign's summary layout (built first if missing or stale) with `merged`; write `out_path`."""
     _, workbook, _, _ = open_layout(config, Path(layouts_dir))
     facts = Facts(config, merged)
+    values = placeholder_values(config)
     for number, annex in enumerate(config.summary.annexes, start=1):
         FILLERS[annex.kind](workbook, number, annex, facts, generated_at)
+        sheet, (_, first, _, _) = name_target(workbook, data_name(number))
+        fill_placeholders(sheet, 1, first - 1, values)  # the caption and dates above the table, never the data
     meta = workbook[META_SHEET]
     meta.append(["generated_at", None])
     meta.cell(row=meta.max_row, column=2, value=generated_at.isoformat(timespec="seconds")).data_type = "s"

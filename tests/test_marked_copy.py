@@ -1,0 +1,244 @@
+"""Marking up a unit's copy is bounded in memory and time for any file the guard lets through (issue 12, case 12).
+
+Small workbooks go through openpyxl (a comment on each cell, as before); larger ones are patched in their
+sheet XML, streamed, never loaded; past `MARKUP_MAX` no copy is made and a warning names the unit and file
+and says the errors are listed in ket_qua_kiem_tra.xlsx. The bounds are lowered here only to keep the
+workbooks small; the memory case runs in a child process under RLIMIT_AS. Every patched copy is read back by
+openpyxl, python-calamine and LibreOffice headless.
+"""
+
+import subprocess
+import sys
+import zipfile
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import openpyxl
+from oletools.olevba import VBA_Parser
+
+from addin.channels.sending import SENT, send_reminders
+from addin.checking import check_campaign
+from addin.demo.samples import SampleMaker, write_samples
+from addin.findings import Finding
+from addin.frontends.cli import run
+from addin.intake.collect import collect
+from addin.issue.master import MASTER_NAME
+from addin.issue.unit_copies import build_templates
+from addin.outputs import findings_workbook
+from addin.outputs.findings_workbook import FEEDBACK_DIR, MARKUP_FAILED, MARKUP_SKIPPED, can_mark_up, unpacked_bytes
+from addin.outputs.marked_copy import ListingRow, patched_copy
+from addin.stages import init_campaign
+from addin.standing import campaign_standing
+from tests.libreoffice import libreoffice_convert
+from tests.office_files import as_xlsm, repack, with_big_sheet
+from tests.workbook_access import calamine_grid
+
+TESTS = Path(__file__).parent
+RED, YELLOW = "FFFFC7CE", "FFFFEB9C"
+
+
+def values(sheet) -> list[list]:
+    """A sheet's cell values row by row; an array formula as its text."""
+    return [[getattr(cell.value, "text", cell.value) for cell in row] for row in sheet.iter_rows()]
+
+
+def campaign_with_return(root: Path, rows: int = 0, columns: int = 0, macros: bool = False, extra=None):
+    """A campaign whose unit PGD082 sent a return with a wrong total (and an extra sheet of rows x columns)."""
+    folder = init_campaign(root / "dot")
+    build_templates(folder)
+    config = folder.load_config()
+    unit = config.units[1]
+    sample = SampleMaker(config, seed=5).make(unit, ["wrong_total"])
+    [made] = write_samples(config, (folder.layouts / MASTER_NAME).read_bytes(), [sample], root / "made")
+    sent = folder.inbox / made.name
+    if rows:
+        with_big_sheet(made, sent, rows, columns)
+    else:
+        repack(made, sent, extra=extra)
+    if macros:
+        as_xlsm(sent, sent.with_suffix(".xlsm"))
+        sent.unlink()
+        sent = sent.with_suffix(".xlsm")
+    collect(folder)
+    return folder, unit, sent
+
+
+def test_a_workbook_past_the_bound_gets_no_copy_and_a_warning_naming_unit_and_file(tmp_path, monkeypatch, capsys):
+    folder, unit, sent = campaign_with_return(tmp_path, rows=300, columns=20)
+    size = unpacked_bytes(sent)
+    monkeypatch.setattr(findings_workbook, "MARKUP_MAX", size - 1)
+    assert run(["check", str(folder.root)]) == 0
+    said = capsys.readouterr().err
+    megabytes = f"{size / 2**20:.1f}".replace(".", ",")
+    limit = f"{(size - 1) / 2**20:.1f}".replace(".", ",")
+    expected = (
+        f"Không tạo bản đánh dấu lỗi cho tệp «{sent.name}» của {unit.code} {unit.short}: tệp khi giải nén lớn "
+        f"{megabytes} MB, vượt giới hạn {limit} MB để đánh dấu. Các lỗi của tệp đã liệt kê đủ "
+        "trong ket_qua_kiem_tra.xlsx (trang «Chi tiết»); thư trả lỗi («baocao remind») gửi đơn vị danh sách đó "
+        "(tệp can_sua.txt) thay cho bản đánh dấu."
+    )
+    assert " ".join(said.split()) == f"Lưu ý: {expected}"
+    assert list((folder.results / FEEDBACK_DIR).iterdir()) == []
+    status = campaign_standing(folder)
+    copies = findings_workbook.write_feedback_copies(folder, status)
+    assert copies == [] and copies.problems == [Finding("warning", MARKUP_SKIPPED, expected)]
+    [standing] = [s for s in status.units if s.unit.code == unit.code]
+    assert can_mark_up(standing) and not can_mark_up(standing, folder.root), "feedback mail goes without a copy"
+
+
+def test_a_workbook_the_patch_cannot_handle_gets_a_warning_and_its_mail_goes_without_a_copy(tmp_path, monkeypatch):
+    """Excel 4.0 macro sheets cannot be left out of a copy quietly: no copy, a warning, and the feedback mail
+    (written to the outbox here) carries the list of what to fix, not a marked-up workbook."""
+    xlm = b'<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'
+    folder, unit, sent = campaign_with_return(tmp_path, extra={"xl/macrosheets/sheet1.xml": xlm})
+    monkeypatch.setattr(findings_workbook, "MARKUP_OPENPYXL_MAX", 0)
+    check_campaign(folder)
+    status = campaign_standing(folder)
+    copies = findings_workbook.write_feedback_copies(folder, status)
+    expected = (
+        f"Không tạo được bản đánh dấu lỗi cho tệp «{sent.name}» của {unit.code} {unit.short}: cấu trúc bên trong "
+        "tệp không cho phép đánh dấu an toàn. Các lỗi của tệp đã liệt kê đủ trong ket_qua_kiem_tra.xlsx (trang "
+        "«Chi tiết»); thư trả lỗi («baocao remind») gửi đơn vị danh sách đó (tệp can_sua.txt) thay cho bản đánh dấu."
+    )
+    assert copies == [] and copies.problems == [Finding("warning", MARKUP_FAILED, expected)]
+    report = send_reminders(folder, only=[unit.code])
+    assert [(result.kind, result.outcome) for result in report.results] == [("feedback", SENT)]
+    [mail] = (folder.outgoing / "thu_nhac").glob("*.eml")
+    message = BytesParser(policy=policy.default).parsebytes(mail.read_bytes())
+    names = sorted(part.get_filename() for part in message.iter_attachments())
+    assert names == sorted([f"{unit.code}_{unit.short}.xlsx", "can_sua.txt"])
+
+
+def test_a_larger_workbook_is_patched_in_its_xml(tmp_path, monkeypatch):
+    """Past the openpyxl bound: the flagged cell filled red in its own format, the listing first and active,
+    every cell value as the unit sent it, no macros; openpyxl, calamine and LibreOffice all read it."""
+    folder, unit, sent = campaign_with_return(tmp_path, rows=50, columns=10, macros=True)
+    monkeypatch.setattr(findings_workbook, "MARKUP_OPENPYXL_MAX", 0)
+    assert run(["check", str(folder.root)]) == 0
+    [copy] = (folder.results / FEEDBACK_DIR).iterdir()
+    status = campaign_standing(folder)
+    [standing] = [s for s in status.units if s.unit.code == unit.code]
+    findings = standing.latest.findings
+    [wrong] = [f for f in findings if f.code == "TONG_BANG_NAM_CONG_NU"]
+
+    marked = openpyxl.load_workbook(copy)
+    original = openpyxl.load_workbook(sent)
+    assert marked.sheetnames == ["Cần sửa", *original.sheetnames]
+    assert marked.active.title == "Cần sửa"
+    assert [ws.sheet_view.tabSelected for ws in marked.worksheets].count(True) == 1
+    bad, before = marked[wrong.sheet][wrong.cell], original[wrong.sheet][wrong.cell]
+    assert bad.fill.fgColor.rgb == RED and bad.fill.fill_type == "solid"
+    assert (bad.number_format, bad.font.name, bad.protection.locked, bad.border.left.style) == (
+        before.number_format,
+        before.font.name,
+        before.protection.locked,
+        before.border.left.style,
+    )
+    neighbour = marked[wrong.sheet].cell(bad.row + 1, bad.column)
+    assert neighbour.fill.fgColor.rgb != RED, "only the flagged cell"
+    for sheet in original.sheetnames:
+        assert values(marked[sheet]) == values(original[sheet]), sheet
+    listing = [[c.value for c in row] for row in marked["Cần sửa"].iter_rows()]
+    assert listing[0] == ["Mức độ", "Nội dung", "Trang", "Ô"]
+    assert listing[1:] == [
+        [{"error": "Lỗi", "warning": "Cảnh báo"}[f.severity], f.message, f.sheet, f.cell] for f in findings
+    ]
+    assert marked["Cần sửa"]["A1"].font.b and marked["Cần sửa"].freeze_panes == "A2"
+    assert (
+        marked.defined_names["bc_hoat_dong__tong"].attr_text == original.defined_names["bc_hoat_dong__tong"].attr_text
+    )
+    assert [ws.print_area for ws in marked.worksheets[1:]] == [ws.print_area for ws in original.worksheets]
+    assert not VBA_Parser(str(copy)).detect_vba_macros()
+    with zipfile.ZipFile(copy) as package:
+        assert not [name for name in package.namelist() if "vba" in name.lower()]
+
+    resaved = libreoffice_convert(copy, "xlsx", tmp_path / "lo")
+    assert calamine_grid(resaved, "Cần sửa")[1][1] == findings[0].message
+    assert libreoffice_convert(copy, "pdf", tmp_path / "pdf").read_bytes().startswith(b"%PDF")
+    again = openpyxl.load_workbook(resaved)
+    assert again[wrong.sheet][wrong.cell].fill.fgColor.rgb == RED, "LibreOffice keeps the mark"
+
+
+CHILD = """
+import resource, sys, time
+from pathlib import Path
+limit = int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from addin.outputs.marked_copy import ListingRow, patched_copy
+started = time.process_time()
+patched_copy(Path(sys.argv[1]), Path(sys.argv[2]), {"Phụ lục": {"B5": True, "C9": False}},
+             [ListingRow("Lỗi", "Trang «Phụ lục», ô B5: sai", "Phụ lục", "B5")])
+# VmHWM: this image's own peak (ru_maxrss would carry over the parent's, pytest's, across fork and exec)
+print(time.process_time() - started, next(line.split()[1] for line in open("/proc/self/status") if "VmHWM" in line))
+"""
+
+
+def test_marking_up_a_big_allowed_workbook_stays_under_a_memory_cap(tmp_path):
+    """A workbook whose sheets unpack to ~20 MB (openpyxl would need ~300 MB for it) is marked up in a child
+    process limited to 200 MB of address space (the interpreter and its imports included)."""
+    book = openpyxl.Workbook()
+    book.active.title = "Trang 1"
+    book.save(tmp_path / "base.xlsx")
+    big = with_big_sheet(tmp_path / "base.xlsx", tmp_path / "big.xlsx", rows=20_000, columns=30)
+    assert unpacked_bytes(big) > 15 * 2**20
+    cap = 200 * 2**20
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(big), str(tmp_path / "out.xlsx"), str(cap)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=TESTS.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    _, peak_kib = done.stdout.split()
+    assert int(peak_kib) * 1024 < cap
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as package:
+        sheet = package.read("xl/worksheets/big.xml")
+    unpacked = zipfile.ZipFile(big).getinfo("xl/worksheets/big.xml").file_size
+    assert b'<c r="B5" s="' in sheet and len(sheet) == unpacked + 2 * len(' s="3"'), "two cells, one attribute each"
+    read = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)
+    assert read.sheetnames == ["Cần sửa", "Trang 1", "Phụ lục"]
+
+
+def test_a_cell_the_sheet_does_not_hold_is_still_listed(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "A"
+    book.active["A1"] = 1
+    book.save(tmp_path / "in.xlsx")
+    patched_copy(
+        tmp_path / "in.xlsx",
+        tmp_path / "out.xlsx",
+        {"A": {"Z99": True}},
+        [ListingRow("Lỗi", "ô Z99 trống", "A", "Z99")],
+    )
+    read = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert read["Cần sửa"]["B2"].value == "ô Z99 trống" and read["A"]["A1"].value == 1
+
+
+def test_a_listing_sheet_already_there_is_kept_and_the_new_one_named_apart(tmp_path):
+    """A unit may send back the marked copy it received: its old «Cần sửa» stays, the new listing is «Cần sửa (2)»."""
+    book = openpyxl.Workbook()
+    book.active.title = "Cần sửa"
+    book.active["A1"] = "cũ"
+    book.create_sheet("B")["C3"] = 5
+    book.save(tmp_path / "in.xlsx")
+    patched_copy(
+        tmp_path / "in.xlsx", tmp_path / "out.xlsx", {"B": {"C3": False}}, [ListingRow("Cảnh báo", "x", "B", "C3")]
+    )
+    read = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert read.sheetnames == ["Cần sửa (2)", "Cần sửa", "B"]
+    assert read["Cần sửa"]["A1"].value == "cũ" and read["B"]["C3"].fill.fgColor.rgb == YELLOW
+
+
+def test_a_sheet_name_xml_escapes_is_found_by_its_real_name(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = 'GD&ĐT "2019"'
+    book.active["B2"] = 7
+    book.save(tmp_path / "in.xlsx")
+    listing = [ListingRow("Lỗi", "sai", 'GD&ĐT "2019"', "B2")]
+    patched_copy(tmp_path / "in.xlsx", tmp_path / "out.xlsx", {'GD&ĐT "2019"': {"B2": True}}, listing)
+    read = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert read['GD&ĐT "2019"']["B2"].fill.fgColor.rgb == RED and read['GD&ĐT "2019"']["B2"].value == 7
+    resaved = libreoffice_convert(tmp_path / "out.xlsx", "xlsx", tmp_path / "lo")
+    assert calamine_grid(resaved, "Cần sửa")[1] == ["Lỗi", "sai", 'GD&ĐT "2019"', "B2"]
