@@ -68,12 +68,12 @@ def test_a_rule_dividing_by_zero_is_a_warning_naming_the_rule(tmp_path):
     assert warnings, unit["findings"]
     assert {finding["severity"] for finding in warnings} == {"warning"}
     assert warnings[0]["message"] == (
-        "Trang «Hoạt động», ô G7, dòng 1 của bảng: "
+        "Trang «Hoạt động», ô G8, dòng 1 của bảng: "
         "Không kiểm tra được quy tắc «tong_bang_nam_cong_nu» ở dòng này: khi tính «Tổng số» và "
         "«Tổng số / (Nam - Nam)» có phép chia cho 0. Hãy xem lại các số liệu trong quy tắc "
         "(hoặc báo người soạn cấu hình)."
     )
-    assert (warnings[0]["cell"], warnings[0]["row"]) == ("G7", 1)
+    assert (warnings[0]["cell"], warnings[0]["row"]) == ("G8", 1)
 
 
 def test_a_deleted_current_folder_is_a_plain_message(tmp_path):
