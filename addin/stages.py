@@ -14,6 +14,7 @@ from addin.campaign import CONFIG_NAME, FOLDER_GUIDE, CampaignFolder, chosen_uni
 from addin.campaign_lock import campaign_lock
 from addin.channels import sending
 from addin.channels.channel import OUTBOX, SMTP
+from addin.channels.compose import resubmit_words
 from addin.checking import check_campaign
 from addin.config import CampaignConfig, load_config
 from addin.errors import BaocaoError
@@ -25,7 +26,12 @@ from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import TemplatesResult, build_templates
 from addin.ledger import Decision, Ledger
 from addin.mail_servers import Server
-from addin.outputs.findings_workbook import FINDINGS_WORKBOOK, write_feedback_copies, write_findings_workbook
+from addin.outputs.findings_workbook import (
+    FINDINGS_WORKBOOK,
+    FeedbackCopies,
+    write_feedback_copies,
+    write_findings_workbook,
+)
 from addin.outputs.merge import MergedCampaign, merge_campaign, write_tidy
 from addin.outputs.report.document import build_report, report_file_name, report_template
 from addin.outputs.report.pdf import write_pdfs
@@ -168,7 +174,7 @@ class CheckRun:
     checked: list[FileResult]  # the returns this run checked
     standing: CampaignStanding
     workbook: Path
-    feedback: list[Path]
+    feedback: FeedbackCopies  # the marked-up copies, one per unit with errors (see FeedbackCopies.text)
 
 
 @changes_campaign("check")
@@ -180,7 +186,7 @@ def check(folder: CampaignFolder, reporter: Reporter | None = None) -> CheckRun:
     reporter.start(2, "Đang ghi kết quả kiểm tra")
     workbook = write_findings_workbook(folder, standing)
     reporter.advance(FINDINGS_WORKBOOK)
-    feedback = write_feedback_copies(folder, standing)
+    feedback = write_feedback_copies(folder, standing, resubmit_words(config), config)
     reporter.advance("bản đánh dấu lỗi")
     reporter.finish()
     return CheckRun(checked, standing, workbook, feedback)

@@ -116,7 +116,7 @@ def main() -> None:
         write_findings_workbook(folder, status)
         workbook_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        copies = write_feedback_copies(folder, status)
+        copies = write_feedback_copies(folder, status, "sớm nhất có thể")
         copies_seconds = time.perf_counter() - start
 
         sample = paths[: arguments.naive_sample]

@@ -78,7 +78,8 @@ def test_collect_check_and_summary_update_the_panel_and_open_the_results(office)
     assert {text.split(": ", 1)[1].removesuffix("…") for text in progress} == set(sent)
     message = ui.alerts[-1][0]
     assert message.startswith("Đã kiểm tra 7 tệp mới. Các đơn vị hiện có: 45 chưa nộp, 5 đạt, 2 có lỗi.")
-    assert "bấm «5. Nhắc nộp, trả lỗi»" in message
+    assert "Đã lập 2 bản đánh dấu lỗi cho 2 đơn vị có lỗi, ở " in message, "one copy per unit with errors"
+    assert "Bấm «5. Nhắc nộp, trả lỗi» để gửi thư báo lỗi." in message
     assert ui.opened_workbooks == [folder.results / "ket_qua_kiem_tra.xlsx"]
     assert ui.counts == {
         "Số đơn vị phải nộp": 52,

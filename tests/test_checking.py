@@ -150,7 +150,7 @@ def test_resubmission_supersedes_and_history_is_kept(folder):
     from addin.outputs.findings_workbook import write_findings_workbook
 
     history = calamine_grid(write_findings_workbook(folder, campaign_standing(folder)), "Lịch sử nhận")
-    assert [(row[2], row[5], row[9]) for row in history[1:]] == [
+    assert [(row[1], row[4], row[8]) for row in history[1:]] == [
         ("lan1.xlsx", "Có lỗi", "Đã thay thế"),
         ("lan2.xlsx", "Đạt", "Đang dùng"),
     ]
@@ -179,10 +179,10 @@ def test_findings_workbook_and_feedback_copy(folder):
     workbook = write_findings_workbook(folder, status)
     assert workbook == folder.results / FINDINGS_WORKBOOK
     summary = calamine_grid(workbook, "Tình hình nộp")
-    assert summary[2][1:5] == [unit.code, unit.short, unit.group_code, "Có lỗi (đúng hạn)"]
+    assert summary[2][1:4] == [unit.short, unit.group_code, "Có lỗi (đúng hạn)"] and summary[2][-1] == unit.code
     details = calamine_grid(workbook, "Chi tiết")
-    assert details[1][4] == "TONG_BANG_NAM_CONG_NU"
-    [copy] = write_feedback_copies(folder, status)
+    assert details[0][-1] == "Mã lỗi" and details[1][-1] == "TONG_BANG_NAM_CONG_NU", "the code comes last"
+    [copy] = write_feedback_copies(folder, status, "sớm nhất có thể")
     assert copy.parent.name == FEEDBACK_DIR
     import openpyxl
 
@@ -247,4 +247,4 @@ def test_hostile_and_broken_files_each_get_their_finding_and_the_batch_goes_on(f
     status = campaign_standing(folder)
     assert [s.state for s in status.units[2:6]] == ["unusable"] * 4
     assert write_findings_workbook(folder, status).exists()
-    assert write_feedback_copies(folder, status) == [], "an unusable file has no cells to mark"
+    assert write_feedback_copies(folder, status, "sớm nhất có thể") == [], "an unusable file has no cells to mark"

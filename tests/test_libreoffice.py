@@ -140,7 +140,7 @@ def test_findings_workbook_and_feedback_copy_open_in_libreoffice(tmp_path):
     check_campaign(folder)
     status = campaign_standing(folder)
     findings = write_findings_workbook(folder, status)
-    [feedback] = write_feedback_copies(folder, status)
+    [feedback] = write_feedback_copies(folder, status, "sớm nhất có thể")
     for path in (findings, feedback):
         pdf = libreoffice_convert(path, "pdf", tmp_path / "pdf")
         assert pdf.read_bytes().startswith(b"%PDF")

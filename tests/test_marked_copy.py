@@ -81,7 +81,7 @@ def test_a_workbook_past_the_bound_gets_no_copy_and_a_warning_naming_unit_and_fi
     assert " ".join(said.split()) == f"Lưu ý: {expected}"
     assert list((folder.results / FEEDBACK_DIR).iterdir()) == []
     status = campaign_standing(folder)
-    copies = findings_workbook.write_feedback_copies(folder, status)
+    copies = findings_workbook.write_feedback_copies(folder, status, "sớm nhất có thể")
     assert copies == [] and copies.problems == [Finding("warning", MARKUP_SKIPPED, expected)]
     [standing] = [s for s in status.units if s.unit.code == unit.code]
     assert can_mark_up(standing) and not can_mark_up(standing, folder.root), "feedback mail goes without a copy"
@@ -95,7 +95,7 @@ def test_a_workbook_the_patch_cannot_handle_gets_a_warning_and_its_mail_goes_wit
     monkeypatch.setattr(findings_workbook, "MARKUP_OPENPYXL_MAX", 0)
     check_campaign(folder)
     status = campaign_standing(folder)
-    copies = findings_workbook.write_feedback_copies(folder, status)
+    copies = findings_workbook.write_feedback_copies(folder, status, "sớm nhất có thể")
     expected = (
         f"Không tạo được bản đánh dấu lỗi cho tệp «{sent.name}» của {unit.code} {unit.short}: cấu trúc bên trong "
         "tệp không cho phép đánh dấu an toàn. Các lỗi của tệp đã liệt kê đủ trong ket_qua_kiem_tra.xlsx (trang "
@@ -140,11 +140,15 @@ def test_a_larger_workbook_is_patched_in_its_xml(tmp_path, monkeypatch):
     for sheet in original.sheetnames:
         assert values(marked[sheet]) == values(original[sheet]), sheet
     listing = [[c.value for c in row] for row in marked["Cần sửa"].iter_rows()]
-    assert listing[0] == ["Mức độ", "Nội dung", "Trang", "Ô"]
-    assert listing[1:] == [
-        [{"error": "Lỗi", "warning": "Cảnh báo"}[f.severity], f.message, f.sheet, f.cell] for f in findings
+    top = listing.index(["Mức độ", "Nội dung", "Trang", "Ô"])
+    assert listing[0][0] == f"BÁO CÁO CẦN SỬA: {unit.name}"
+    assert listing[top + 1 :] == [
+        [{"error": "Lỗi", "warning": "Cảnh báo"}[f.severity], f.message, f.sheet, f.cell]
+        for f in sorted(findings, key=lambda f: not f.is_error)
     ]
-    assert marked["Cần sửa"]["A1"].font.b and marked["Cần sửa"].freeze_panes == "A2"
+    header = marked["Cần sửa"].cell(top + 1, 1)
+    assert header.font.b and marked["Cần sửa"].freeze_panes == f"A{top + 2}"
+    assert marked["Cần sửa"].print_title_rows == f"${top + 1}:${top + 1}"
     assert (
         marked.defined_names["bc_hoat_dong__tong"].attr_text == original.defined_names["bc_hoat_dong__tong"].attr_text
     )
@@ -154,7 +158,7 @@ def test_a_larger_workbook_is_patched_in_its_xml(tmp_path, monkeypatch):
         assert not [name for name in package.namelist() if "vba" in name.lower()]
 
     resaved = libreoffice_convert(copy, "xlsx", tmp_path / "lo")
-    assert calamine_grid(resaved, "Cần sửa")[1][1] == findings[0].message
+    assert calamine_grid(resaved, "Cần sửa")[top + 1][1] == listing[top + 1][1]
     assert libreoffice_convert(copy, "pdf", tmp_path / "pdf").read_bytes().startswith(b"%PDF")
     again = openpyxl.load_workbook(resaved)
     assert again[wrong.sheet][wrong.cell].fill.fgColor.rgb == RED, "LibreOffice keeps the mark"

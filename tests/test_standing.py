@@ -138,7 +138,7 @@ def test_the_findings_workbook_shows_the_same_standing(every_state):
     rows = calamine_grid(summary.findings_workbook, "Tình hình nộp")[1:]
     labels = {code: _label_of(folder, code) for code in expected}
     labels[config.units[6].code] = LABELS[State.MISSING]  # its return arrived after the summary
-    assert {row[1]: row[4] for row in rows} == labels
+    assert {row[-1]: row[3] for row in rows} == labels
     assert "đang dùng bản nhận ngày 10/12/2019" in _label_of(folder, list(expected)[5])
 
 

@@ -56,6 +56,7 @@ class Outgoing:
     attachment_names: list[str]
     content_key: str
     attachments: Callable[[], list[Attachment]]
+    marked_copy: bool = False  # it carries the unit's marked-up workbook («… _cần sửa.xlsx»)
 
 
 def fill(text: str, values: dict[str, str], where: str) -> str:
@@ -79,6 +80,12 @@ def submit_by(config: CampaignConfig, today: date) -> str:
     return AS_SOON_AS_POSSIBLE
 
 
+def resubmit_words(config: CampaignConfig, today: date | None = None) -> str:
+    """`submit_by` for a mail composed on `today` (default: today): the words the correction mail and the
+    marked-up copy's «Cần sửa» heading both print after «gửi lại»."""
+    return submit_by(config, today or date.today())
+
+
 def mail_values(
     config: CampaignConfig, unit: UnitEntry, file_name: str, problems: str = "", today: date | None = None
 ) -> dict[str, str]:
@@ -90,7 +97,7 @@ def mail_values(
         "campaign_name": config.campaign.name,
         "dispatch_number": config.campaign.dispatch.number,
         "deadline": f"{config.campaign.deadline:%d/%m/%Y}",
-        "submit_by": submit_by(config, today or date.today()),
+        "submit_by": resubmit_words(config, today),
         "issuer_name": config.issuer.short_name,
         "issuer_email": config.issuer.email,
         "tag": subject_tag(config.campaign.id, unit.code),

@@ -9,6 +9,7 @@ from addin.campaign import CampaignFolder, chosen_units
 from addin.channels.channel import OUTBOX, SMTP, BatchStopped, Channel, UnitFailure
 from addin.channels.compose import (
     FEEDBACK,
+    KIND_LABELS,
     REMIND,
     SEND,
     Attachment,
@@ -17,6 +18,7 @@ from addin.channels.compose import (
     attachment_name,
     compose,
     plan_message,
+    resubmit_words,
     sender_of,
 )
 from addin.channels.outbox import OUTBOX_DIRS, OutboxChannel
@@ -26,7 +28,7 @@ from addin.errors import BaocaoError
 from addin.issue.unit_copies import unit_file_name
 from addin.ledger import Ledger, SendRecord, already_sent, record_send
 from addin.mail_servers import Server
-from addin.outputs.findings_workbook import can_mark_up, write_feedback_copies
+from addin.outputs.findings_workbook import can_mark_up, owes_correction, write_feedback_copies
 from addin.progress import NullReporter, Reporter
 from addin.standing import CampaignStanding, State, UnitStanding, campaign_standing, still_to_report
 from addin.xlsx.meta import read_layout_meta
@@ -34,6 +36,8 @@ from addin.xlsx.meta import read_layout_meta
 SENT, SKIPPED, FAILED, WOULD_SEND = "sent", "skipped", "failed", "would_send"
 PROBLEMS_FILE = "can_sua.txt"
 PROBLEMS_IN_BODY = 30
+NOTES_IN_BODY = 10
+NOTES_HEADING = "Lưu ý (không phải lỗi, không bắt buộc sửa; đề nghị đơn vị xem lại):"
 
 
 @dataclass
@@ -48,6 +52,7 @@ class UnitResult:
     sent_at: str | None = None
     path: str | None = None
     error: str | None = None
+    marked_copy: bool = False  # a feedback mail carrying the unit's marked-up workbook
 
 
 @dataclass
@@ -64,6 +69,19 @@ class SendReport:
     @property
     def ok(self) -> bool:
         return self.stopped is None and self.count(FAILED) == 0
+
+    def kinds_text(self, *outcomes: str) -> str:
+        """«3 thư báo lỗi cần sửa kèm 3 bản đánh dấu lỗi, 45 thư nhắc nộp»: the mails by kind (those with one of
+        `outcomes`, default all planned)."""
+        results = [result for result in self.results if not outcomes or result.outcome in outcomes]
+        parts = []
+        for kind in (FEEDBACK, REMIND, SEND):
+            count = sum(1 for result in results if result.kind == kind)
+            if count:
+                marked = sum(1 for result in results if result.kind == kind and result.marked_copy)
+                extra = f" kèm {marked} bản đánh dấu lỗi" if kind == FEEDBACK and marked else ""
+                parts.append(f"{count} thư {KIND_LABELS[kind]}{extra}")
+        return ", ".join(parts)
 
 
 def shown_time(iso: str) -> str:
@@ -164,35 +182,41 @@ def _template_plan(folder: CampaignFolder, config: CampaignConfig, unit: UnitEnt
 
 
 def needs_feedback(unit: UnitStanding) -> bool:
-    """The unit's newest return has errors or cannot be used, and staff did not accept it as it is."""
-    latest = unit.latest
-    if latest is None or unit.state in (State.UNCHECKED, State.ACCEPTED_BY_STAFF):
-        return False
-    return latest.check.status in (State.HAS_ERRORS, State.UNUSABLE)
+    """The unit's newest return has errors or cannot be used, and staff did not accept it as it is (a return with
+    warnings only gets no correction mail)."""
+    return owes_correction(unit)
+
+
+def _where(finding) -> str:
+    sheet = f"Trang «{finding.sheet}»" if finding.sheet else ""
+    where = ", ".join(part for part in (sheet, f"ô {finding.cell}" if finding.cell else "") if part)
+    said = not where or f"«{finding.sheet}»" in finding.message  # most messages already say where
+    return finding.message if said else f"{where}: {finding.message}"
 
 
 def problems_text(unit_status: UnitStanding) -> str:
-    """What to fix, numbered, one line each: where (sheet, cell) and what."""
-    lines = []
+    """What to fix, numbered, one line each: where (sheet, cell) and what. Errors only: warnings are notes."""
     errors = [finding for finding in unit_status.latest.findings if finding.is_error]
-    for number, finding in enumerate(errors, start=1):
-        sheet = f"Trang «{finding.sheet}»" if finding.sheet else ""
-        where = ", ".join(part for part in (sheet, f"ô {finding.cell}" if finding.cell else "") if part)
-        said = not where or f"«{finding.sheet}»" in finding.message  # most messages already say where
-        lines.append(f"{number}. {finding.message}" if said else f"{number}. {where}: {finding.message}")
-    return "\n".join(lines)
+    return "\n".join(f"{number}. {_where(finding)}" for number, finding in enumerate(errors, start=1))
+
+
+def notes_text(unit_status: UnitStanding) -> str:
+    """The warnings, one «- » line each: notes for the unit to look at, never counted as errors."""
+    return "\n".join(f"- {_where(finding)}" for finding in unit_status.latest.findings if not finding.is_error)
 
 
 def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: UnitStanding, today: date) -> Outgoing:
     unit, latest = unit_status.unit, unit_status.latest
-    problems = problems_text(unit_status)
-    annotated = unit_status.latest.check.status == State.HAS_ERRORS and can_mark_up(unit_status, folder.root)
+    problems, notes = problems_text(unit_status), notes_text(unit_status)
+    resubmit = resubmit_words(config, today)
+    annotated = can_mark_up(unit_status, folder.root)
     workbook_name = attachment_name(unit, "_cần sửa")
+    noted = f"\n\n{NOTES_HEADING}\n{notes}" if notes else ""
     listing = (
-        f"{unit.name}\r\nTệp «{latest.record.original_name}» nhận ngày {latest.record.received_at:%d/%m/%Y} "
-        f"cần sửa:\r\n\r\n{problems.replace(chr(10), chr(13) + chr(10))}\r\n\r\n"
-        "Sửa xong, hãy gửi lại tệp Excel bằng cách trả lời thư này (giữ nguyên tiêu đề).\r\n"
-    )
+        f"{unit.name}\nTệp «{latest.record.original_name}» nhận ngày {latest.record.received_at:%d/%m/%Y} "
+        f"cần sửa:\n\n{problems}{noted}\n\n"
+        f"Sửa xong, hãy gửi lại tệp Excel {resubmit} bằng cách trả lời thư này (giữ nguyên tiêu đề).\n"
+    ).replace("\n", "\r\n")
 
     # A file that could not be used at all gets a fresh template to fill in again instead.
     fresh_template = folder.outgoing / unit_file_name(unit)
@@ -201,7 +225,7 @@ def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: 
     def attachments() -> list[Attachment]:
         made = [Attachment(PROBLEMS_FILE, listing.encode("utf-8-sig"), ("text", "plain"))]
         if annotated:
-            paths = write_feedback_copies(folder, CampaignStanding([unit_status], [], [], []))
+            paths = write_feedback_copies(folder, CampaignStanding([unit_status], [], [], []), resubmit, config)
             if not paths:  # its archive copy changed or went missing since the check
                 raise UnitFailure(" ".join(problem.message for problem in paths.problems))
             made.insert(0, Attachment(workbook_name, paths[0].read_bytes()))
@@ -211,10 +235,18 @@ def _feedback_plan(folder: CampaignFolder, config: CampaignConfig, unit_status: 
 
     names = [first_name, PROBLEMS_FILE] if annotated or fresh_template.exists() else [PROBLEMS_FILE]
     key = [latest.record.sha256.encode(), problems.encode("utf-8")]
-    shown = "\n".join(problems.splitlines()[:PROBLEMS_IN_BODY])
-    if len(problems.splitlines()) > PROBLEMS_IN_BODY:
-        shown += f"\n… và {len(problems.splitlines()) - PROBLEMS_IN_BODY} lỗi khác: xem tệp {PROBLEMS_FILE} đính kèm."
-    return plan_message(config, unit, FEEDBACK, key, names, attachments, problems=shown, today=today)
+    shown = _first_lines(problems, PROBLEMS_IN_BODY, "lỗi khác")
+    if notes:
+        shown += f"\n\n{NOTES_HEADING}\n" + _first_lines(notes, NOTES_IN_BODY, "lưu ý khác")
+    plan = plan_message(config, unit, FEEDBACK, key, names, attachments, problems=shown, today=today)
+    plan.marked_copy = annotated
+    return plan
+
+
+def _first_lines(text: str, shown: int, others: str) -> str:
+    lines = text.splitlines()
+    more = f"\n… và {len(lines) - shown} {others}: xem tệp {PROBLEMS_FILE} đính kèm." if len(lines) > shown else ""
+    return "\n".join(lines[:shown]) + more
 
 
 def deliver_all(
@@ -241,7 +273,7 @@ def deliver_all(
         with Ledger(folder.ledger_path) as ledger:
             for plan in plans:
                 result = UnitResult(plan.unit.code, plan.unit.short, plan.kind, plan.unit.email, WOULD_SEND, [])
-                result.attachments = plan.attachment_names
+                result.attachments, result.marked_copy = plan.attachment_names, plan.marked_copy
                 earlier = None if force else already_sent(ledger, plan.unit.code, plan.kind, plan.content_key, channel)
                 if earlier:
                     result.outcome, result.message_id = SKIPPED, earlier.message_id

@@ -149,6 +149,8 @@ def _mail_outcome(folder: CampaignFolder, reporter: StatusBarReporter, stage, ne
         text = f"Đã gửi {done} thư qua máy chủ {config.mail.smtp.host}"
         advice = next_step
     text += f"; {skipped} đơn vị đã nhận đúng thư này từ trước nên không gửi lại."
+    if done:
+        text += f" Thư {'đã ghi' if channel == OUTBOX else 'đã gửi'} lần này: {report.kinds_text(SENT)}."
     lines = [f"- {r.unit_short}: {r.error}" for r in report.results if r.outcome == FAILED][:5]
     if failed:
         text += f" {failed} đơn vị chưa gửi được:\n" + "\n".join(lines)
@@ -200,8 +202,8 @@ def _check_returns(folder: CampaignFolder, reporter: StatusBarReporter) -> Outco
     checked, feedback = run.checked, run.feedback
     text = f"Đã kiểm tra {len(checked)} tệp mới. Các đơn vị hiện có: {run.standing.counts_text()}."
     advice = "Đã mở bảng kết quả kiểm tra."
-    if feedback:
-        advice += f" Bản đánh dấu lỗi của {len(feedback)} đơn vị ở {feedback[0].parent}: bấm «5. Nhắc nộp, trả lỗi»."
+    if feedback.owed:
+        advice += f" {feedback.text()} Bấm «5. Nhắc nộp, trả lỗi» để gửi thư báo lỗi."
     return Outcome(f"{text}\n\n{advice}", text, open_workbook=run.workbook)
 
 

@@ -338,8 +338,8 @@ def check(directory: DirArgument = Path("."), as_json: JsonOption = False) -> No
     for problem in getattr(run.feedback, "problems", []):
         label = "[bold red]Lỗi:[/]" if problem.is_error else "[bold yellow]Lưu ý:[/]"
         errors.print(f"{label} {problem.message}", highlight=False, markup=True)
-    if run.feedback:
-        typer.echo(f"Bản đánh dấu lỗi để gửi lại đơn vị ({len(run.feedback)} tệp): {run.feedback[0].parent}")
+    if run.feedback.owed:
+        typer.echo(run.feedback.text())
 
 
 @app.command()

@@ -39,8 +39,8 @@ def show_sending(report: SendReport, verb: str) -> None:
         return
     sent = "ghi" if report.channel == OUTBOX else "gửi"
     typer.echo(
-        f"Tổng: {len(report.results)} đơn vị; đã {sent} {report.count(SENT)}, bỏ qua {report.count(SKIPPED)} "
-        f"(đã {verb} trước đó), lỗi {report.count(FAILED)}."
+        f"Tổng: {len(report.results)} đơn vị ({report.kinds_text()}); đã {sent} {report.count(SENT)}, "
+        f"bỏ qua {report.count(SKIPPED)} (đã {verb} trước đó), lỗi {report.count(FAILED)}."
     )
     if report.channel == OUTBOX and report.count(SENT):
         typer.echo(f"Các thư ở {report.outbox}: mở từng tệp .eml bằng Outlook hoặc Thunderbird rồi bấm Gửi.")

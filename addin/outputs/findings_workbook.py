@@ -1,25 +1,40 @@
 """What `baocao check` writes for people: the findings workbook and annotated copies to send back."""
 
+import hashlib
 import io
+import math
 import os
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from addin.campaign import CampaignFolder
+from addin.config import CampaignConfig
 from addin.findings import SEVERITY_LABELS, WARNING, Finding
 from addin.intake.guard.findings import MiB, megabytes_text
 from addin.integrity import archive_problem
 from addin.outputs.macro_free import NotRepackable, safe_view
-from addin.outputs.marked_copy import ListingRow, can_patch, patched_copy
+from addin.outputs.marked_copy import (
+    LISTING_COLUMNS,
+    NO_HEADING,
+    ListingHeading,
+    ListingRow,
+    can_patch,
+    cell_location,
+    heading_height,
+    patched_copy,
+)
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.limits import cell_text
 from addin.xlsx.names import safe_file_stem
+from addin.xlsx.page import set_up_a4
 from addin.xlsx.styles import BOX, FONT, HEADER_FILL, WRAP, fit_row_height
 
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
@@ -54,6 +69,63 @@ WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
 PROBLEM_STATES = (State.HAS_ERRORS, State.UNUSABLE, State.REJECTED_BY_STAFF)
 
 
+DATE_FORMAT = "dd/mm/yyyy hh:mm"
+SIDE_MARGIN = 0.4  # inches, left and right
+MIN_PRINT_SCALE = 91  # percent: the 11 pt text prints at 10 pt or more
+# Vietnamese first; the codes (the unit's, the finding's) in narrow columns at the end.
+SUBMISSION_COLUMNS = (
+    ("TT", 5),
+    ("Đơn vị", 30),
+    ("Nhóm", 7),
+    ("Tình trạng", 26),
+    ("Tệp mới nhất", 26),
+    ("Ngày nhận", 16),
+    ("Số lỗi", 7),
+    ("Số cảnh báo", 9),
+    ("Số lần gửi", 8),
+    ("Mã đơn vị", 10),
+)
+DETAIL_COLUMNS = (
+    ("Đơn vị", 18),
+    ("Tệp", 15),
+    ("Mức độ", 9),
+    ("Nội dung", 44),
+    ("Trang", 12),
+    ("Ô", 6),
+    ("Trường", 14),
+    ("Dòng", 6),
+    ("Mở tệp", 7),
+    ("Mã đơn vị", 9),
+    ("Mã lỗi", 12),
+)
+HISTORY_COLUMNS = (
+    ("Đơn vị", 19),
+    ("Tệp", 16),
+    ("Ngày nhận", 16),
+    ("Lấy từ", 22),
+    ("Kết quả", 13),
+    ("Lỗi", 5),
+    ("Cảnh báo", 9),
+    ("Xác định đơn vị", 24),
+    ("Sử dụng", 12),
+    ("Mở tệp", 7),
+    ("Mã đơn vị", 9),
+)
+
+
+def print_scale(widths: Sequence[float], landscape: bool = True, side_margin: float = SIDE_MARGIN) -> int:
+    """The percentage a sheet of these column widths (characters) is shrunk to fit one A4 page's width.
+
+    A column of width w takes about 7w + 5 pixels (Calibri 11, the workbook's default font, has 7-pixel digits;
+    the 5 is the cell padding, counted in full here so the estimate errs small), 3/4 point each; the page
+    gives 297 mm (landscape) less the side margins.
+    """
+    paper = (297 if landscape else 210) / 25.4
+    printable = (paper - 2 * side_margin) * 72
+    columns = sum(7 * width + 5 for width in widths) * 0.75
+    return min(100, math.floor(100 * printable / columns))
+
+
 def put_text(sheet, row: int, column: int, value) -> None:
     """Write a value that came from a return: text stays text, never a formula."""
     cell = sheet.cell(row=row, column=column)
@@ -67,83 +139,105 @@ def put_text(sheet, row: int, column: int, value) -> None:
     cell.border = BOX
 
 
-def _header(sheet, headers: list[tuple[str, float]]) -> None:
+def _fit_row(sheet, row: int, columns: Sequence[tuple[str, float]]) -> None:
+    """Give the row room for its longest wrapped text (LibreOffice does not re-measure rows)."""
+    lines = 1
+    for column, (_, width) in enumerate(columns, start=1):
+        value = sheet.cell(row=row, column=column).value
+        if isinstance(value, str):
+            lines = max(lines, wrapped_lines(value, width))
+    sheet.row_dimensions[row].height = 15.75 * lines + 3 if lines > 1 else 15
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped in a column `width` characters wide: words go whole onto a line when
+    they fit, a word longer than a line (a file name, a path, a code) is broken across lines as Excel and
+    LibreOffice do."""
+    fits = max(1, int(width * 1.05))
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.replace("/", "/ ").split(" "):
+            size = len(word)
+            if used and used + 1 + size <= fits:
+                used += 1 + size
+                continue
+            if used:
+                lines += 1
+            lines += max(0, math.ceil(size / fits) - 1)
+            used = size % fits or (fits if size else 0)
+        total += lines
+    return total
+
+
+def _put_date(sheet, row: int, column: int, when) -> None:
+    """A date and time as a real Excel date, shown dd/mm/yyyy hh:mm."""
+    put_text(sheet, row, column, when)
+    if when is not None:
+        sheet.cell(row=row, column=column).number_format = DATE_FORMAT
+
+
+class _Relative:
+    """Paths as staff read them: relative to the campaign folder, never the machine's full folder names."""
+
+    def __init__(self, root: Path):
+        self.prefixes = sorted({str(root), str(root.resolve())}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for prefix in self.prefixes:
+            text = text.replace(prefix + os.sep, "").replace(prefix, ".")
+        return text
+
+
+def _header(sheet, headers: Sequence[tuple[str, float]]) -> None:
+    """The table's header row (repeated on every printed page); A4 landscape fitted to the width only."""
     for column, (label, width) in enumerate(headers, start=1):
         cell = sheet.cell(row=1, column=column, value=label)
         cell.font = Font(name=FONT, size=11, bold=True)
-        cell.fill, cell.border, cell.alignment = HEADER_FILL, BOX, Alignment(horizontal="center", wrap_text=True)
+        cell.fill, cell.border = HEADER_FILL, BOX
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
-    sheet.print_title_rows = "1:1"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    set_up_a4(sheet, landscape=True, title_rows=(1, 1), side_margin=SIDE_MARGIN)
 
 
 def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) -> Path:
+    relative = _Relative(folder.root)
     workbook = openpyxl.Workbook()
     summary = workbook.active
     summary.title = "Tình hình nộp"
-    _header(
-        summary,
-        [
-            ("TT", 5),
-            ("Mã", 12),
-            ("Đơn vị", 34),
-            ("Nhóm", 8),
-            ("Tình trạng", 26),
-            ("Tệp mới nhất", 34),
-            ("Ngày nhận", 12),
-            ("Số lỗi", 8),
-            ("Số cảnh báo", 10),
-            ("Số lần gửi", 9),
-        ],
-    )
+    _header(summary, SUBMISSION_COLUMNS)
     for index, unit_status in enumerate(status.units, start=1):
         _summary_row(summary, index + 1, index, unit_status)
     details = workbook.create_sheet("Chi tiết")
-    _header(
-        details,
-        [
-            ("Mã", 12),
-            ("Đơn vị", 28),
-            ("Tệp", 28),
-            ("Mức độ", 9),
-            ("Mã lỗi", 20),
-            ("Nội dung", 70),
-            ("Trang", 16),
-            ("Ô", 7),
-            ("Trường", 20),
-            ("Dòng", 6),
-            ("Mở tệp", 10),
-        ],
-    )
+    _header(details, DETAIL_COLUMNS)
     names = {unit_status.unit.code: unit_status.unit.short for unit_status in status.units}
     row = 2
     current = [s.latest for s in status.units if s.latest] + status.unassigned
     for result in current:
         for finding in result.findings:
+            message = relative(finding.message)
             values = [
-                result.unit_code or "",
                 names.get(result.unit_code or "", "(chưa xác định)"),
                 result.record.original_name,
                 SEVERITY_LABELS[finding.severity],
-                finding.code,
-                finding.message,
+                message,
                 finding.sheet or "",
                 finding.cell or "",
                 finding.field or "",
                 finding.row,
+                None,
+                result.unit_code or "",
+                finding.code,
             ]
             for column, value in enumerate(values, start=1):
                 put_text(details, row, column, value)
-            fit_row_height(details, row, finding.message, 70, minimum=15)
+            _fit_row(details, row, DETAIL_COLUMNS)
             if finding.severity == "error":
-                details.cell(row=row, column=4).fill = BAD_FILL
-            _link(details.cell(row=row, column=11), folder, result, finding.sheet, finding.cell)
+                details.cell(row=row, column=3).fill = BAD_FILL
+            _link(details.cell(row=row, column=9), folder, result, finding.sheet, finding.cell)
             row += 1
-    _history_sheet(workbook.create_sheet("Lịch sử nhận"), folder, status, names)
+    _history_sheet(workbook.create_sheet("Lịch sử nhận"), folder, status, names, relative)
     target = folder.results / FINDINGS_WORKBOOK
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -151,24 +245,11 @@ def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) ->
     return target
 
 
-def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStanding, names: dict[str, str]) -> None:
+def _history_sheet(
+    sheet, folder: CampaignFolder, status: CampaignStanding, names: dict[str, str], relative: _Relative
+) -> None:
     """Every file ever received, newest use marked: a resubmission supersedes, nothing disappears."""
-    _header(
-        sheet,
-        [
-            ("Mã", 12),
-            ("Đơn vị", 28),
-            ("Tệp", 30),
-            ("Ngày nhận", 16),
-            ("Lấy từ", 40),
-            ("Kết quả", 16),
-            ("Lỗi", 6),
-            ("Cảnh báo", 9),
-            ("Xác định đơn vị", 40),
-            ("Sử dụng", 14),
-            ("Mở tệp", 10),
-        ],
-    )
+    _header(sheet, HISTORY_COLUMNS)
     counted = {id(unit.counted) for unit in status.units if unit.counted}
     newest = {id(unit.latest) for unit in status.units if unit.latest}
     for row, result in enumerate(status.files, start=2):
@@ -176,22 +257,25 @@ def _history_sheet(sheet, folder: CampaignFolder, status: CampaignStanding, name
         in_use = _use_of(result, counted, newest)
         if result.unit_code not in names:
             in_use = "Chưa rõ đơn vị"
+        source, identification = relative(record.source), relative(check.identification)
         values = [
-            result.unit_code or "",
             names.get(result.unit_code or "", ""),
             record.original_name,
-            f"{record.received_at:%d/%m/%Y %H:%M}",
-            record.source,
+            None,
+            source,
             LABELS[result.state],
             check.errors,
             check.warnings,
-            check.identification,
+            identification,
             in_use,
+            None,
+            result.unit_code or "",
         ]
         for column, value in enumerate(values, start=1):
             put_text(sheet, row, column, value)
-        fit_row_height(sheet, row, f"{record.source}\n{check.identification}", 40, minimum=15)
-        _link(sheet.cell(row=row, column=11), folder, result, None, None)
+        _put_date(sheet, row, 3, record.received_at)
+        _fit_row(sheet, row, HISTORY_COLUMNS)
+        _link(sheet.cell(row=row, column=10), folder, result, None, None)
 
 
 def _use_of(result: FileResult, counted: set[int], newest: set[int]) -> str:
@@ -204,20 +288,22 @@ def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding) -> None
     latest = unit_status.latest
     values = [
         index,
-        unit_status.unit.code,
         unit_status.unit.short,
         unit_status.unit.group_code,
         unit_status.label,
         latest.record.original_name if latest else "",
-        f"{latest.record.received_at:%d/%m/%Y %H:%M}" if latest else "",
+        None,
         latest.check.errors if latest else None,
         latest.check.warnings if latest else None,
         len(unit_status.history),
+        unit_status.unit.code,
     ]
     for column, value in enumerate(values, start=1):
         put_text(sheet, row, column, value)
+    _put_date(sheet, row, 6, latest.record.received_at if latest else None)
+    _fit_row(sheet, row, SUBMISSION_COLUMNS)
     if unit_status.state not in (State.VALID, State.ACCEPTED_BY_STAFF):
-        sheet.cell(row=row, column=5).fill = BAD_FILL if unit_status.state in PROBLEM_STATES else WARN_FILL
+        sheet.cell(row=row, column=4).fill = BAD_FILL if unit_status.state in PROBLEM_STATES else WARN_FILL
 
 
 def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, address: str | None) -> None:
@@ -238,13 +324,26 @@ def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, a
     cell.font = Font(name=FONT, size=11, color="0563C1", underline="single")
 
 
-def can_mark_up(unit_status: UnitStanding, root: Path | None = None) -> bool:
-    """Whether the unit's latest return gets a marked-up copy: readable .xlsx/.xlsm with findings, and (given
-    the campaign `root`) one that can be: sheets small enough (`MARKUP_MAX`), a package the XML patch can handle.
-
-    A rejected file (broken, encrypted, another campaign's) has no cells worth marking."""
+def owes_correction(unit_status: UnitStanding) -> bool:
+    """The unit's newest return has errors or cannot be used, and staff did not accept it as it is: the unit gets
+    a correction mail. A return with warnings only owes nothing (its warnings are notes, never errors)."""
     latest = unit_status.latest
-    if latest is None or not latest.findings or latest.check.status == State.UNUSABLE:
+    if latest is None or unit_status.state in (State.UNCHECKED, State.ACCEPTED_BY_STAFF):
+        return False
+    return latest.check.status in (State.HAS_ERRORS, State.UNUSABLE) or latest.state == State.HAS_ERRORS
+
+
+def can_mark_up(unit_status: UnitStanding, root: Path | None = None) -> bool:
+    """Whether the unit gets a marked-up copy: it owes a correction for errors found in its latest return, a
+    readable .xlsx/.xlsm, and (given the campaign `root`) one that can be marked: sheets small enough
+    (`MARKUP_MAX`), a package the XML patch can handle.
+
+    A rejected file (broken, encrypted, another campaign's) has no cells worth marking; a return with warnings
+    only gets no copy at all."""
+    latest = unit_status.latest
+    if not owes_correction(unit_status) or latest.check.status == State.UNUSABLE:
+        return False
+    if not any(finding.is_error for finding in latest.findings):
         return False
     if not latest.record.archive_path.endswith((".xlsx", ".xlsm")):
         return False
@@ -266,15 +365,64 @@ def unpacked_bytes(path: Path) -> int:
 
 class FeedbackCopies(list):
     """The marked-up copies written, and (`problems`) the units whose copy could not be made: an archive copy
-    that cannot be used (error), or a workbook too large or too odd to mark up (warning)."""
+    that cannot be used (error), or a workbook too large or too odd to mark up (warning). `owed`: how many
+    units have errors to mark (each gets a copy, or a problem says why not)."""
 
     def __init__(self):
         super().__init__()
         self.problems: list[Finding] = []
+        self.owed = 0
+
+    def text(self) -> str:
+        """«Đã lập 3 bản đánh dấu lỗi cho 3 đơn vị có lỗi, ở …», and how many units with errors have none (the
+        `problems` say why). Units with warnings only get no copy and are not counted."""
+        where = f", ở {self[0].parent}" if self else ""
+        said = f"Đã lập {len(self)} bản đánh dấu lỗi cho {self.owed} đơn vị có lỗi{where}."
+        if self.owed > len(self):
+            said += (
+                f" {self.owed - len(self)} đơn vị có lỗi không có bản đánh dấu (xem lưu ý): thư báo lỗi gửi danh "
+                "sách lỗi thay thế."
+            )
+        return said
 
 
-def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> FeedbackCopies:
-    """For each unit whose latest return has findings: its own workbook, bad cells marked (and commented)."""
+def feedback_heading(config: CampaignConfig, unit_status: UnitStanding, resubmit: str) -> ListingHeading:
+    """The lines above the «Cần sửa» table: the unit, the campaign, the file, and the date to send it back by.
+
+    `resubmit` is what the correction mail says after «gửi lại» («trước ngày 20/12/2019», «sớm nhất có thể»):
+    the caller takes it from `channels.compose.submit_by`, its one owner, so copy and mail agree."""
+    latest = unit_status.latest
+    errors = sum(1 for finding in latest.findings if finding.is_error)
+    notes = len(latest.findings) - errors
+    counted = f"{errors} lỗi phải sửa (ô tô đỏ)"
+    if notes:
+        counted += f" và {notes} lưu ý (ô tô vàng: đề nghị xem lại, không bắt buộc sửa)"
+    return ListingHeading(
+        f"BÁO CÁO CẦN SỬA: {unit_status.unit.name}",
+        (
+            f"Đợt báo cáo: {config.campaign.name}",
+            f"Tệp «{latest.record.original_name}» nhận ngày {latest.record.received_at:%d/%m/%Y}: {counted}.",
+            f"Hạn gửi lại: đề nghị đơn vị sửa các lỗi và gửi lại {resubmit} bằng cách trả lời thư báo lỗi "
+            "(giữ nguyên tiêu đề thư).",
+            f"Bấm vào địa chỉ ô (cột «{LISTING_COLUMNS[3][0]}») để đến ô cần sửa.",
+        ),
+    )
+
+
+def listing_rows(result: FileResult) -> list[ListingRow]:
+    """The findings of the «Cần sửa» table: errors first, then the warnings, each in the order found."""
+    ordered = sorted(result.findings, key=lambda finding: not finding.is_error)
+    return [ListingRow(SEVERITY_LABELS[f.severity], cell_text(f.message), f.sheet or "", f.cell or "") for f in ordered]
+
+
+def write_feedback_copies(
+    folder: CampaignFolder, status: CampaignStanding, resubmit: str, config: CampaignConfig | None = None
+) -> FeedbackCopies:
+    """For each unit with errors to correct: its own workbook, bad cells marked (and commented), a first sheet
+    «Cần sửa» listing them under a heading with the unit, the campaign and `resubmit` (see `feedback_heading`).
+
+    A copy is reused while its return and its heading are the same; a new day's deadline words make a new one."""
+    config = config or folder.load_config()
     out = folder.results / FEEDBACK_DIR
     out.mkdir(parents=True, exist_ok=True)
     written = FeedbackCopies()
@@ -282,8 +430,11 @@ def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> F
         latest = unit_status.latest
         if not can_mark_up(unit_status):
             continue
+        written.owed += 1
+        heading = feedback_heading(config, unit_status, resubmit)
         stem = f"{unit_status.unit.code}_{safe_file_stem(unit_status.unit.short)}_can_sua"
-        target = out / f"{stem}_{latest.record.sha256[:8]}.xlsx"
+        digest = hashlib.sha256("\0".join([latest.record.sha256, heading.title, *heading.lines]).encode())
+        target = out / f"{stem}_{digest.hexdigest()[:8]}.xlsx"
         for older in out.glob(f"{stem}_*.xlsx"):
             if older != target:
                 older.unlink()
@@ -294,7 +445,7 @@ def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> F
             written.problems.append(damaged)
             continue
         if not target.exists():
-            not_made = _mark_up(folder.root / latest.record.archive_path, target, latest, who)
+            not_made = _mark_up(folder.root / latest.record.archive_path, target, latest, who, heading)
             if not_made:
                 written.problems.append(not_made)
                 continue
@@ -302,7 +453,7 @@ def write_feedback_copies(folder: CampaignFolder, status: CampaignStanding) -> F
     return written
 
 
-def _mark_up(source: Path, target: Path, result: FileResult, who: str) -> Finding | None:
+def _mark_up(source: Path, target: Path, result: FileResult, who: str, heading: ListingHeading) -> Finding | None:
     """Write the marked-up copy: small workbooks through openpyxl (with a comment on each cell), larger ones
     patched in their XML (bounded memory), none past `MARKUP_MAX`; a warning says why none was made."""
     size = unpacked_bytes(source)
@@ -314,7 +465,7 @@ def _mark_up(source: Path, target: Path, result: FileResult, who: str) -> Findin
         return Finding(WARNING, MARKUP_SKIPPED, text)
     if 0 < size <= MARKUP_OPENPYXL_MAX:
         try:
-            marked = annotated_copy(source, result)
+            marked = annotated_copy(source, result, heading)
         except Exception:  # openpyxl refuses some files calamine reads (assorted exception types): patch instead
             marked = None
         if marked is not None:
@@ -325,18 +476,14 @@ def _mark_up(source: Path, target: Path, result: FileResult, who: str) -> Findin
         if finding.sheet and finding.cell:
             cells = marks.setdefault(finding.sheet, {})
             cells[finding.cell.upper()] = cells.get(finding.cell.upper(), False) or finding.is_error
-    listing = [
-        ListingRow(SEVERITY_LABELS[f.severity], cell_text(f.message), f.sheet or "", f.cell or "")
-        for f in result.findings
-    ]
     try:
-        patched_copy(source, target, marks, listing)
+        patched_copy(source, target, marks, listing_rows(result), heading=heading)
     except NotRepackable:
         return Finding(WARNING, MARKUP_FAILED, MSG_MARKUP_FAILED.format(name=name, unit=who))
     return None
 
 
-def annotated_copy(source: Path, result: FileResult) -> bytes:
+def annotated_copy(source: Path, result: FileResult, heading: ListingHeading = NO_HEADING) -> bytes:
     workbook = openpyxl.load_workbook(source)
     by_cell: dict[tuple[str, str], list] = {}
     for finding in result.findings:
@@ -347,15 +494,47 @@ def annotated_copy(source: Path, result: FileResult) -> bytes:
         cell.fill = BAD_FILL if any(f.is_error for f in findings) else WARN_FILL
         text = "\n".join(f"{SEVERITY_LABELS[f.severity]}: {f.message.split(': ', 1)[-1]}" for f in findings)
         cell.comment = Comment(cell_text(text), "baocao", width=320, height=140)
-    listing = workbook.create_sheet("Cần sửa", 0)
-    _header(listing, [("Mức độ", 10), ("Nội dung", 90), ("Trang", 18), ("Ô", 8)])
-    for row, finding in enumerate(result.findings, start=2):
-        for column, value in enumerate(
-            [SEVERITY_LABELS[finding.severity], finding.message, finding.sheet or "", finding.cell or ""], start=1
-        ):
-            put_text(listing, row, column, value)
-        fit_row_height(listing, row, finding.message, 90, minimum=15)
+    title = "Cần sửa"
+    for number in range(2, 1000):  # a unit may send back the marked copy it received: its old listing stays
+        if title.casefold() not in {name.casefold() for name in workbook.sheetnames}:
+            break
+        title = f"Cần sửa ({number})"
+    _listing(workbook.create_sheet(title, 0), heading, listing_rows(result))
+    for sheet in workbook.worksheets:
+        sheet.sheet_view.tabSelected = False
     workbook.active = 0
+    workbook.active.sheet_view.tabSelected = True
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _listing(sheet, heading: ListingHeading, rows: list[ListingRow]) -> None:
+    """The «Cần sửa» sheet of the openpyxl copy, as `marked_copy.listing_sheet` draws it in the XML patch."""
+    last = len(LISTING_COLUMNS)
+    lines = [(heading.title, True), *((line, False) for line in heading.lines)] if heading.title else []
+    for number, (text, bold) in enumerate(lines, start=1):
+        cell = sheet.cell(row=number, column=1, value=cell_text(text))
+        cell.data_type = "s"
+        cell.font = Font(name=FONT, size=14 if bold else 12, bold=bold)
+        cell.alignment = Alignment(vertical="center" if bold else "top", wrap_text=True)
+        sheet.merge_cells(start_row=number, start_column=1, end_row=number, end_column=last)
+        sheet.row_dimensions[number].height = heading_height(text, bold)
+    top = heading.rows + 1
+    for column, (label, width) in enumerate(LISTING_COLUMNS, start=1):
+        cell = sheet.cell(row=top, column=column, value=label)
+        cell.font = Font(name=FONT, size=11, bold=True)
+        cell.fill, cell.border = HEADER_FILL, BOX
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = width
+    sheet.row_dimensions[top].height = 20
+    sheet.freeze_panes = f"A{top + 1}"
+    set_up_a4(sheet, landscape=True, title_rows=(top, top))
+    for row, item in enumerate(rows, start=top + 1):
+        for column, value in enumerate((item.severity, item.message, item.sheet, item.cell), start=1):
+            put_text(sheet, row, column, value)
+        fit_row_height(sheet, row, item.message, LISTING_COLUMNS[1][1], minimum=15)
+        if item.sheet and item.cell:
+            link = sheet.cell(row=row, column=4)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=cell_location(item.sheet, item.cell))
+            link.font = Font(name=FONT, size=11, color="0563C1", underline="single")

@@ -53,7 +53,32 @@ class ListingRow:
     cell: str
 
 
-LISTING_COLUMNS = (("Mức độ", 10), ("Nội dung", 90), ("Trang", 18), ("Ô", 8))
+@dataclass(frozen=True)
+class ListingHeading:
+    """The lines above the «Cần sửa» table: a bold title (the unit), then one line each (campaign, deadline…)."""
+
+    title: str
+    lines: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return 1 + len(self.lines) if self.title else 0
+
+
+NO_HEADING = ListingHeading("")
+LISTING_COLUMNS = (("Mức độ", 10), ("Nội dung", 80), ("Trang", 18), ("Ô", 10))
+LISTING_WIDTH = sum(width for _, width in LISTING_COLUMNS)
+LINK_RGB = "FF0563C1"
+
+
+def cell_location(sheet: str, cell: str) -> str:
+    """An internal hyperlink's location: «'Hoạt động'!G8» (the sheet name always quoted, quotes doubled)."""
+    return "'{}'!{}".format(sheet.replace("'", "''"), cell.upper().replace("$", ""))
+
+
+def heading_height(text: str, bold: bool = False) -> float:
+    """The row height of a heading line wrapped across the whole listing width."""
+    return wrapped_height(text, LISTING_WIDTH * (0.9 if bold else 1), minimum=20 if bold else 16)
 
 
 def patched_copy(
@@ -63,12 +88,14 @@ def patched_copy(
     listing: list[ListingRow],
     listing_name: str = "Cần sửa",
     limits: Limits = DEFAULT_LIMITS,
+    heading: ListingHeading = NO_HEADING,
 ) -> None:
     """Write to `target` (atomically) `source` without macros, each cell in `marks` ({sheet name: {address:
-    is an error}}) filled red (error) or yellow, and a first sheet `listing_name` listing `listing`."""
+    is an error}}) filled red (error) or yellow, and a first sheet `listing_name` listing `listing` under
+    `heading`, each row's cell address a link to that cell."""
     with opened_package(source, limits) as package:
         plan = macro_free_plan(package)
-        _MarkUp(package, plan, marks, listing, listing_name).prepare()
+        _MarkUp(package, plan, marks, listing, listing_name, heading).prepare()
         write_package(package, target, plan)
 
 
@@ -84,9 +111,9 @@ def can_patch(source: Path, limits: Limits = DEFAULT_LIMITS) -> bool:
 
 
 class _MarkUp:
-    def __init__(self, package: Package, plan: Plan, marks, listing, listing_name):
+    def __init__(self, package: Package, plan: Plan, marks, listing, listing_name, heading=NO_HEADING):
         self.package, self.plan, self.marks, self.listing = package, plan, marks, listing
-        self.listing_name = listing_name
+        self.listing_name, self.heading = listing_name, heading
         self.workbook = package._officedocument_part() or package._existing("xl/workbook.xml")
         if self.workbook is None:
             raise NotRepackable("no workbook part")
@@ -140,8 +167,9 @@ class _MarkUp:
         taken = {a.get("Id", "") for a in relationships}
         rel_id = next(f"rIdBaocao{n}" for n in range(1, 10**6) if f"rIdBaocao{n}" not in taken)
         sheet_id = max((int(s["sheetId"]) for s in sheets if s.get("sheetId", "").isdigit()), default=0) + 1
-        self.plan.added[part] = listing_sheet(self.listing, styles).encode("utf-8")
-        self.plan.edited[self.workbook] = _with_first_sheet(workbook, title, sheet_id, rel_id)
+        self.plan.added[part] = listing_sheet(self.listing, styles, self.heading).encode("utf-8")
+        workbook = _with_first_sheet(workbook, title, sheet_id, rel_id)
+        self.plan.edited[self.workbook] = print_titles(workbook, title, self.heading.rows + 1)
         relative = posixpath.relpath(part, self.folder or ".")
         relationship = f'<Relationship Id="{rel_id}" Type="{WORKSHEET_TYPE}" Target="{relative}"/>'
         self.plan.edited[rels_name] = _before_close(rels, "Relationships", relationship)
@@ -273,22 +301,31 @@ class Styles:
                 opening += f' {name}="{value}"'
         return self._add("cellXfs", ("xf", original, error), opening + rest)
 
-    def listing_format(self, header: bool) -> int:
+    def listing_format(self, kind: str) -> int:
+        """A format of the listing sheet: "header" (bold, shaded, boxed), "body" (boxed, wrapped), "link" (a body
+        cell in link blue, underlined), "title" (bold 14) or "line" (a heading line, wrapped, no border)."""
         p = self.prefix
-        bold = f"<{p}b/>" if header else ""
+        size = 14 if kind == "title" else 12 if kind == "line" else 11
+        bold = f"<{p}b/>" if kind in ("header", "title") else ""
+        look = f'<{p}u/><{p}color rgb="{LINK_RGB}"/>' if kind == "link" else ""
         font = self._add(
-            "fonts", ("font", header), f'<{p}font>{bold}<{p}sz val="11"/><{p}name val="{FONT}"/></{p}font>'
+            "fonts", ("font", kind), f'<{p}font>{bold}{look}<{p}sz val="{size}"/><{p}name val="{FONT}"/></{p}font>'
         )
-        line = f'style="thin"><{p}color rgb="{LINE_RGB}"/>'
-        sides = "".join(f"<{p}{side} {line}</{p}{side}>" for side in ("left", "right", "top", "bottom"))
-        border = self._add("borders", ("border",), f"<{p}border>{sides}<{p}diagonal/></{p}border>")
-        fill = self.fill(HEADER_RGB) if header else 0
-        align = 'horizontal="center" vertical="center" wrapText="1"' if header else 'vertical="top" wrapText="1"'
+        border = 0
+        if kind in ("header", "body", "link"):
+            line = f'style="thin"><{p}color rgb="{LINE_RGB}"/>'
+            sides = "".join(f"<{p}{side} {line}</{p}{side}>" for side in ("left", "right", "top", "bottom"))
+            border = self._add("borders", ("border",), f"<{p}border>{sides}<{p}diagonal/></{p}border>")
+        fill = self.fill(HEADER_RGB) if kind == "header" else 0
+        align = {
+            "header": 'horizontal="center" vertical="center" wrapText="1"',
+            "title": 'horizontal="left" vertical="center" wrapText="1"',
+        }.get(kind, 'vertical="top" wrapText="1"')
         element = (
             f'<{p}xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0" applyFont="1" '
             f'applyFill="1" applyBorder="1" applyAlignment="1"><{p}alignment {align}/></{p}xf>'
         )
-        return self._add("cellXfs", ("listing", header), element)
+        return self._add("cellXfs", ("listing", kind), element)
 
     def text_out(self) -> str:
         text = self.original
@@ -319,36 +356,88 @@ def _cell(reference: str, style: int, text: str) -> str:
     return f'<c r="{reference}" s="{style}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def listing_sheet(listing: list[ListingRow], styles: Styles) -> str:
-    """The «Cần sửa» worksheet: one row per finding, header frozen, A4 landscape fitted to the width."""
-    header, body = styles.listing_format(True), styles.listing_format(False)
+def listing_sheet(listing: list[ListingRow], styles: Styles, heading: ListingHeading = NO_HEADING) -> str:
+    """The «Cần sửa» worksheet: the heading lines (merged across the table), then one row per finding whose cell
+    address links to that cell; the table's header frozen and repeated on every printed page, A4 landscape
+    fitted to the width."""
+    header, body, link = (styles.listing_format(kind) for kind in ("header", "body", "link"))
     columns = "".join(
         f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>' for n, (_, width) in enumerate(LISTING_COLUMNS, 1)
     )
-    rows = [
-        '<row r="1" ht="20" customHeight="1">'
+    rows, merged = [], []
+    lines = [(heading.title, "title"), *((line, "line") for line in heading.lines)] if heading.title else []
+    for number, (text, kind) in enumerate(lines, start=1):
+        height = heading_height(text, kind == "title")
+        cell = _cell(f"A{number}", styles.listing_format(kind), text)
+        rows.append(f'<row r="{number}" ht="{height:g}" customHeight="1">{cell}</row>')
+        merged.append(f'<mergeCell ref="A{number}:D{number}"/>')
+    top = heading.rows + 1
+    rows.append(
+        f'<row r="{top}" ht="20" customHeight="1">'
         + "".join(
-            _cell(f"{letter}1", header, label) for letter, (label, _) in zip("ABCD", LISTING_COLUMNS, strict=True)
+            _cell(f"{letter}{top}", header, label) for letter, (label, _) in zip("ABCD", LISTING_COLUMNS, strict=True)
         )
         + "</row>"
-    ]
-    for number, item in enumerate(listing, start=2):
+    )
+    links = []
+    for number, item in enumerate(listing, start=top + 1):
         height = wrapped_height(item.message, LISTING_COLUMNS[1][1], minimum=15)
-        values = (item.severity, item.message, item.sheet, item.cell)
-        cells = "".join(_cell(f"{letter}{number}", body, value) for letter, value in zip("ABCD", values, strict=True))
+        linked = bool(item.sheet and item.cell)
+        styled = (
+            (item.severity, body),
+            (item.message, body),
+            (item.sheet, body),
+            (item.cell, link if linked else body),
+        )
+        cells = "".join(
+            _cell(f"{letter}{number}", style, value) for letter, (value, style) in zip("ABCD", styled, strict=True)
+        )
         rows.append(f'<row r="{number}" ht="{height:g}" customHeight="1">{cells}</row>')
-    last = len(listing) + 1
+        if linked:
+            location = escape(cell_location(item.sheet, item.cell), {'"': "&quot;"})
+            links.append(f'<hyperlink ref="D{number}" location="{location}" display="{escape(item.cell)}"/>')
+    last = top + len(listing)
+    merge_cells = f'<mergeCells count="{len(merged)}">{"".join(merged)}</mergeCells>' if merged else ""
+    hyperlinks = f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else ""
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
         '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="A1:D{last}"/>'
         '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
-        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+        f'<pane ySplit="{top}" topLeftCell="A{top + 1}" activePane="bottomLeft" state="frozen"/>'
+        f'<selection pane="bottomLeft" activeCell="A{top + 1}" sqref="A{top + 1}"/></sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{columns}</cols>'
-        f"<sheetData>{''.join(rows)}</sheetData>"
+        f"<sheetData>{''.join(rows)}</sheetData>{merge_cells}{hyperlinks}"
         '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
         "</worksheet>"
     )
+
+
+def print_titles(workbook: str, title: str, row: int) -> str:
+    """workbook.xml with `row` (the listing's table header) of the first sheet, `title`, repeated on every page."""
+    opening = re.search(r"<(?:([\w.-]+):)?sheets\b", workbook)
+    prefix = f"{opening.group(1)}:" if opening and opening.group(1) else ""
+    sheet = "'{}'".format(title.replace("'", "''"))
+    reference = f"{escape(sheet)}!${row}:${row}"
+    name = f'<{prefix}definedName name="_xlnm.Print_Titles" localSheetId="0">{reference}</{prefix}definedName>'
+    existing = re.search(r"<(?:[\w.-]+:)?definedNames\s*>", workbook)
+    if existing:
+        return workbook[: existing.end()] + name + workbook[existing.end() :]
+    if re.search(r"<(?:[\w.-]+:)?definedNames\s*/>", workbook):
+        return re.sub(
+            r"<((?:[\w.-]+:)?)definedNames\s*/>",
+            lambda m: f"<{m.group(1)}definedNames>{name}</{m.group(1)}definedNames>",
+            workbook,
+            count=1,
+        )
+    after = None
+    for element in ("externalReferences", "functionGroups", "sheets"):
+        closing = list(re.finditer(rf"</(?:[\w.-]+:)?{element}\s*>|<(?:[\w.-]+:)?{element}\b[^>]*/>", workbook))
+        if closing:
+            after = closing[-1].end()
+            break
+    if after is None:
+        raise NotRepackable("no sheets in workbook.xml")
+    return workbook[:after] + f"<{prefix}definedNames>{name}</{prefix}definedNames>" + workbook[after:]
