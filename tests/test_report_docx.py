@@ -22,9 +22,9 @@ from addin.demo.samples import SampleMaker, write_samples
 from addin.errors import BaocaoError
 from addin.intake.collect import collect
 from addin.issue.master import build_master
-from addin.outputs.report.content import official_date
 from addin.outputs.report.document import REPORT_TEMPLATE, build_report, report_file_name
 from addin.outputs.report.pdf import SWITCH, write_pdfs
+from addin.outputs.summary.form import place_date_text, written_date
 from addin.outputs.summary.workbook import summary_file_name
 from addin.shipped import SHIPPED_CONFIG, SHIPPED_LAYOUTS
 from addin.stages import init_campaign, summary
@@ -106,7 +106,7 @@ def test_the_header_is_the_nd30_two_column_block_with_both_lines(reported):
     assert {edge.get(f"{W}val") for edge in borders} == {"nil"}, "the header table has no borders"
     assert header.cell(1, 0).text == config.summary.document_number == "Số: …/BC-SGDĐT"
     place_date = header.cell(1, 1).paragraphs[0]
-    assert place_date.text == official_date("Lào Cai", config.report_date()) == "Lào Cai, ngày 19 tháng 12 năm 2019"
+    assert place_date.text == place_date_text(config) == "Lào Cai, ngày 19 tháng 12 năm 2019"
     assert all(run.italic for run in place_date.runs)
 
 
@@ -293,9 +293,9 @@ def test_config_yaml_documents_the_default_sections():
 
 
 def test_official_dates_have_the_leading_zeros_nd30_asks_for():
-    assert official_date("Lào Cai", date(2020, 2, 5)) == "Lào Cai, ngày 05 tháng 02 năm 2020"
-    assert official_date("Lào Cai", date(2019, 3, 9)) == "Lào Cai, ngày 09 tháng 3 năm 2019"
-    assert official_date("Hà Nội", date(2019, 12, 19)) == "Hà Nội, ngày 19 tháng 12 năm 2019"
+    assert written_date(date(2020, 2, 5)) == "ngày 05 tháng 02 năm 2020"
+    assert written_date(date(2019, 3, 9)) == "ngày 09 tháng 3 năm 2019"
+    assert written_date(date(2019, 12, 19)) == "ngày 19 tháng 12 năm 2019"
 
 
 def test_libreoffice_past_its_time_is_stopped_and_said(reported, tmp_path, monkeypatch):

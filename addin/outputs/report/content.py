@@ -14,17 +14,11 @@ import pandas
 from addin.config import CampaignConfig
 from addin.config.model import ReportSection
 from addin.outputs.summary.facts import Facts, MergedCampaign, UnitFacts, submission_counts
+from addin.outputs.summary.form import place_date_text
 from addin.standing import State
 
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"]
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def official_date(place: str, day: date) -> str:
-    """«Lào Cai, ngày 19 tháng 12 năm 2019»: a day below 10 and the months 1 and 2 written with a leading 0
-    (NĐ 30/2020/NĐ-CP, Phụ lục I)."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def number_text(value: float | int | None) -> str:
@@ -64,7 +58,7 @@ def report_context(config: CampaignConfig, merged: MergedCampaign, today: date |
         "national_title": config.document_header.national_title,
         "motto": config.document_header.motto,
         "number": options.document_number or "Số: …/BC",
-        "place_date": official_date(issuer.place, config.report_date(today)),
+        "place_date": place_date_text(config, today),
         "report_date": f"{config.report_date(today):%d/%m/%Y}",
         "title": title,
         "subtitle": subtitle,

@@ -74,11 +74,19 @@ def place_date_template(config: CampaignConfig) -> str:
     return configured if "{ngay}" in configured else DEFAULT_PLACE_DATE
 
 
-def placeholder_values(config: CampaignConfig) -> dict[str, str]:
+def place_date_text(config: CampaignConfig, today: date | None = None) -> str:
+    """The place-and-date line of the báo cáo and of a standalone annex, filled («Lào Cai, ngày 19 tháng 12 …»)."""
+    text = place_date_template(config)
+    for key, value in placeholder_values(config, today).items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def placeholder_values(config: CampaignConfig, today: date | None = None) -> dict[str, str]:
     number = re.sub(r"^\s*Số\s*:?\s*", "", config.summary.document_number) or "…"
     return {
         "so_hieu": number,
-        "ngay": written_date(config.report_date()).removeprefix("ngày "),
+        "ngay": written_date(config.report_date(today)).removeprefix("ngày "),
         "co_quan": config.issuer.short_name,
         "noi": config.issuer.place,
     }
