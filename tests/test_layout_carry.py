@@ -104,8 +104,8 @@ def test_a_restyled_layout_rebuilt_for_a_removed_column_keeps_its_styling_and_sa
     assert (
         f"Lưu ý: Đã mang định dạng của mẫu cũ sang mẫu mới: «{PL1}»: định dạng 2 ô, độ rộng 1 cột, chiều cao 1 "
         "dòng, thiết lập trang (lề, màu thẻ trang, thu phóng), chữ đã sửa «Số văn bản chỉ đạo đã ban hành», "
-        f"«KẾT QUẢ CHỈ ĐẠO (ĐÃ SỬA)»; «{PL2}», «PL3 Nhiệm vụ», «PL4 Tình hình nộp», «PL5 Văn bản chỉ đạo», «Biểu đồ»: không có gì cán bộ "
-        "đã sửa, dùng mẫu mới.\n"
+        f"«KẾT QUẢ CHỈ ĐẠO (ĐÃ SỬA)»; «{PL2}», «PL3 Nhiệm vụ», «PL4 Tình hình nộp», «PL5 Văn bản chỉ đạo», "
+        "«Biểu đồ»: không có gì cán bộ đã sửa, dùng mẫu mới.\n"
     ) in out
     assert "Không mang sang được" not in out
     assert_pl1_styling_survived(layout)
@@ -251,7 +251,8 @@ def test_a_long_record_of_the_drawing_is_split_across_meta_rows_and_read_back(tm
 
     assert result["reasons"] == [f"đổi phụ lục «{PL1}» (summary.annexes)", f"«{PL1}»: bỏ cột «Số người tham gia / Nam»"]
     assert result["carried"][-1] == (
-        f"«{PL2}», «PL3 Nhiệm vụ», «PL4 Tình hình nộp», «PL5 Văn bản chỉ đạo», «Biểu đồ»: không có gì cán bộ đã sửa, dùng mẫu mới"
+        f"«{PL2}», «PL3 Nhiệm vụ», «PL4 Tình hình nộp», «PL5 Văn bản chỉ đạo», «Biểu đồ»: "
+        "không có gì cán bộ đã sửa, dùng mẫu mới"
     )
     assert_pl1_styling_survived(layout)
 
