@@ -14,10 +14,9 @@ import pandas
 from addin.config import CampaignConfig
 from addin.config.model import ReportSection
 from addin.outputs.summary.facts import Facts, MergedCampaign, UnitFacts, submission_counts
-from addin.outputs.summary.form import place_date_text
+from addin.outputs.summary.form import place_date_text, roman
 from addin.standing import State
 
-ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"]
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -126,7 +125,7 @@ def annex_reference(facts: Facts, table: str) -> str:
     for number, annex in enumerate(facts.config.summary.annexes, start=1):
         fed = [column.count_rows or (column.sum or "").split(".")[0] for column in annex.columns]
         if annex.table == table or table in fed:
-            numbers.append(ROMAN[number] if number < len(ROMAN) else str(number))
+            numbers.append(roman(number))
     return f"Phụ lục {', '.join(numbers)}" if numbers else ""
 
 
