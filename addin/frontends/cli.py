@@ -168,7 +168,9 @@ def collect(
     imap: Annotated[
         bool,
         typer.Option(
-            "--imap", help="Đọc thêm thư trong hộp thư (máy chủ ở mục mail.imap của config.yaml); chỉ đọc, không xoá."
+            "--imap",
+            help="Đọc thêm thư mới trong hộp thư (máy chủ ở mục mail.imap của config.yaml): chỉ tải thư đến sau lần "
+            "đọc trước, không tải thư lớn hơn mail.limits.message_bytes; chỉ đọc, không xoá.",
         ),
     ] = False,
     server: Annotated[
@@ -177,7 +179,7 @@ def collect(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="NGÀY/THÁNG/NĂM", help="Cùng --imap: chỉ đọc thư đến từ ngày này."),
+        typer.Option("--since", metavar="NGÀY/THÁNG/NĂM", help="Cùng --imap: đọc (lại) mọi thư đến từ ngày này."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
