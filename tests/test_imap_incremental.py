@@ -115,6 +115,13 @@ def test_only_new_mails_are_read_and_a_renumbered_folder_loses_nothing(dovecot, 
     third, _ = collect(folder)
     assert (third["mailbox_read"], third["mails"], third["new"]) == (0, [], [])
     assert bytes_sent(dovecot, "moi")[-1] < 2_000, "nothing is downloaded when nothing is new"
+    said = subprocess.run(
+        [sys.executable, "-m", "addin", "collect", str(folder.root), "--imap"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BAOCAO_IMAP_PASSWORD": PASSWORD, "COLUMNS": "120", "NO_COLOR": "1"},
+    )
+    assert "Hộp thư: đã đọc 0 thư đến sau lần đọc trước." in said.stdout, said.stdout + said.stderr
     # The server renumbers the folder (a restored mailbox, a migrated server): all is read again, nothing doubled.
     maildir = dovecot.root / "mail" / "moi"
     for name in os.listdir(maildir):

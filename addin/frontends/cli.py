@@ -203,6 +203,8 @@ def collect(
         )
         return
     typer.echo(f"Đã nhận {len(result.new)} tệp mới; {len(result.already_recorded)} tệp đã có từ trước (bỏ qua).")
+    if mailbox:
+        typer.echo(f"Hộp thư: đã đọc {result.mailbox_read} thư đến sau lần đọc trước.")
     if result.mails or result.mail_duplicates:
         typer.echo(f"Thư: {len(result.mails)} thư mới; {result.mail_duplicates} thư đã nhận từ trước (bỏ qua).")
     if result.ignored:
