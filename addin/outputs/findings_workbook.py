@@ -44,8 +44,8 @@ VIEW_DIR = "ban_xem"  # macro-free copies of units' workbooks, opened by the «M
 
 # Marking up a copy (issue 12, case 12), by the workbook's unpacked size (`unpacked_bytes`, from the zip directory).
 # openpyxl loads the whole workbook: measured ~16 MB of memory and ~0.7 s per MB of sheet XML
-# (benchmarks/bench_markup.py: 74 MB took 49-55 s and 1.2 GB), so only small ones go through it (they keep a
-# comment on each cell). Larger ones are patched in their XML, streamed (~50 MB and ~2.5 s for the same 74 MB).
+# (benchmarks/bench_markup.py: 74 MB took 49-55 s and 1.2 GB). Every copy is patched in its XML, streamed
+# (~50 MB and ~2.5 s for the same 74 MB), comments included; openpyxl only takes a small one the patch refuses.
 # Past MARKUP_MAX (half the guard's 200 MB unpacked) none is made and a warning says so: the patch would still
 # work, but such a copy would be too large to mail back.
 MARKUP_OPENPYXL_MAX = 4 * MiB
@@ -454,8 +454,9 @@ def write_feedback_copies(
 
 
 def _mark_up(source: Path, target: Path, result: FileResult, who: str, heading: ListingHeading) -> Finding | None:
-    """Write the marked-up copy: small workbooks through openpyxl (with a comment on each cell), larger ones
-    patched in their XML (bounded memory), none past `MARKUP_MAX`; a warning says why none was made."""
+    """Write the marked-up copy, patched in its XML (colours, a comment on each cell, the listing; bounded
+    memory); a small workbook the patch refuses goes through openpyxl instead; none past `MARKUP_MAX`. A
+    warning says why none was made."""
     size = unpacked_bytes(source)
     name = result.record.original_name
     if size > MARKUP_MAX:
@@ -463,24 +464,35 @@ def _mark_up(source: Path, target: Path, result: FileResult, who: str, heading: 
             name=name, unit=who, size=megabytes_text(size), limit=megabytes_text(MARKUP_MAX)
         )
         return Finding(WARNING, MARKUP_SKIPPED, text)
+    marks, notes = cell_marks(result.findings)
+    try:
+        patched_copy(source, target, marks, listing_rows(result), heading=heading, notes=notes)
+        return None
+    except NotRepackable:
+        pass
     if 0 < size <= MARKUP_OPENPYXL_MAX:
         try:
-            marked = annotated_copy(source, result, heading)
-        except Exception:  # openpyxl refuses some files calamine reads (assorted exception types): patch instead
-            marked = None
-        if marked is not None:
-            write_bytes_atomically(target, marked)
+            write_bytes_atomically(target, annotated_copy(source, result, heading))
             return None
+        except Exception:  # openpyxl refuses some files calamine reads (assorted exception types)
+            pass
+    return Finding(WARNING, MARKUP_FAILED, MSG_MARKUP_FAILED.format(name=name, unit=who))
+
+
+def cell_marks(findings: Sequence[Finding]) -> tuple[dict[str, dict[str, bool]], dict[str, dict[str, str]]]:
+    """For the patch: {sheet: {cell: is an error}} to colour, and {sheet: {cell: comment}}, the comment one
+    line per finding on the cell («Lỗi: …»)."""
     marks: dict[str, dict[str, bool]] = {}
-    for finding in result.findings:
+    notes: dict[str, dict[str, str]] = {}
+    for finding in findings:
         if finding.sheet and finding.cell:
+            address = finding.cell.upper().replace("$", "")
             cells = marks.setdefault(finding.sheet, {})
-            cells[finding.cell.upper()] = cells.get(finding.cell.upper(), False) or finding.is_error
-    try:
-        patched_copy(source, target, marks, listing_rows(result), heading=heading)
-    except NotRepackable:
-        return Finding(WARNING, MARKUP_FAILED, MSG_MARKUP_FAILED.format(name=name, unit=who))
-    return None
+            cells[address] = cells.get(address, False) or finding.is_error
+            line = f"{SEVERITY_LABELS[finding.severity]}: {finding.message.split(': ', 1)[-1]}"
+            sheet_notes = notes.setdefault(finding.sheet, {})
+            sheet_notes[address] = cell_text(f"{sheet_notes[address]}\n{line}" if address in sheet_notes else line)
+    return marks, notes
 
 
 def annotated_copy(source: Path, result: FileResult, heading: ListingHeading = NO_HEADING) -> bytes:

@@ -99,7 +99,7 @@ class Plan:
     edited: dict[str, str] = field(default_factory=dict)
     streamed: dict[str, Callable[[Iterator[bytes]], Iterator[bytes]]] = field(default_factory=dict)
     added: dict[str, bytes] = field(default_factory=dict)
-    last: dict[str, Callable[[], str]] = field(default_factory=dict)
+    last: dict[str, Callable[[], str | bytes | None]] = field(default_factory=dict)  # None: no such part after all
 
 
 def macro_free_plan(package: Package) -> Plan:
@@ -157,7 +157,9 @@ def write_package(package: Package, target: Path, plan: Plan) -> None:
             for name, data in plan.added.items():
                 out.writestr(entry(name), data)
             for name, make in plan.last.items():
-                out.writestr(entry(name), make().encode("utf-8"))
+                made = make()
+                if made is not None:
+                    out.writestr(entry(name), made.encode("utf-8") if isinstance(made, str) else made)
         replace_file(temporary, target)
 
 

@@ -8,8 +8,9 @@ red or yellow fill) appended to styles.xml, and the «Cần sửa» listing is a
 first in the workbook, wired into workbook.xml, its relationships and the content types. Everything
 else keeps its bytes. Memory stays a few megabytes whatever the size; time grows with the bytes.
 
-Not done here (the listing says it all): comments on the cells, and colouring a flagged cell the
-sheet XML does not hold at all (an empty cell without a format of its own).
+Each flagged cell also gets a comment saying what is wrong (`cell_notes`: the sheet's comments part and
+its VML drawing, made or added to, and the sheet's `<legacyDrawing>`). Not done here: colouring a flagged
+cell the sheet XML does not hold at all (an empty cell without a format of its own); its comment is there.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from xml.sax.saxutils import escape, unescape
 
 from addin.intake.guard.findings import DEFAULT_LIMITS, Limits, MiB
 from addin.intake.guard.zip_scan import Package
+from addin.outputs.cell_notes import Parts, SheetNotes
 from addin.outputs.macro_free import (
     NotRepackable,
     Plan,
@@ -89,13 +91,15 @@ def patched_copy(
     listing_name: str = "Cần sửa",
     limits: Limits = DEFAULT_LIMITS,
     heading: ListingHeading = NO_HEADING,
+    notes: dict[str, dict[str, str]] | None = None,
 ) -> None:
     """Write to `target` (atomically) `source` without macros, each cell in `marks` ({sheet name: {address:
-    is an error}}) filled red (error) or yellow, and a first sheet `listing_name` listing `listing` under
-    `heading`, each row's cell address a link to that cell."""
+    is an error}}) filled red (error) or yellow, each cell in `notes` ({sheet name: {address: text}}) with a
+    comment, and a first sheet `listing_name` listing `listing` under `heading`, each row's cell address a
+    link to that cell."""
     with opened_package(source, limits) as package:
         plan = macro_free_plan(package)
-        _MarkUp(package, plan, marks, listing, listing_name, heading).prepare()
+        _MarkUp(package, plan, marks, listing, listing_name, heading, notes or {}).prepare()
         write_package(package, target, plan)
 
 
@@ -111,8 +115,9 @@ def can_patch(source: Path, limits: Limits = DEFAULT_LIMITS) -> bool:
 
 
 class _MarkUp:
-    def __init__(self, package: Package, plan: Plan, marks, listing, listing_name, heading=NO_HEADING):
+    def __init__(self, package: Package, plan: Plan, marks, listing, listing_name, heading=NO_HEADING, notes=None):
         self.package, self.plan, self.marks, self.listing = package, plan, marks, listing
+        self.notes = notes or {}
         self.listing_name, self.heading = listing_name, heading
         self.workbook = package._officedocument_part() or package._existing("xl/workbook.xml")
         if self.workbook is None:
@@ -141,14 +146,20 @@ class _MarkUp:
             raise NotRepackable("no styles part")
         styles = Styles(self.text(styles_part))
         sheets = [attributes_of(tag) for tag in re.findall(r"<(?:[\w.-]+:)?sheet\b[^>]*>", workbook)]
-        parts = {}
+        parts, worksheets, new_parts = {}, set(), Parts(self.package)
         for sheet in sheets:
             kind, target = targets.get(sheet.get("id", ""), ("", ""))
             if kind.endswith(("/worksheet", "/chartsheet")) and self._part(target):
                 parts[self._part(target)] = _name(sheet)
+                if kind.endswith("/worksheet"):
+                    worksheets.add(self._part(target))
         for part, name in parts.items():
             cells = self.marks.get(name, {})
-            stream = _marked_sheet(cells, styles)
+            notes = None
+            if self.notes.get(name) and part in worksheets:
+                notes = SheetNotes(self.package, self.plan, new_parts, part, self.notes[name])
+                notes.register()
+            stream = _marked_sheet(cells, styles, notes)
             if part in self.plan.edited:
                 self.plan.edited[part] = b"".join(stream(iter([self.plan.edited[part].encode()]))).decode()
             else:
@@ -208,8 +219,11 @@ def _with_first_sheet(workbook: str, title: str, sheet_id: int, rel_id: str) -> 
     return re.sub(r'\b(activeTab|firstSheet)\s*=\s*"\d+"', r'\1="0"', workbook)
 
 
-def _marked_sheet(cells: dict[str, bool], styles: Styles) -> Callable[[Iterator[bytes]], Iterator[bytes]]:
-    """A stream edit of one worksheet: flagged cells get their marked format; the tab is no longer selected."""
+def _marked_sheet(
+    cells: dict[str, bool], styles: Styles, notes: SheetNotes | None = None
+) -> Callable[[Iterator[bytes]], Iterator[bytes]]:
+    """A stream edit of one worksheet: flagged cells get their marked format; the tab is no longer selected;
+    the `<legacyDrawing>` of the `notes` goes in after the cells."""
     pattern = None
     if cells:
         addresses = b"|".join(re.escape(address.upper().encode()) for address in sorted(cells, key=len, reverse=True))
@@ -237,6 +251,8 @@ def _marked_sheet(cells: dict[str, bool], styles: Styles) -> Callable[[Iterator[
                 head = b"sheetData" not in data
             if pattern is not None:
                 data = pattern.sub(mark, data)
+            if notes is not None and not notes.done:
+                data = notes.place(data)
             if data:
                 yield data
         if carry:
