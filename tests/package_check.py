@@ -16,13 +16,47 @@ CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 EXCEL = "{urn:schemas-microsoft-com:office:excel}"
 VML = "{urn:schemas-microsoft-com:vml}"
 OFFICE = "{urn:schemas-microsoft-com:office:office}"
-WORKSHEET_ORDER = (
-    "sheetPr dimension sheetViews sheetFormatPr cols sheetData sheetCalcPr sheetProtection protectedRanges "
-    "scenarios autoFilter sortState dataConsolidate customSheetViews mergeCells phoneticPr conditionalFormatting "
-    "dataValidations hyperlinks printOptions pageMargins pageSetup headerFooter rowBreaks colBreaks "
-    "customProperties cellWatches ignoredErrors smartTags drawing legacyDrawing legacyDrawingHF drawingHF picture "
-    "oleObjects controls webPublishItems tableParts extLst"
-).split()
+WORKSHEET_ORDER = [
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+]
 
 
 def column_row(address: str) -> tuple[int, int]:
@@ -63,10 +97,15 @@ def package_problems(path: Path) -> list[str]:
                 if relationship.get("TargetMode") == "External":
                     continue
                 target = relationship.get("Target")
-                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                part = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                )
                 if part not in names:
                     problems.append(f"{rels}: target {target} missing")
-                targets.setdefault(source, {})[relationship.get("Id")] = (relationship.get("Type").rsplit("/", 1)[-1], part)
+                targets.setdefault(source, {})[relationship.get("Id")] = (
+                    relationship.get("Type").rsplit("/", 1)[-1],
+                    part,
+                )
         shape_ids, blocks = [], []
         for name in (n for n in names if n.endswith(".vml") and n in trees):
             shape_ids += [s.get("id") for s in trees[name].iter(VML + "shape")]

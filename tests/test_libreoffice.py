@@ -147,5 +147,13 @@ def test_findings_workbook_and_feedback_copy_open_in_libreoffice(tmp_path):
     resaved = libreoffice_convert(feedback, "xlsx", tmp_path / "lo")
     listing = calamine_grid(resaved, "Cần sửa")
     assert any("Tổng số người tham gia phải bằng" in str(row[1]) for row in listing)
+    import openpyxl
+
+    from tests.package_check import package_problems
+
+    assert package_problems(feedback) == []
+    shown = openpyxl.load_workbook(resaved)["Hoạt động"]
+    notes = [cell.comment.text for row in shown.iter_rows() for cell in row if cell.comment]
+    assert any(note.startswith("Lỗi: Tổng số người tham gia phải bằng") for note in notes), "LibreOffice shows it"
     values = read_named_values(resaved, ["bc_chuc_vu"])
     assert values["bc_chuc_vu"] == '=HYPERLINK("http://x","bấm")', "text from a return never becomes a formula"

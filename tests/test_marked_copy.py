@@ -1,10 +1,11 @@
 """Marking up a unit's copy is bounded in memory and time for any file the guard lets through (issue 12, case 12).
 
-Small workbooks go through openpyxl (a comment on each cell, as before); larger ones are patched in their
-sheet XML, streamed, never loaded; past `MARKUP_MAX` no copy is made and a warning names the unit and file
-and says the errors are listed in ket_qua_kiem_tra.xlsx. The bounds are lowered here only to keep the
-workbooks small; the memory case runs in a child process under RLIMIT_AS. Every patched copy is read back by
-openpyxl, python-calamine and LibreOffice headless.
+Every copy is patched in its sheet XML, streamed, never loaded: colours, a comment on each flagged cell (its
+comments part, VML drawing and `<legacyDrawing>`, added to the unit's own), the listing; openpyxl only takes a
+small workbook the patch refuses. Past `MARKUP_MAX` no copy is made and a warning names the unit and file and
+says the errors are listed in ket_qua_kiem_tra.xlsx. The bounds are lowered here only to keep the workbooks
+small; the memory case runs in a child process under RLIMIT_AS. Every patched copy is read back by openpyxl,
+python-calamine and LibreOffice headless, and its package checked as Excel would (`package_problems`).
 """
 
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import openpyxl
 from oletools.olevba import VBA_Parser
+from openpyxl.comments import Comment
+from openpyxl.worksheet.table import Table
 
 from addin.channels.sending import SENT, send_reminders
 from addin.checking import check_campaign
@@ -32,6 +35,7 @@ from addin.stages import init_campaign
 from addin.standing import campaign_standing
 from tests.libreoffice import libreoffice_convert
 from tests.office_files import as_xlsm, repack, with_big_sheet
+from tests.package_check import package_problems
 from tests.workbook_access import calamine_grid
 
 TESTS = Path(__file__).parent
@@ -129,6 +133,9 @@ def test_a_larger_workbook_is_patched_in_its_xml(tmp_path, monkeypatch):
     assert [ws.sheet_view.tabSelected for ws in marked.worksheets].count(True) == 1
     bad, before = marked[wrong.sheet][wrong.cell], original[wrong.sheet][wrong.cell]
     assert bad.fill.fgColor.rgb == RED and bad.fill.fill_type == "solid"
+    assert bad.comment.text == "Lỗi: " + wrong.message.split(": ", 1)[-1] and bad.comment.author == "baocao"
+    assert set(comments_of(copy)) == {(f.sheet, f.cell) for f in findings if f.sheet and f.cell}, "each cell"
+    assert package_problems(copy) == []
     assert (bad.number_format, bad.font.name, bad.protection.locked, bad.border.left.style) == (
         before.number_format,
         before.font.name,
@@ -162,6 +169,7 @@ def test_a_larger_workbook_is_patched_in_its_xml(tmp_path, monkeypatch):
     assert libreoffice_convert(copy, "pdf", tmp_path / "pdf").read_bytes().startswith(b"%PDF")
     again = openpyxl.load_workbook(resaved)
     assert again[wrong.sheet][wrong.cell].fill.fgColor.rgb == RED, "LibreOffice keeps the mark"
+    assert again[wrong.sheet][wrong.cell].comment.text == bad.comment.text, "and the comment"
 
 
 CHILD = """
@@ -246,3 +254,58 @@ def test_a_sheet_name_xml_escapes_is_found_by_its_real_name(tmp_path):
     assert read['GD&ĐT "2019"']["B2"].fill.fgColor.rgb == RED and read['GD&ĐT "2019"']["B2"].value == 7
     resaved = libreoffice_convert(tmp_path / "out.xlsx", "xlsx", tmp_path / "lo")
     assert calamine_grid(resaved, "Cần sửa")[1] == ["Lỗi", "sai", 'GD&ĐT "2019"', "B2"]
+
+
+def comments_of(path: Path) -> dict[tuple[str, str], str]:
+    book = openpyxl.load_workbook(path)
+    return {
+        (s.title, c.coordinate): c.comment.text
+        for s in book.worksheets
+        for row in s.iter_rows()
+        for c in row
+        if c.comment
+    }
+
+
+def test_comments_go_beside_the_units_own_and_a_copy_marked_again_keeps_them_all(tmp_path):
+    """The unit's comment stays and ours follows it on the same cell; its drawing gets our shapes; a sheet with
+    a table gets its `<legacyDrawing>` before the table; marking the copy again adds to our own parts.
+    Excel's checks pass, and LibreOffice shows every comment and colour."""
+    book = openpyxl.Workbook()
+    book.active.title = "A"
+    book.active["A1"], book.active["C4"] = 1, 3
+    book.active["A1"].comment = Comment("ghi chú của đơn vị", "Đơn vị")
+    listed = book.create_sheet("B")
+    listed.append(["Tên", "Số"])
+    listed.append(["x", 5])
+    listed.add_table(Table(displayName="Bang", ref="A1:B2"))
+    book.save(tmp_path / "in.xlsx")
+    patched_copy(
+        tmp_path / "in.xlsx",
+        tmp_path / "once.xlsx",
+        {"A": {"A1": False, "C4": True}, "B": {"B2": True}},
+        [ListingRow("Lỗi", "sai", "A", "C4")],
+        notes={"A": {"A1": "Cảnh báo: xem <lại> & sửa", "C4": "Lỗi: sai"}, "B": {"B2": "Lỗi: số"}},
+    )
+    assert package_problems(tmp_path / "once.xlsx") == []
+    expected = {
+        ("A", "A1"): "ghi chú của đơn vị\nCảnh báo: xem <lại> & sửa",
+        ("A", "C4"): "Lỗi: sai",
+        ("B", "B2"): "Lỗi: số",
+    }
+    assert comments_of(tmp_path / "once.xlsx") == expected
+    patched_copy(
+        tmp_path / "once.xlsx",
+        tmp_path / "twice.xlsx",
+        {"B": {"A2": True}},
+        [ListingRow("Lỗi", "trống", "B", "A2")],
+        notes={"B": {"B2": "Lỗi: vẫn sai", "A2": "Lỗi: trống"}},
+    )
+    assert package_problems(tmp_path / "twice.xlsx") == []
+    again = {**expected, ("B", "B2"): "Lỗi: số\nLỗi: vẫn sai", ("B", "A2"): "Lỗi: trống"}
+    assert comments_of(tmp_path / "twice.xlsx") == again
+    resaved = libreoffice_convert(tmp_path / "twice.xlsx", "xlsx", tmp_path / "lo")
+    assert comments_of(resaved) == again
+    shown = openpyxl.load_workbook(resaved)
+    assert [shown["A"]["C4"].fill.fgColor.rgb, shown["B"]["A2"].fill.fgColor.rgb] == [RED, RED]
+    assert shown["A"]["A1"].fill.fgColor.rgb == YELLOW and shown.sheetnames == ["Cần sửa (2)", "Cần sửa", "A", "B"]
