@@ -8,6 +8,7 @@ small; the memory case runs in a child process under RLIMIT_AS. Every patched co
 python-calamine and LibreOffice headless, and its package checked as Excel would (`package_problems`).
 """
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -309,3 +310,23 @@ def test_comments_go_beside_the_units_own_and_a_copy_marked_again_keeps_them_all
     shown = openpyxl.load_workbook(resaved)
     assert [shown["A"]["C4"].fill.fgColor.rgb, shown["B"]["A2"].fill.fgColor.rgb] == [RED, RED]
     assert shown["A"]["A1"].fill.fgColor.rgb == YELLOW and shown.sheetnames == ["Cần sửa (2)", "Cần sửa", "A", "B"]
+
+
+def test_a_sheet_written_with_a_namespace_prefix_gets_its_comment_in_that_namespace(tmp_path):
+    """Some writers spell every element `<x:c>`, `<x:row>`: the `<legacyDrawing>` goes in with that prefix."""
+    book = openpyxl.Workbook()
+    book.active.title = "A"
+    book.active["B2"] = 4
+    book.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as plain, zipfile.ZipFile(tmp_path / "in.xlsx", "w") as prefixed:
+        for name in plain.namelist():
+            data = plain.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                text = re.sub(r"<(/?)([a-zA-Z]+)", r"<\1x:\2", data.decode())
+                data = text.replace("<x:worksheet xmlns=", "<x:worksheet xmlns:x=").encode()
+            prefixed.writestr(name, data)
+    patched_copy(tmp_path / "in.xlsx", tmp_path / "out.xlsx", {"A": {"B2": True}}, [], notes={"A": {"B2": "Lỗi"}})
+    assert package_problems(tmp_path / "out.xlsx") == []
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as package:
+        assert b"<x:legacyDrawing " in package.read("xl/worksheets/sheet1.xml")
+    assert comments_of(tmp_path / "out.xlsx") == {("A", "B2"): "Lỗi"}

@@ -107,12 +107,14 @@ class Parts:
         self.taken.add(pattern.format(number).lower())
         return pattern.format(number)
 
-    def block(self) -> int:
+    def shape_blocks(self, count: int) -> list[int]:
+        """Blocks of shape ids (1,024 each, the first of a block unused) for `count` shapes, none used before."""
         if self.blocks is None:
             self.blocks = _vml_blocks(self.package)
-        number = next(n for n in range(1, 10**6) if n not in self.blocks)
-        self.blocks.add(number)
-        return number
+        free = (n for n in range(1, 10**6) if n not in self.blocks)
+        chosen = [next(free) for _ in range(count // 1023 + 1)]
+        self.blocks |= set(chosen)
+        return chosen
 
 
 class SheetNotes:
@@ -279,12 +281,13 @@ class SheetNotes:
     def new_vml_out(self) -> str | None:
         if self.placed_id is None:
             return None
-        block = self.parts.block()
-        shapes = "".join(note_shape(a, block * 1024 + n) for n, a in enumerate(self.notes, start=1))
+        blocks = self.parts.shape_blocks(len(self.notes))
+        shapes = "".join(note_shape(a, blocks[n // 1023] * 1024 + n % 1023 + 1) for n, a in enumerate(self.notes))
         return (
             '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
             'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
-            f'<o:idmap v:ext="edit" data="{block}"/></o:shapelayout>{_SHAPETYPE.format("")}{shapes}</xml>'
+            f'<o:idmap v:ext="edit" data="{",".join(map(str, blocks))}"/></o:shapelayout>'
+            f"{_SHAPETYPE.format('')}{shapes}</xml>"
         )
 
     def drawing_out(self, name: str) -> bytes:
