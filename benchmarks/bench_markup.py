@@ -56,14 +56,10 @@ if way == "before":
     from addin.outputs.findings_workbook import annotated_copy
     target.write_bytes(annotated_copy(source, SimpleNamespace(findings=findings)))
 elif way == "after":
-    from addin.findings import SEVERITY_LABELS
-    from addin.outputs.marked_copy import ListingRow, patched_copy
-    marks = {}
-    for f in findings:
-        if f.sheet and f.cell:
-            marks.setdefault(f.sheet, {})[f.cell] = f.is_error
-    listing = [ListingRow(SEVERITY_LABELS[f.severity], f.message, f.sheet or "", f.cell or "") for f in findings]
-    patched_copy(source, target, marks, listing)
+    from addin.outputs.findings_workbook import cell_marks, listing_rows
+    from addin.outputs.marked_copy import patched_copy
+    marks, notes = cell_marks(findings)
+    patched_copy(source, target, marks, listing_rows(SimpleNamespace(findings=findings)), notes=notes)
 else:
     from addin.outputs.macro_free import macro_free_copy
     macro_free_copy(source, target)

@@ -255,11 +255,12 @@ class SheetNotes:
             note = self.notes.get(reference)
             if note is None or reference in self.commented:
                 return match.group(0)
-            close = list(re.finditer(r"</(?:[\w.-]+:)?text\s*>", match.group(0)))
+            # runs go after the unit's text and runs, before any phonetic run (CT_Rst: t?, r*, rPh*, phoneticPr?)
+            close = list(re.finditer(r"<(?:[\w.-]+:)?(?:rPh|phoneticPr)\b|</(?:[\w.-]+:)?text\s*>", match.group(0)))
             if not close:
                 return match.group(0)
             self.commented.add(reference)
-            at = close[-1].start()
+            at = close[0].start()
             return match.group(0)[:at] + prefixed(_run(_escaped("\n" + note))) + match.group(0)[at:]
 
         pattern = r"<(?:[\w.-]+:)?comment\b[^>]*?(?<!/)>.*?</(?:[\w.-]+:)?comment\s*>"
