@@ -214,19 +214,38 @@ def test_marking_up_a_big_allowed_workbook_stays_under_a_memory_cap(tmp_path):
     assert read.sheetnames == ["Cần sửa", "Trang 1", "Phụ lục"]
 
 
-def test_a_cell_the_sheet_does_not_hold_is_still_listed(tmp_path):
+def test_cells_the_sheet_does_not_hold_are_put_in_coloured_in_their_place(tmp_path):
+    """An empty, never formatted cell is not in the sheet XML: it goes in, empty, where Excel wants it (before,
+    between and after a row's cells, in rows not there before, in a sheet with no rows), carrying its colour;
+    every value stays; LibreOffice shows the colours."""
     book = openpyxl.Workbook()
     book.active.title = "A"
-    book.active["A1"] = 1
+    book.active["B2"], book.active["D2"], book.active["B5"], book.active["C5"] = 1, 2, 3, 4
+    book.create_sheet("E")
     book.save(tmp_path / "in.xlsx")
+    marks = {
+        "A": {"A2": True, "C2": False, "E2": True, "B1": True, "B3": False, "C5": True, "AA5": False, "Z99": True},
+        "E": {"C3": True},
+    }
     patched_copy(
         tmp_path / "in.xlsx",
         tmp_path / "out.xlsx",
-        {"A": {"Z99": True}},
+        marks,
         [ListingRow("Lỗi", "ô Z99 trống", "A", "Z99")],
+        notes={"A": {"Z99": "Lỗi: ô Z99 trống"}},
     )
+    assert package_problems(tmp_path / "out.xlsx") == []
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as package:
+        rows = re.search(rb"<sheetData>.*</sheetData>", package.read("xl/worksheets/sheet1.xml")).group(0)
+    addresses = re.findall(rb'<c r="([A-Z]+\d+)"', rows)
+    assert addresses == [b"B1", b"A2", b"B2", b"C2", b"D2", b"E2", b"B3", b"B5", b"C5", b"AA5", b"Z99"]
     read = openpyxl.load_workbook(tmp_path / "out.xlsx")
-    assert read["Cần sửa"]["B2"].value == "ô Z99 trống" and read["A"]["A1"].value == 1
+    assert read["Cần sửa"]["B2"].value == "ô Z99 trống" and read["A"]["Z99"].comment.text == "Lỗi: ô Z99 trống"
+    assert [read["A"][a].value for a in ("B2", "D2", "B5", "C5", "A2", "Z99")] == [1, 2, 3, 4, None, None]
+    shown = openpyxl.load_workbook(libreoffice_convert(tmp_path / "out.xlsx", "xlsx", tmp_path / "lo"))
+    for sheet, cells in marks.items():
+        for address, error in cells.items():
+            assert shown[sheet][address].fill.fgColor.rgb == (RED if error else YELLOW), (sheet, address)
 
 
 def test_a_listing_sheet_already_there_is_kept_and_the_new_one_named_apart(tmp_path):

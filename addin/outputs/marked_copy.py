@@ -9,8 +9,8 @@ first in the workbook, wired into workbook.xml, its relationships and the conten
 else keeps its bytes. Memory stays a few megabytes whatever the size; time grows with the bytes.
 
 Each flagged cell also gets a comment saying what is wrong (`cell_notes`: the sheet's comments part and
-its VML drawing, made or added to, and the sheet's `<legacyDrawing>`). Not done here: colouring a flagged
-cell the sheet XML does not hold at all (an empty cell without a format of its own); its comment is there.
+its VML drawing, made or added to, and the sheet's `<legacyDrawing>`); a flagged cell the sheet XML does
+not hold (empty, never formatted) is put in, empty, to carry its colour (`missing_cells`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from addin.outputs.macro_free import (
     read_text,
     write_package,
 )
+from addin.outputs.missing_cells import MissingCells
 from addin.xlsx.styles import FONT, wrapped_height
 
 BAD_RGB, WARN_RGB, HEADER_RGB, LINE_RGB = "FFFFC7CE", "FFFFEB9C", "FFDDEBF7", "FF808080"
@@ -239,13 +240,14 @@ def _marked_sheet(
         return tag[:end] + f' s="{index}"'.encode() + tag[end:]
 
     def edit(chunks: Iterator[bytes]) -> Iterator[bytes]:
-        carry, head = b"", True
+        carry, head, missing = b"", True, MissingCells(cells)
         for chunk in chunks:
             data = carry + chunk
             cut = data.rfind(b">") + 1
             data, carry = data[:cut], data[cut:]
             if len(carry) > CARRY_MAX:
                 raise NotRepackable("a worksheet with a tag longer than 1 MiB")
+            data = missing.feed(data)
             if head:
                 data = _TAB_SELECTED.sub(rb"\1", data)
                 head = b"sheetData" not in data
@@ -255,6 +257,9 @@ def _marked_sheet(
                 data = notes.place(data)
             if data:
                 yield data
+        held = missing.flush()
+        if held:
+            yield pattern.sub(mark, held) if pattern is not None else held
         if carry:
             yield carry
 
