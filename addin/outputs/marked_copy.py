@@ -159,7 +159,10 @@ class _MarkUp:
             notes = None
             if self.notes.get(name) and part in worksheets:
                 notes = SheetNotes(self.package, self.plan, new_parts, part, self.notes[name])
-                notes.register()
+                if notes.notes:  # none left when no address is a cell's
+                    notes.register()
+                else:
+                    notes = None
             stream = _marked_sheet(cells, styles, notes)
             if part in self.plan.edited:
                 self.plan.edited[part] = b"".join(stream(iter([self.plan.edited[part].encode()]))).decode()
