@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from addin.intake.guard.findings import MiB
 from addin.intake.guard.zip_scan import Package
-from addin.outputs.macro_free import NotRepackable, Plan, attributes_of, read_text
+from addin.outputs.macro_free import NotRepackable, Plan, attributes_of, before_close, read_text
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -189,9 +189,9 @@ class SheetNotes:
         types = self._text("[Content_Types].xml")
         if self.new_comments:
             override = f'<Override PartName="/{self.comments}" ContentType="{COMMENTS_CT}"/>'
-            types = _before_close(types, "Types", override)
+            types = before_close(types, "Types", override)
         if not re.search(r"<(?:[\w.-]+:)?Default\b[^>]*Extension\s*=\s*\"vml\"", types, re.IGNORECASE):
-            types = _before_close(types, "Types", f'<Default Extension="vml" ContentType="{VML_CT}"/>')
+            types = before_close(types, "Types", f'<Default Extension="vml" ContentType="{VML_CT}"/>')
         self.plan.edited["[Content_Types].xml"] = types
         self.plan.last[self.rels_name] = self.relationships_out
         if self.new_comments:
@@ -217,7 +217,7 @@ class SheetNotes:
         for rel_id, kind, part in added:
             target = posixpath.relpath(part, posixpath.dirname(self.sheet))
             relationship = f'<Relationship Id="{rel_id}" Type="{kind}" Target="{target}"/>'
-            rels = _before_close(rels, "Relationships", relationship)
+            rels = before_close(rels, "Relationships", relationship)
         return rels
 
     def comments_out(self) -> str:
@@ -247,7 +247,7 @@ class SheetNotes:
                 text[: empty.start()] + prefixed(f"<authors><author>{AUTHOR}</author></authors>") + text[empty.end() :]
             )
         else:
-            text = _before_close(text, "authors", prefixed(f"<author>{AUTHOR}</author>"))
+            text = before_close(text, "authors", prefixed(f"<author>{AUTHOR}</author>"))
 
         def merge(match: re.Match) -> str:
             reference = attributes_of(match.group(0)[: match.group(0).index(">") + 1]).get("ref", "")
@@ -272,7 +272,7 @@ class SheetNotes:
         )
         if re.search(r"<(?:[\w.-]+:)?commentList\s*/>", text):
             text = re.sub(r"<((?:[\w.-]+:)?)commentList\s*/>", r"<\1commentList></\1commentList>", text, count=1)
-        return _before_close(text, "commentList", added) if added else text
+        return before_close(text, "commentList", added) if added else text
 
     def _drawing(self) -> str | None:
         """The sheet's existing drawing, when its `<legacyDrawing>` names one."""
@@ -308,11 +308,3 @@ class SheetNotes:
             raise NotRepackable("a VML drawing without its end")
         at = closing[-1].start()
         return (text[:at] + shapes + text[at:]).encode("latin-1")
-
-
-def _before_close(text: str, element: str, addition: str) -> str:
-    closing = list(re.finditer(rf"</(?:[\w.-]+:)?{element}\s*>", text))
-    if not closing:
-        raise NotRepackable(f"no closing {element}")
-    at = closing[-1].start()
-    return text[:at] + addition + text[at:]

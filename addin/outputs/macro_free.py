@@ -242,3 +242,12 @@ def _without_relationships(text: str, source: str, dropped: set[str]) -> tuple[s
 
     pattern = r"<(?:\w+:)?Relationship\b[^>]*?(?:/>|>\s*</(?:\w+:)?Relationship>)"
     return re.sub(pattern, edit, text), removed
+
+
+def before_close(text: str, element: str, addition: str) -> str:
+    """`text` with `addition` put just before the last closing tag of `element` (any namespace prefix)."""
+    closing = list(re.finditer(rf"</(?:[\w.-]+:)?{element}\s*>", text))
+    if not closing:
+        raise NotRepackable(f"no closing {element}")
+    at = closing[-1].start()
+    return text[:at] + addition + text[at:]

@@ -29,6 +29,7 @@ from addin.outputs.macro_free import (
     NotRepackable,
     Plan,
     attributes_of,
+    before_close,
     macro_free_plan,
     opened_package,
     read_text,
@@ -187,9 +188,9 @@ class _MarkUp:
         self.plan.edited[self.workbook] = print_titles(workbook, title, self.heading.rows + 1)
         relative = posixpath.relpath(part, self.folder or ".")
         relationship = f'<Relationship Id="{rel_id}" Type="{WORKSHEET_TYPE}" Target="{relative}"/>'
-        self.plan.edited[rels_name] = _before_close(rels, "Relationships", relationship)
+        self.plan.edited[rels_name] = before_close(rels, "Relationships", relationship)
         override = f'<Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>'
-        self.plan.edited["[Content_Types].xml"] = _before_close(self.text("[Content_Types].xml"), "Types", override)
+        self.plan.edited["[Content_Types].xml"] = before_close(self.text("[Content_Types].xml"), "Types", override)
         self.plan.last[styles_part] = styles.text_out
 
     def _part(self, target: str) -> str | None:
@@ -200,14 +201,6 @@ class _MarkUp:
 def _name(sheet: dict[str, str]) -> str:
     """A sheet's name as Excel shows it (workbook.xml holds it XML-escaped)."""
     return unescape(sheet.get("name", ""), {"&quot;": '"', "&apos;": "'"})
-
-
-def _before_close(text: str, element: str, addition: str) -> str:
-    closing = list(re.finditer(rf"</(?:[\w.-]+:)?{element}\s*>", text))
-    if not closing:
-        raise NotRepackable(f"no closing {element}")
-    at = closing[-1].start()
-    return text[:at] + addition + text[at:]
 
 
 def _with_first_sheet(workbook: str, title: str, sheet_id: int, rel_id: str) -> str:
