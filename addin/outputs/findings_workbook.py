@@ -6,6 +6,7 @@ import math
 import os
 import zipfile
 from collections.abc import Sequence
+from copy import copy
 from pathlib import Path
 
 import openpyxl
@@ -67,6 +68,8 @@ MSG_MARKUP_FAILED = (
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
 PROBLEM_STATES = (State.HAS_ERRORS, State.UNUSABLE, State.REJECTED_BY_STAFF)
+TEXT_FONT = Font(name=FONT, size=11)
+LINK_FONT = Font(name=FONT, size=11, color="0563C1", underline="single")
 
 
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
@@ -134,19 +137,56 @@ def put_text(sheet, row: int, column: int, value) -> None:
         cell.data_type = "s"
     else:
         cell.value = value
-    cell.font = Font(name=FONT, size=11)
+    cell.font = TEXT_FONT
     cell.alignment = WRAP
     cell.border = BOX
 
 
-def _fit_row(sheet, row: int, columns: Sequence[tuple[str, float]]) -> None:
-    """Give the row room for its longest wrapped text (LibreOffice does not re-measure rows)."""
-    lines = 1
-    for column, (_, width) in enumerate(columns, start=1):
-        value = sheet.cell(row=row, column=column).value
+class _Looks:
+    """The few cell looks of the findings workbook, each registered once in the workbook's style tables and then
+    shared by reference: styling every cell with its own Font, Border and Alignment objects made openpyxl hash
+    them again for each of the thousands of cells (most of the workbook's time)."""
+
+    def __init__(self, workbook):
+        scratch = workbook.create_sheet("_looks")
+        looks = {}
+        for name, fill, number_format, font in (
+            ("text", None, None, TEXT_FONT),
+            ("date", None, DATE_FORMAT, TEXT_FONT),
+            ("bad", BAD_FILL, None, TEXT_FONT),
+            ("warn", WARN_FILL, None, TEXT_FONT),
+            ("link", None, None, LINK_FONT),
+        ):
+            cell = scratch.cell(row=1, column=len(looks) + 1)
+            cell.font, cell.alignment, cell.border = font, WRAP, BOX
+            if fill is not None:
+                cell.fill = fill
+            if number_format is not None:
+                cell.number_format = number_format
+            looks[name] = copy(cell._style)
+        workbook.remove(scratch)
+        self.looks = looks
+
+    def put(self, sheet, row: int, column: int, value, look: str = "text"):
+        """`put_text` with one of the shared looks."""
+        cell = sheet.cell(row=row, column=column)
         if isinstance(value, str):
-            lines = max(lines, wrapped_lines(value, width))
-    sheet.row_dimensions[row].height = 15.75 * lines + 3 if lines > 1 else 15
+            cell.value = cell_text(value)
+            cell.data_type = "s"
+        else:
+            cell.value = value
+        cell._style = copy(self.looks[look])
+        return cell
+
+    def row(self, sheet, row: int, values: Sequence, columns: Sequence[tuple[str, float]], looks: dict[int, str]):
+        """A table row of `values` (text stays text), the date columns and fills as `looks` {column: look}, and
+        the row's height fitted to its longest wrapped text (LibreOffice does not re-measure rows)."""
+        lines = 1
+        for column, value in enumerate(values, start=1):
+            text = self.put(sheet, row, column, value, looks.get(column, "text")).value
+            if isinstance(text, str):
+                lines = max(lines, wrapped_lines(text, columns[column - 1][1]))
+        sheet.row_dimensions[row].height = 15.75 * lines + 3 if lines > 1 else 15
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -168,13 +208,6 @@ def wrapped_lines(text: str, width: float) -> int:
             used = size % fits or (fits if size else 0)
         total += lines
     return total
-
-
-def _put_date(sheet, row: int, column: int, when) -> None:
-    """A date and time as a real Excel date, shown dd/mm/yyyy hh:mm."""
-    put_text(sheet, row, column, when)
-    if when is not None:
-        sheet.cell(row=row, column=column).number_format = DATE_FORMAT
 
 
 class _Relative:
@@ -204,11 +237,13 @@ def _header(sheet, headers: Sequence[tuple[str, float]]) -> None:
 def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) -> Path:
     relative = _Relative(folder.root)
     workbook = openpyxl.Workbook()
+    looks = _Looks(workbook)
+    links = _Links(folder, looks)
     summary = workbook.active
     summary.title = "Tình hình nộp"
     _header(summary, SUBMISSION_COLUMNS)
     for index, unit_status in enumerate(status.units, start=1):
-        _summary_row(summary, index + 1, index, unit_status)
+        _summary_row(summary, index + 1, index, unit_status, looks)
     details = workbook.create_sheet("Chi tiết")
     _header(details, DETAIL_COLUMNS)
     names = {unit_status.unit.code: unit_status.unit.short for unit_status in status.units}
@@ -230,14 +265,10 @@ def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) ->
                 result.unit_code or "",
                 finding.code,
             ]
-            for column, value in enumerate(values, start=1):
-                put_text(details, row, column, value)
-            _fit_row(details, row, DETAIL_COLUMNS)
-            if finding.severity == "error":
-                details.cell(row=row, column=3).fill = BAD_FILL
-            _link(details.cell(row=row, column=9), folder, result, finding.sheet, finding.cell)
+            looks.row(details, row, values, DETAIL_COLUMNS, {3: "bad"} if finding.severity == "error" else {})
+            links.put(details, row, 9, result, finding.sheet, finding.cell)
             row += 1
-    _history_sheet(workbook.create_sheet("Lịch sử nhận"), folder, status, names, relative)
+    _history_sheet(workbook.create_sheet("Lịch sử nhận"), status, names, relative, looks, links)
     target = folder.results / FINDINGS_WORKBOOK
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -246,7 +277,7 @@ def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) ->
 
 
 def _history_sheet(
-    sheet, folder: CampaignFolder, status: CampaignStanding, names: dict[str, str], relative: _Relative
+    sheet, status: CampaignStanding, names: dict[str, str], relative: _Relative, looks: _Looks, links: "_Links"
 ) -> None:
     """Every file ever received, newest use marked: a resubmission supersedes, nothing disappears."""
     _header(sheet, HISTORY_COLUMNS)
@@ -261,7 +292,7 @@ def _history_sheet(
         values = [
             names.get(result.unit_code or "", ""),
             record.original_name,
-            None,
+            record.received_at,
             source,
             LABELS[result.state],
             check.errors,
@@ -271,11 +302,8 @@ def _history_sheet(
             None,
             result.unit_code or "",
         ]
-        for column, value in enumerate(values, start=1):
-            put_text(sheet, row, column, value)
-        _put_date(sheet, row, 3, record.received_at)
-        _fit_row(sheet, row, HISTORY_COLUMNS)
-        _link(sheet.cell(row=row, column=10), folder, result, None, None)
+        looks.row(sheet, row, values, HISTORY_COLUMNS, {3: "date"} if record.received_at is not None else {})
+        links.put(sheet, row, 10, result, None, None)
 
 
 def _use_of(result: FileResult, counted: set[int], newest: set[int]) -> str:
@@ -284,7 +312,7 @@ def _use_of(result: FileResult, counted: set[int], newest: set[int]) -> str:
     return "Mới nhất, chưa dùng được" if id(result) in newest else "Đã thay thế"
 
 
-def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding) -> None:
+def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding, looks: _Looks) -> None:
     latest = unit_status.latest
     values = [
         index,
@@ -292,36 +320,45 @@ def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding) -> None
         unit_status.unit.group_code,
         unit_status.label,
         latest.record.original_name if latest else "",
-        None,
+        latest.record.received_at if latest else None,
         latest.check.errors if latest else None,
         latest.check.warnings if latest else None,
         len(unit_status.history),
         unit_status.unit.code,
     ]
-    for column, value in enumerate(values, start=1):
-        put_text(sheet, row, column, value)
-    _put_date(sheet, row, 6, latest.record.received_at if latest else None)
-    _fit_row(sheet, row, SUBMISSION_COLUMNS)
+    special = {6: "date"} if values[5] is not None else {}
     if unit_status.state not in (State.VALID, State.ACCEPTED_BY_STAFF):
-        sheet.cell(row=row, column=4).fill = BAD_FILL if unit_status.state in PROBLEM_STATES else WARN_FILL
+        special[4] = "bad" if unit_status.state in PROBLEM_STATES else "warn"
+    looks.row(sheet, row, values, SUBMISSION_COLUMNS, special)
 
 
-def _link(cell, folder: CampaignFolder, result: FileResult, sheet: str | None, address: str | None) -> None:
+class _Links:
     """«Mở»: for .xlsx/.xlsm a macro-free copy in ban_xem/ (never the unit's own file, which may carry macros);
-    other kinds (.xls, .xlsb, .ods) open the archive copy, which carries the Mark-of-the-Web on Windows."""
-    archived = folder.root / result.record.archive_path
-    opened = archived
-    if archived.suffix.lower() in (".xlsx", ".xlsm"):
-        opened = safe_view(archived, folder.results / VIEW_DIR, result.record.sha256)
+    other kinds (.xls, .xlsb, .ods) open the archive copy, which carries the Mark-of-the-Web on Windows. Each
+    file's copy is looked up (or made) once, however many of its findings link to it."""
+
+    def __init__(self, folder: CampaignFolder, looks: _Looks):
+        self.folder, self.looks = folder, looks
+        self.opened: dict[tuple[str, str], str | None] = {}
+
+    def _opened(self, result: FileResult) -> str | None:
+        """The file the link opens, relative to the results folder (with /), or None when none is safe."""
+        key = (result.record.archive_path, result.record.sha256)
+        if key not in self.opened:
+            opened = archived = self.folder.root / result.record.archive_path
+            if archived.suffix.lower() in (".xlsx", ".xlsm"):
+                opened = safe_view(archived, self.folder.results / VIEW_DIR, result.record.sha256)
+            relative = None if opened is None else os.path.relpath(opened, self.folder.results)
+            self.opened[key] = None if relative is None else relative.replace(os.sep, "/")
+        return self.opened[key]
+
+    def put(self, sheet, row: int, column: int, result: FileResult, where: str | None, address: str | None) -> None:
+        opened = self._opened(result)
         if opened is None:  # damaged, over a bound, changed in the archive: nothing safe to open
-            cell.value = "Không mở được"
-            cell.font = Font(name=FONT, size=11)
+            self.looks.put(sheet, row, column, "Không mở được")
             return
-    relative = os.path.relpath(opened, folder.results).replace(os.sep, "/")
-    target = relative + (f"#{quote_sheetname(sheet)}!{address}" if sheet and address else "")
-    cell.hyperlink = target
-    cell.value = "Mở"
-    cell.font = Font(name=FONT, size=11, color="0563C1", underline="single")
+        cell = self.looks.put(sheet, row, column, "Mở", "link")
+        cell.hyperlink = opened + (f"#{quote_sheetname(where)}!{address}" if where and address else "")
 
 
 def owes_correction(unit_status: UnitStanding) -> bool:
