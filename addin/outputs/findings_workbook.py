@@ -131,15 +131,20 @@ def print_scale(widths: Sequence[float], landscape: bool = True, side_margin: fl
 
 def put_text(sheet, row: int, column: int, value) -> None:
     """Write a value that came from a return: text stays text, never a formula."""
+    cell = _with_value(sheet, row, column, value)
+    cell.font = TEXT_FONT
+    cell.alignment = WRAP
+    cell.border = BOX
+
+
+def _with_value(sheet, row: int, column: int, value):
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
         cell.value = cell_text(value)
         cell.data_type = "s"
     else:
         cell.value = value
-    cell.font = TEXT_FONT
-    cell.alignment = WRAP
-    cell.border = BOX
+    return cell
 
 
 class _Looks:
@@ -169,12 +174,7 @@ class _Looks:
 
     def put(self, sheet, row: int, column: int, value, look: str = "text"):
         """`put_text` with one of the shared looks."""
-        cell = sheet.cell(row=row, column=column)
-        if isinstance(value, str):
-            cell.value = cell_text(value)
-            cell.data_type = "s"
-        else:
-            cell.value = value
+        cell = _with_value(sheet, row, column, value)
         cell._style = copy(self.looks[look])
         return cell
 
