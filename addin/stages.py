@@ -334,9 +334,10 @@ def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> Summary
     reporter.advance("dữ liệu thô")
     official = rebuilt = None
     if config.summary.annexes:
-        rebuilt = open_layout(config, folder.layouts)[3]  # drawn again now if stale, so staff are told why
+        _, layout, _, rebuilt = open_layout(config, folder.layouts)  # drawn again now if stale: staff are told why
         target = folder.results / summary_file_name(config)
-        official = build_summary(config, merged, folder.layouts, target, datetime.now().replace(microsecond=0))
+        now = datetime.now().replace(microsecond=0)
+        official = build_summary(config, merged, folder.layouts, target, now, layout)
     reporter.advance("bảng tổng hợp")
     # so it shows the standing this summary used (the check just wrote it from this very standing)
     findings = run.workbook if run else write_findings_workbook(folder, standing)

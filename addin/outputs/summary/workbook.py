@@ -4,6 +4,8 @@ data, annex by annex, and saved."""
 from datetime import datetime
 from pathlib import Path
 
+from openpyxl import Workbook
+
 from addin.config import CampaignConfig
 from addin.contract import META_SHEET
 from addin.outputs.summary.annexes import fill_by_unit, fill_listing, fill_submission
@@ -30,10 +32,17 @@ def summary_file_name(config: CampaignConfig) -> str:
 
 
 def build_summary(
-    config: CampaignConfig, merged: MergedCampaign, layouts_dir: Path, out_path: Path, generated_at: datetime
+    config: CampaignConfig,
+    merged: MergedCampaign,
+    layouts_dir: Path,
+    out_path: Path,
+    generated_at: datetime,
+    layout: Workbook | None = None,
 ) -> Path:
-    """Fill the campaign's summary layout (built first if missing or stale) with `merged`; write `out_path`."""
-    _, workbook, _, _ = open_layout(config, Path(layouts_dir))
+    """Fill the campaign's summary layout (built first if missing or stale) with `merged`; write `out_path`.
+
+    `layout`: the layout the caller has already opened with `open_layout` (it is filled in place)."""
+    workbook = layout if layout is not None else open_layout(config, Path(layouts_dir))[1]
     facts = Facts(config, merged)
     values = placeholder_values(config)
     for number, annex in enumerate(config.summary.annexes, start=1):
