@@ -115,10 +115,12 @@ def check_campaign(
     config: CampaignConfig | None = None,
     reporter: Reporter | None = None,
     parallel_from: int | None = None,
+    workers: int | None = None,
 ) -> list[FileResult]:
     """Check every return not yet checked with the current config; the results of this run.
 
-    From `parallel_from` files on (default `PARALLEL_FROM`), a pool of processes does the checking.
+    From `parallel_from` files on (default `PARALLEL_FROM`), a pool of processes does the checking
+    (`pool_size`; `workers` sets their number instead, 1 for none).
     """
     parallel_from = PARALLEL_FROM if parallel_from is None else parallel_from
     config = config or folder.load_config()
@@ -129,7 +131,7 @@ def check_campaign(
         pending = ledger.returns_to_check(config.check_fingerprint)
         reporter.start(len(pending), "Đang kiểm tra")
         with ledger.grouped():
-            done = _check_and_record(folder, checkers, ledger, pending, parallel_from, reporter)
+            done = _check_and_record(folder, checkers, ledger, pending, reporter, parallel_from, workers)
         reporter.finish()
     return done
 
@@ -139,12 +141,13 @@ def _check_and_record(
     checkers: Checkers,
     ledger: Ledger,
     pending: list[ReturnRecord],
-    parallel_from: int,
     reporter: Reporter,
+    parallel_from: int,
+    workers: int | None,
 ) -> list[FileResult]:
     config, done = checkers.current.config, []
     units = {unit.code: unit for unit in config.units}
-    for record, checked in _checked_in_order(folder, checkers, pending, parallel_from):
+    for record, checked in _checked_in_order(folder, checkers, pending, parallel_from, workers):
         errors, warnings = count(checked.findings)
         check = CheckRecord(
             sha256=record.sha256,
@@ -165,17 +168,32 @@ def _check_and_record(
 
 
 PARALLEL_FROM = 40
+MAX_WORKERS = 4
 _worker: dict = {}
 
 
-def _checked_in_order(folder: CampaignFolder, checkers: Checkers, pending: list[ReturnRecord], parallel_from: int):
+def pool_size(files: int, parallel_from: int = PARALLEL_FROM, cores: int | None = None) -> int:
+    """How many processes check `files` files: one (no pool) for fewer than `parallel_from`, where starting
+    workers costs more than they save; else one per core, at most MAX_WORKERS. More workers than cores only
+    share the cores and add their start-up and memory (measured: benchmarks/bench_check.py --workers)."""
+    cores = cores or os.cpu_count() or 1
+    return 1 if files < parallel_from else max(1, min(cores, MAX_WORKERS))
+
+
+def _checked_in_order(
+    folder: CampaignFolder,
+    checkers: Checkers,
+    pending: list[ReturnRecord],
+    parallel_from: int,
+    workers: int | None = None,
+):
     """(record, checked) pairs in order; many files are checked by a pool of processes, one per core.
 
     Each file is independent and most of the work is Python, so two cores nearly halve a large
     batch. A pool that breaks (a worker killed) leaves the rest to be checked here, one by one.
     """
-    workers = min(os.cpu_count() or 1, 4)
-    if len(pending) < parallel_from or workers < 2:
+    workers = pool_size(len(pending), parallel_from) if workers is None else workers
+    if workers < 2:
         yield from ((record, check_one(folder, checkers, record)) for record in pending)
         return
     finished, config = 0, checkers.current.config

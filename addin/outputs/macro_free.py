@@ -130,7 +130,7 @@ def macro_free_plan(package: Package) -> Plan:
     plan = Plan([name for name in names if name not in dropped])
     plan.edited["[Content_Types].xml"] = _plain_types(types, dropped, plan.kept)
     lost_controls = set()
-    for name in plan.kept:
+    for name in plan.kept if dropped else ():  # with nothing dropped, no relationship points at a dropped part
         if name.lower().endswith(".rels"):
             text, removed = _without_relationships(read_text(package, name), _source_of(name), dropped)
             if removed:
