@@ -36,6 +36,7 @@ def format_path(where: KeyPath) -> str:
 
 def semantic_problems(config: CampaignConfig) -> Iterator[Problem]:
     yield from _date_problems(config)
+    yield from _task_problems(config)
     yield from _unit_problems(config)
     yield from _form_problems(config)
     yield from _rule_problems(config)
@@ -59,6 +60,21 @@ def _date_problems(config: CampaignConfig) -> Iterator[Problem]:
                 "hạn nộp phải từ ngày kết thúc đợt trở đi."
             ),
         )
+
+
+def _task_problems(config: CampaignConfig) -> Iterator[Problem]:
+    """Each task code once: a return's task rows, the matrix annex and `task:` fields are matched by it."""
+    first_seen: dict[str, int] = {}
+    for t, task in enumerate(config.tasks):
+        folded = task.code.casefold()
+        if folded in first_seen:
+            other = format_path(("tasks", first_seen[folded]))
+            yield (
+                ("tasks", t, "code"),
+                f"mã nhiệm vụ «{task.code}» bị trùng với nhiệm vụ {other}; mỗi nhiệm vụ cần mã nhiệm vụ riêng.",
+            )
+        else:
+            first_seen[folded] = t
 
 
 def _unit_problems(config: CampaignConfig) -> Iterator[Problem]:
