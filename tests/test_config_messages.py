@@ -201,3 +201,106 @@ def test_no_english_reaches_staff(tmp_path, old, new):
     for problem in caught.value.problems:
         assert problem.startswith("dòng "), problem
         assert not ENGLISH.search(problem.split(": ", 1)[1].split("«")[0]), problem
+
+
+# ---------------------------------------------------------------- the per-unit annex's columns
+
+PL1_COLUMN = "        - {label: Số văn bản chỉ đạo, count_rows: van_ban}"
+
+
+@pytest.mark.parametrize(
+    ("new", "key", "message"),
+    [
+        (
+            "        - {label: Ngày báo cáo, sum: don_vi.ngay_bao_cao}",
+            ".sum",
+            "trường «don_vi.ngay_bao_cao» không phải số nên không cộng được; để hiện giá trị của từng đơn vị, hãy "
+            "ghi value: don_vi.ngay_bao_cao thay cho sum.",
+        ),
+        (
+            "        - {label: Tổng số, value: hoat_dong.tong}",
+            ".value",
+            "«hoat_dong.tong» là cột của bảng «hoat_dong» (mỗi đơn vị nhiều dòng) nên không có một giá trị cho mỗi "
+            "đơn vị; hãy ghi sum: hoat_dong.tong (cộng cột) hoặc count_rows: hoat_dong (đếm dòng).",
+        ),
+        (
+            "        - {label: Số kiểm tra, count_rows: chi_so}",
+            ".count_rows",
+            "«chi_so» là phần trường đơn (kind: fields), không phải bảng: không có dòng để đếm hay liệt kê; các "
+            "bảng có: van_ban, hoat_dong, nhiem_vu. Để hiện giá trị một trường của phần này theo đơn vị, hãy dùng "
+            "phụ lục by_unit với cột value: chi_so.<tên trường>.",
+        ),
+        (
+            "        - {label: Người báo cáo, value: don_vi.nguoi_lap}",
+            ".value",
+            "«don_vi.nguoi_lap»: phần «don_vi» không có trường «nguoi_lap»; các trường có: ten_don_vi, "
+            "nguoi_bao_cao, chuc_vu, dien_thoai, email, ngay_bao_cao.",
+        ),
+        (
+            "        - {label: Người báo cáo, value: thong_tin.nguoi_bao_cao}",
+            ".value",
+            "«thong_tin.nguoi_bao_cao»: không có phần «thong_tin» trong form; các phần có: don_vi, van_ban, "
+            "hoat_dong, nhiem_vu, chi_so, de_xuat.",
+        ),
+        (
+            "        - {label: Số văn bản chỉ đạo}",
+            "",
+            "cột «Số văn bản chỉ đạo» cần đúng một nguồn số liệu: count_rows (đếm số dòng của một bảng), sum (cộng "
+            "một cột số hay một trường số) hoặc value (giá trị một trường đơn của từng đơn vị); chưa ghi mục nào.",
+        ),
+        (
+            "        - {label: Số văn bản chỉ đạo, count_rows: van_ban, sum: hoat_dong.tong}",
+            "",
+            "cột «Số văn bản chỉ đạo» cần đúng một nguồn số liệu: count_rows (đếm số dòng của một bảng), sum (cộng "
+            "một cột số hay một trường số) hoặc value (giá trị một trường đơn của từng đơn vị); đang ghi cả "
+            "count_rows và sum.",
+        ),
+    ],
+)
+def test_a_per_unit_column_says_what_to_write(tmp_path, new, key, message):
+    path, line = variant(tmp_path, PL1_COLUMN, new)
+    assert problems_of(path) == [f"dòng {line} (summary.annexes[0].columns[0]{key}): {message}"]
+
+
+def test_single_fields_are_columns_of_the_per_unit_annex(tmp_path):
+    path, _ = variant(
+        tmp_path,
+        PL1_COLUMN,
+        PL1_COLUMN + "\n        - {label: Ngày báo cáo, value: don_vi.ngay_bao_cao}"
+        "\n        - {label: Số cuộc kiểm tra, sum: chi_so.so_cuoc_kiem_tra}"
+        "\n        - {label: Số tập thể được biểu dương, value: chi_so.so_tap_the_bieu_duong}",
+    )
+    columns = load_config(path).summary.annexes[0].columns
+    assert [(c.value, c.sum) for c in columns[1:4]] == [
+        ("don_vi.ngay_bao_cao", None),
+        (None, "chi_so.so_cuoc_kiem_tra"),
+        ("chi_so.so_tap_the_bieu_duong", None),
+    ]
+
+
+def test_a_key_the_annex_kind_does_not_read_is_named(tmp_path):
+    path, line = variant(
+        tmp_path,
+        "      title: TÌNH HÌNH NỘP BÁO CÁO CỦA CÁC ĐƠN VỊ\n",
+        "      title: TÌNH HÌNH NỘP BÁO CÁO CỦA CÁC ĐƠN VỊ\n      table: hoat_dong\n",
+    )
+    assert problems_of(path) == [
+        f"dòng {line + 1} (summary.annexes[3].table): mục «table» không dùng cho phụ lục dạng submission (chỉ dùng "
+        "kind, sheet, title); hãy xoá mục này."
+    ]
+
+
+def test_a_per_unit_annex_without_columns(tmp_path):
+    text = SHIPPED_TEXT.replace(
+        "      title: KẾT QUẢ CHỈ ĐẠO VÀ TỔ CHỨC HOẠT ĐỘNG THEO ĐƠN VỊ\n      columns:\n", "      title: X\n      x:\n"
+    )
+    start = text.index("      x:\n")
+    end = text.index("    - kind: listing")
+    text = text[:start] + text[end:]
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = text[: text.index("    - kind: by_unit")].count("\n") + 1
+    assert problems_of(path) == [
+        f"dòng {line} (summary.annexes[0]): phụ lục dạng by_unit cần ít nhất một cột (columns), ví dụ: "
+        "columns: [{label: Số bản sách, value: so_lieu.so_ban_sach}]."
+    ]

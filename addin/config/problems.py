@@ -344,11 +344,9 @@ _ANNEX_KEYS = {
 def _annex_key_problems(annex: Annex, where: KeyPath) -> Iterator[Problem]:
     for key in ("columns", "table", "key", "value", "count_choice", "series"):
         if key in annex.model_fields_set and key not in _ANNEX_KEYS[annex.kind]:
-            used = ", ".join(sorted(_ANNEX_KEYS[annex.kind])) or "không mục nào trong số đó"
-            yield (
-                (*where, key),
-                f"mục «{key}» không dùng cho phụ lục dạng {annex.kind} (dạng này dùng: {used}); hãy xoá mục này.",
-            )
+            used = ", ".join(sorted(_ANNEX_KEYS[annex.kind]))
+            reads = f"ngoài kind, sheet, title chỉ dùng: {used}" if used else "chỉ dùng kind, sheet, title"
+            yield (*where, key), f"mục «{key}» không dùng cho phụ lục dạng {annex.kind} ({reads}); hãy xoá mục này."
 
 
 def _table_reference_problems(config: CampaignConfig, name: str, where: KeyPath) -> Iterator[Problem]:
