@@ -304,3 +304,54 @@ def test_a_per_unit_annex_without_columns(tmp_path):
         f"dòng {line} (summary.annexes[0]): phụ lục dạng by_unit cần ít nhất một cột (columns), ví dụ: "
         "columns: [{label: Số bản sách, value: so_lieu.so_ban_sach}]."
     ]
+
+
+# ---------------------------------------------------------------- which keys are required, documented
+
+
+def required_paths(model, prefix: tuple = ()) -> list[tuple[str, ...]]:
+    """Every key the model requires, as a path of names ("form", "sections", "fields", "name"), at any depth."""
+    import typing
+
+    from pydantic import BaseModel
+
+    found = []
+    for name, info in model.model_fields.items():
+        path = (*prefix, name)
+        if info.is_required():
+            found.append(path)
+        for outer in typing.get_args(info.annotation) or (info.annotation,):
+            for inner in (*typing.get_args(outer), outer):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    found += required_paths(inner, path)
+    return found
+
+
+def test_readme_lists_every_required_key_in_its_row():
+    from addin.config import CampaignConfig
+    from addin.shipped import SHIPPED_CONFIG
+
+    readme = (SHIPPED_CONFIG.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Mục bắt buộc và mục không bắt buộc", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+        if line.startswith("| `") and len(cells) == 3:
+            rows[cells[0].strip("`")] = cells[1]
+    assert set(rows) == set(CampaignConfig.model_fields), "a row for every top-level key"
+    for path in required_paths(CampaignConfig):
+        if len(path) == 1:
+            continue
+        leaf, required = path[-1], rows[path[0]]
+        shown = (f"`{leaf}`", f".{leaf}`", f"`{leaf}.", f"`{leaf}[]`")
+        assert any(each in required for each in shown), f"{'.'.join(path)} is required: README must say so"
+
+
+def test_config_yaml_comments_say_which_keys_are_required():
+    top_level = [line for line in SHIPPED_TEXT.splitlines() if line and line[0].isalpha()]
+    lines = SHIPPED_TEXT.splitlines()
+    for key_line in top_level:
+        index = lines.index(key_line)
+        comment = lines[index - 1]
+        assert comment.startswith("# ") and ("(bắt buộc" in comment or "(không bắt buộc" in comment), key_line
+    assert "# Mục bắt buộc" in SHIPPED_TEXT
