@@ -17,6 +17,14 @@ def test_duplicate_task_code_is_an_error_like_a_duplicate_unit_code(tmp_path):
     ]
 
 
+def test_an_empty_choice_list_is_an_error(tmp_path):
+    path, line = variant(tmp_path, "    tinh_trang:\n", "    rong: []\n    tinh_trang:\n")
+    assert problems_of(path) == [
+        f"dòng {line} (form.choices.rong): danh sách lựa chọn «rong» chưa có lựa chọn nào; hãy thêm các dòng "
+        "- {name: ..., label: ...} hoặc xoá danh sách."
+    ]
+
+
 QUOTE_IT = 'hãy đặt cả giá trị trong dấu nháy kép, ví dụ: subject: "V/v: …"'
 
 

@@ -175,6 +175,13 @@ def _form_problems(config: CampaignConfig) -> Iterator[Problem]:
     table_names = {section.name for section in form.sections if section.kind == "table"}
     for name in sorted(table_names & single_fields):
         yield ("form", "sections"), f"«{name}» vừa là tên bảng vừa là tên trường; hãy đổi một trong hai."
+    for list_name, options in form.choices.items():
+        if not options:
+            yield (
+                ("form", "choices", list_name),
+                f"danh sách lựa chọn «{list_name}» chưa có lựa chọn nào; hãy thêm các dòng "
+                "- {name: ..., label: ...} hoặc xoá danh sách.",
+            )
     yield from _accepted_version_problems(config)
 
 
