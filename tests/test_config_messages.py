@@ -17,6 +17,14 @@ def test_duplicate_task_code_is_an_error_like_a_duplicate_unit_code(tmp_path):
     ]
 
 
+def test_a_folder_given_as_the_config_is_a_clear_message(tmp_path):
+    from addin.errors import BaocaoError
+
+    with pytest.raises(BaocaoError) as caught:
+        load_config(tmp_path)
+    assert caught.value.message == f"{tmp_path} là một thư mục, không phải tệp cấu hình. Hãy chỉ tới tệp config.yaml."
+
+
 def test_an_empty_choice_list_is_an_error(tmp_path):
     path, line = variant(tmp_path, "    tinh_trang:\n", "    rong: []\n    tinh_trang:\n")
     assert problems_of(path) == [

@@ -52,6 +52,13 @@ def load_config(path: Path | str | None = None) -> CampaignConfig:
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError as error:
         raise BaocaoError(f"Không tìm thấy tệp cấu hình {file}. Hãy kiểm tra đường dẫn.") from error
+    except IsADirectoryError as error:
+        raise BaocaoError(f"{file} là một thư mục, không phải tệp cấu hình. Hãy chỉ tới tệp config.yaml.") from error
+    except PermissionError as error:
+        raise BaocaoError(
+            f"Không đọc được tệp cấu hình {file}: không có quyền đọc (hoặc tệp đang bị chương trình khác khoá). "
+            "Hãy đóng chương trình đó hoặc xin quyền đọc rồi chạy lại."
+        ) from error
     except UnicodeDecodeError as error:
         raise BaocaoError(f"Tệp cấu hình {file} không phải văn bản UTF-8. Hãy lưu lại với mã UTF-8.") from error
     lines, data = _parse_yaml(file, text)
