@@ -176,3 +176,17 @@ def test_a_narrow_table_gets_the_width_of_a_fields_sheet():
     assert sum(widths) == pytest.approx(100, abs=0.05)
     assert sum(widths[2:]) == pytest.approx(needed, abs=0.05) and needed == 52
     assert header_widths([5.0, 60, 22, 50], False, None) == [5.0, 60, 22, 50], "a wide table is left as it is"
+
+
+def test_the_report_gives_each_group_its_single_field_totals(library):
+    import docx
+
+    folder, _, _ = library
+    paragraphs = [p.text for p in docx.Document(folder / "3_ket_qua" / "bao_cao_sach-2025.docx").paragraphs]
+    start = paragraphs.index("II. SỐ LIỆU THƯ VIỆN THEO NHÓM TRƯỜNG")
+    assert paragraphs[start + 1 : start + 5] == [
+        "I. Trường Tiểu học (5/5 đơn vị có số liệu):",
+        "- Số liệu chung: Số bản sách: 4.310; Số bạn đọc: 1.840.",
+        "II. Trường Trung học cơ sở (2/5 đơn vị có số liệu):",  # THCS03 left its date blank: not summed
+        "- Số liệu chung: Số bản sách: 3.900; Số bạn đọc: 1.140.",
+    ]
