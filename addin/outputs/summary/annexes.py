@@ -59,12 +59,18 @@ class _Figure:
 
     def of(self, code: str):
         value = self.values.get(code, self.absent)
-        return _figure(value, self.whole) if self.summed else value
+        return _figure(value, self.whole) if self.summed and _is_number(value) else value
 
     def total(self, codes: list[str]):
         if not self.summed:
             return None  # a date or a text has no total
-        return as_number(math.fsum(self.values.get(code) or 0 for code in codes), self.whole)
+        numbers = [self.values.get(code) for code in codes]
+        return as_number(math.fsum(value for value in numbers if _is_number(value)), self.whole)
+
+
+def _is_number(value) -> bool:
+    """A figure that adds up (a value a staff-accepted return left as text is shown as typed, never summed)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _by_unit_figure(facts: Facts, column: SummaryColumn) -> _Figure:
