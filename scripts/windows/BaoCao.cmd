@@ -1,0 +1,32 @@
+@echo off
+rem baocao for Windows: double-click to open (and, the first time, set up) the control workbook BaoCao.xlsm.
+rem   BaoCao.cmd                 set up, ask for the campaign folder (remembered), build BaoCao.xlsm, open it
+rem   BaoCao.cmd C:\BaoCao\Dot1  the same for that campaign folder (or drop the folder onto this file)
+rem   BaoCao.cmd check ...       any other word runs that baocao command: check, summary, status, doctor, ...
+rem This file is ASCII only (cmd.exe reads it in the console's code page): every Vietnamese message comes from
+rem Python (addin\frontends\bundle_setup.py) or from the UTF-8 files in thong_bao\. It uses no PowerShell and
+rem writes nothing to the registry.
+setlocal EnableExtensions DisableDelayedExpansion
+chcp 65001 >nul
+set "BAOCAO_HOME=%~dp0"
+set "BAOCAO_PY=%~dp0python\python.exe"
+set "PYTHONHOME="
+set "PYTHONPATH="
+set "PYTHONNOUSERSITE=1"
+set "PYTHONIOENCODING=utf-8"
+if not exist "%BAOCAO_PY%" (
+  type "%~dp0thong_bao\thieu_python.txt"
+  pause
+  exit /b 1
+)
+if "%~1"=="" goto start
+if exist "%~1\" goto start
+"%BAOCAO_PY%" -m addin %*
+exit /b %errorlevel%
+
+:start
+"%BAOCAO_PY%" -m addin.frontends.bundle_setup start --home "%BAOCAO_HOME%." %1
+set "BAOCAO_RC=%errorlevel%"
+if "%BAOCAO_RC%"=="9009" type "%~dp0thong_bao\khong_chay_python.txt"
+if not "%BAOCAO_RC%"=="0" pause
+exit /b %BAOCAO_RC%
