@@ -28,7 +28,7 @@ ASR_OFFICE_CHILD = "d4f940ab-401b-4efc-aadc-ad5f3c50688a"
 ASR_INTUNE = (r"SOFTWARE\Microsoft\PolicyManager\current\device\Defender", "AttackSurfaceReductionRules")  # "id=1|id=2"
 VBA_WARNINGS = {
     1: "bật mọi macro (không an toàn; baocao không cần thế)",
-    2: "tắt macro, có thông báo để bật (mặc định)",
+    2: "tắt macro, có thông báo để bật",
     3: "chỉ chạy macro có chữ ký số",
     4: "tắt mọi macro, không thông báo",
 }

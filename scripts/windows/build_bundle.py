@@ -276,7 +276,19 @@ def install(wheels: list[Path], site: Path) -> None:
             *map(str, wheels),
         )
         shutil.rmtree(Path(target) / "bin", ignore_errors=True)  # Linux launcher scripts: BaoCao.cmd replaces them
+        for record in Path(target).glob("*.dist-info/direct_url.json"):
+            forget_origin(record)
         shutil.copytree(target, site, dirs_exist_ok=True)
+
+
+def forget_origin(direct_url: Path) -> None:
+    """pip records where each wheel came from (this machine's cache or a temporary folder): not the PC's business,
+    and it would make two builds differ. The file goes, and its line in RECORD."""
+    record = direct_url.parent / "RECORD"
+    lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+    name = f"{direct_url.parent.name}/direct_url.json,"
+    record.write_text("".join(line for line in lines if not line.startswith(name)), encoding="utf-8")
+    direct_url.unlink()
 
 
 def add_launcher(stage: Path, wheels: list[Path]) -> None:
@@ -300,9 +312,9 @@ def write_zip(stage: Path, zip_path: Path) -> None:
     """Sorted entries, one fixed time, fixed attributes: the same files give the same zip."""
     temporary = zip_path.with_suffix(".tmp")
     with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for path in sorted(stage.parent.rglob("*")):
+        for path in sorted(stage.rglob("*")):
             if path.is_file():
-                info = zipfile.ZipInfo(path.relative_to(stage.parent).as_posix(), ZIP_TIME)
+                info = zipfile.ZipInfo(f"{TOP}/{path.relative_to(stage).as_posix()}", ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 archive.writestr(info, path.read_bytes())
