@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from addin.config import load_config
 from addin.frontends.cli_doctor import read_build_info
 from addin.frontends.installation import installation_report
 
@@ -156,7 +157,7 @@ def test_baocao_cmd_structure(bundle, members):
         assert "baocao" in read(bundle, f"{TOP}thong_bao/{message}").decode("utf-8")
     # What it runs: the setup step, else any baocao command with the bundle's Python; nothing else.
     assert '"%BAOCAO_PY%" -m addin.frontends.bundle_setup start --home "%BAOCAO_HOME%." %1' in lines
-    assert '"%BAOCAO_PY%" -m addin %*' in lines
+    assert '"%BAOCAO_PY%" -m addin.frontends.bundle_setup run --home "%BAOCAO_HOME%." %*' in lines
     commands = {line.split()[0].strip('"').lower() for line in code if not line.startswith((":", "(", ")"))}
     assert commands <= {"@echo", "setlocal", "chcp", "set", "if", "type", "pause", "exit", "%baocao_py%"}
     for forbidden in ("powershell", "reg ", "reg.exe", "vbawarnings", "accessvbom", "trustrecords", "trusted"):
@@ -264,6 +265,14 @@ def test_first_double_click_asks_for_the_campaign_and_builds_the_workbook(bundle
     assert again.stdout.startswith(
         f"Đợt báo cáo: {campaign} (đã dùng lần trước; muốn đổi thì kéo thư mục khác thả vào BaoCao.cmd).\n"
     )
+    # `BaoCao.cmd status` from anywhere: the same campaign, the real baocao command and its exit code.
+    status = setup_step(bundle_addin, "run", "--home", str(home), "status", "--json")
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith(f"Đợt báo cáo: {campaign}\n")
+    units = json.loads(status.stdout.split("\n", 1)[1])["units"]
+    assert len(units) == len(load_config(campaign / "config.yaml").units) and units[0]["status"] == "missing"
+    wrong = setup_step(bundle_addin, "run", "--home", str(home), "accept")
+    assert wrong.returncode == 2 and "Lỗi:" in wrong.stderr
 
 
 def test_a_campaign_folder_with_accents_is_refused_before_anything_is_written(bundle_addin, tmp_path):

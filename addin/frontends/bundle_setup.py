@@ -1,6 +1,7 @@
 """The steps `BaoCao.cmd` runs with the bundle's own Python (the Windows zip built by scripts/build_windows.sh).
 
     python -m addin.frontends.bundle_setup start --home BUNDLE [CAMPAIGN] [--no-open]
+    python -m addin.frontends.bundle_setup run --home BUNDLE COMMAND [ARGUMENTS...]
     python -m addin.frontends.bundle_setup check-path PATH
     python -m addin.frontends.bundle_setup unblock FOLDER
 
@@ -8,6 +9,8 @@
 ANSI-only calls; OneDrive may keep files online only), the download mark is removed from the bundle's own files,
 the campaign folder is found (given, remembered from last time, or asked for), `baocao workbook` builds
 BaoCao.xlsm there with this very Python, and it is opened. It writes no registry value and no Trusted Location.
+`run` is `BaoCao.cmd check` and the like: the baocao command, in the campaign folder used last time unless the
+command window is already in one (every command's THƯ_MỤC defaults to the current folder).
 
 Standard library only at module level, so each step runs before (and without) the rest of baocao.
 """
@@ -149,9 +152,19 @@ def start(home: Path, given: str | None, open_workbook: bool = True, ask: Callab
     return 0
 
 
-def _baocao(*arguments: str) -> int:
+def run_command(home: Path, arguments: list[str]) -> int:
+    """`BaoCao.cmd check …`: the baocao command, run where THƯ_MỤC defaults to the campaign staff work on."""
+    here = Path.cwd()
+    remembered = remembered_campaign(home)
+    if not (here / "config.yaml").is_file() and remembered is not None:
+        print(f"Đợt báo cáo: {remembered}")
+        here = remembered
+    return _baocao(*arguments, cwd=here)
+
+
+def _baocao(*arguments: str, cwd: Path | None = None) -> int:
     """A `baocao` command with this same Python (the bundle's), in its own process."""
-    return subprocess.run([sys.executable, "-m", "addin", *arguments], check=False).returncode
+    return subprocess.run([sys.executable, "-m", "addin", *arguments], check=False, cwd=cwd).returncode
 
 
 def _stop(problems: list[str]) -> int:
@@ -167,6 +180,9 @@ def main(arguments: list[str] | None = None) -> int:
     begin.add_argument("--home", type=Path, default=None)
     begin.add_argument("--no-open", action="store_true")
     begin.add_argument("campaign", nargs="?")
+    command = steps.add_parser("run")
+    command.add_argument("--home", type=Path, default=None)
+    command.add_argument("arguments", nargs=argparse.REMAINDER)
     steps.add_parser("check-path").add_argument("path", type=Path)
     steps.add_parser("unblock").add_argument("folder", type=Path)
     options = parser.parse_args(arguments)
@@ -180,6 +196,8 @@ def main(arguments: list[str] | None = None) -> int:
         print(f"Đã gỡ dấu «tải từ Internet» khỏi {unblock(options.folder)} tệp.")
         return 0
     home = (options.home or bundle_home() or Path.cwd()).resolve()
+    if options.step == "run":
+        return run_command(home, options.arguments)
     try:
         return start(home, options.campaign, open_workbook=not options.no_open)
     except EOFError:

@@ -3,6 +3,7 @@ rem baocao for Windows: double-click to open (and, the first time, set up) the c
 rem   BaoCao.cmd                 set up, ask for the campaign folder (remembered), build BaoCao.xlsm, open it
 rem   BaoCao.cmd C:\BaoCao\Dot1  the same for that campaign folder (or drop the folder onto this file)
 rem   BaoCao.cmd check ...       any other word runs that baocao command: check, summary, status, doctor, ...
+rem                              (in the campaign folder used last time, unless the window is in one already)
 rem This file is ASCII only (cmd.exe reads it in the console's code page): every Vietnamese message comes from
 rem Python (addin\frontends\bundle_setup.py) or from the UTF-8 files in thong_bao\. It uses no PowerShell and
 rem writes nothing to the registry.
@@ -21,7 +22,7 @@ if not exist "%BAOCAO_PY%" (
 )
 if "%~1"=="" goto start
 if exist "%~1\" goto start
-"%BAOCAO_PY%" -m addin %*
+"%BAOCAO_PY%" -m addin.frontends.bundle_setup run --home "%BAOCAO_HOME%." %*
 exit /b %errorlevel%
 
 :start
