@@ -36,8 +36,11 @@ def build(out: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bundle(tmp_path_factory) -> Path:
-    return build(tmp_path_factory.mktemp("windows_first"))
+def bundle() -> Path:
+    """The bundle as CI ships it: `bash scripts/build_windows.sh`, writing dist/baocao-windows-x64.zip."""
+    env = {**os.environ, "PYTHON": sys.executable}
+    subprocess.run(["bash", str(REPO / "scripts" / "build_windows.sh")], check=True, cwd=REPO, env=env)
+    return REPO / "dist" / "baocao-windows-x64.zip"
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ wheels; the build refuses anything else that is not a win_amd64 or pure-Python w
 """
 
 import argparse
+import contextlib
 import hashlib
 import io
 import json
@@ -126,17 +127,28 @@ def build(out: Path, cache: Path, keep_tree: bool = False) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="baocao_win_") as scratch:
         stage = Path(scratch) / TOP
-        unpack_python(cache, stage / "python")
-        wheels = windows_wheels(cache) + source_only_wheels(cache) + [baocao_wheel(Path(scratch))]
-        install(wheels, stage / SITE)
+        with timed("Python"):
+            unpack_python(cache, stage / "python")
+        with timed("wheels"):
+            wheels = windows_wheels(cache) + source_only_wheels(cache) + [baocao_wheel(Path(scratch))]
+        with timed("install"):
+            install(wheels, stage / SITE)
         add_launcher(stage, wheels)
         zip_path = out / BUNDLE_NAME
-        write_zip(stage, zip_path)
+        with timed("zip"):
+            write_zip(stage, zip_path)
         if keep_tree:
             tree = out / TOP
             shutil.rmtree(tree, ignore_errors=True)
             shutil.copytree(stage, tree)
     return zip_path
+
+
+@contextlib.contextmanager
+def timed(step: str):
+    started = time.monotonic()
+    yield
+    print(f"  {step}: {time.monotonic() - started:.1f} s", flush=True)
 
 
 def python_pin() -> dict:
@@ -188,29 +200,29 @@ def windows_wheels(cache: Path) -> list[Path]:
     requirements = folder.parent / "requirements-binary.txt"
     requirements.write_text(binary, encoding="utf-8")
     before = set(folder.glob("*.whl"))
-    pip(
-        "download",
-        "--no-deps",
-        "--require-hashes",
-        "--only-binary=:all:",
-        *WINDOWS,
-        "-d",
-        str(folder),
-        "-r",
-        str(requirements),
-    )
     wanted = {name: version for name, version in locked_distributions().items() if name not in SOURCE_ONLY}
-    chosen = []
-    for wheel in sorted(folder.glob("*.whl")):
-        name, version = wheel_name_version(wheel)
-        if wanted.get(name) == version and wheel_fits_windows(wheel.name):
-            chosen.append(wheel)
+    chosen = cached_wheels(folder, wanted, entries)
+    if len(chosen) != len(wanted):  # something new in the lock: pip fetches exactly the pinned files
+        pinned = ["--no-deps", "--require-hashes", "--only-binary=:all:", *WINDOWS]
+        pip("download", *pinned, "-d", str(folder), "-r", str(requirements))
+        chosen = cached_wheels(folder, wanted, entries)
     missing = set(wanted) - {wheel_name_version(wheel)[0] for wheel in chosen}
     if missing:
         raise SystemExit(f"no Windows wheel for: {', '.join(sorted(missing))}")
     if len(chosen) != len(wanted):
         raise SystemExit(f"several wheels of one version: {[w.name for w in chosen]}")
     print(f"{len(chosen)} wheels ({len(set(folder.glob('*.whl')) - before)} downloaded now)", flush=True)
+    return chosen
+
+
+def cached_wheels(folder: Path, wanted: dict[str, str], entries: dict[str, str]) -> list[Path]:
+    """The cache's Windows wheel of each wanted version whose sha256 the lock lists (checked on every build)."""
+    chosen = []
+    for wheel in sorted(folder.glob("*.whl")):
+        name, version = wheel_name_version(wheel)
+        fits = wanted.get(name) == version and wheel_fits_windows(wheel.name)
+        if fits and f"sha256:{sha256(wheel.read_bytes())}" in entries[name]:
+            chosen.append(wheel)
     return chosen
 
 
@@ -262,23 +274,12 @@ def baocao_wheel(scratch: Path) -> Path:
 def install(wheels: list[Path], site: Path) -> None:
     """Unpack every wheel into the bundle's own site-packages, where Windows' Python reads .pth files
     (pywin32's DLL path is set by one)."""
-    with tempfile.TemporaryDirectory() as target:
-        pip(
-            "install",
-            "--no-deps",
-            "--no-index",
-            "--only-binary=:all:",
-            "--no-compile",
-            "--ignore-requires-python",
-            *WINDOWS,
-            "--target",
-            target,
-            *map(str, wheels),
-        )
-        shutil.rmtree(Path(target) / "bin", ignore_errors=True)  # Linux launcher scripts: BaoCao.cmd replaces them
-        for record in Path(target).glob("*.dist-info/direct_url.json"):
+    options = ["--no-deps", "--no-index", "--only-binary=:all:", "--no-compile", "--ignore-requires-python", *WINDOWS]
+    pip("install", *options, "--target", str(site), *map(str, wheels))
+    shutil.rmtree(site / "bin", ignore_errors=True)  # Linux launcher scripts: BaoCao.cmd replaces them
+    for record in site.glob("*.dist-info/direct_url.json"):
+        if record.parent.name.split("-")[0] != "pip":  # the pinned Python's own pip comes as it is
             forget_origin(record)
-        shutil.copytree(target, site, dirs_exist_ok=True)
 
 
 def forget_origin(direct_url: Path) -> None:
