@@ -26,7 +26,7 @@ from addin.channels.channel import OUTBOX
 from addin.channels.sending import FAILED, SENT, SKIPPED
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.excel_ui import ExcelUI
-from addin.frontends.installation import installation_problems
+from addin.frontends.installation import installation_report
 from addin.intake.mail_files import why_no_return
 from addin.outputs.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
 from addin.progress import waiting_shown_by
@@ -267,12 +267,17 @@ def _refresh_only(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcom
 
 
 def _check_installation(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
-    problems = installation_problems(folder, reporter.ui.build_info(), reporter.ui.workbook_path())
+    """The same check as `baocao doctor` (frontends/installation.py): problems first, then what was found."""
+    report = installation_report(folder, reporter.ui.build_info(), reporter.ui.workbook_path())
+    found = "\n".join(f"{label}: {value}" for label, value in report.facts)
+    problems = report.problems
     if not problems:
         text = f"Cài đặt ổn: Python {sys.version.split()[0]}, xlwings {version('xlwings')}, baocao {__version__}."
-        return Outcome(text + "\n\nCác nút đều dùng được.", text)
+        return Outcome(f"{text}\n\nCác nút đều dùng được.\n\n{found}", text)
     lines = "\n".join(f"- {problem}" for problem in problems)
-    return Outcome(f"Kiểm tra cài đặt thấy {len(problems)} điều cần sửa:\n\n{lines}", f"{len(problems)} điều cần sửa.")
+    return Outcome(
+        f"Kiểm tra cài đặt thấy {len(problems)} điều cần sửa:\n\n{lines}\n\n{found}", f"{len(problems)} điều cần sửa."
+    )
 
 
 # ---------------------------------------------------------------- the frame around every button

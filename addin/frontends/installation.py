@@ -89,11 +89,6 @@ def installation_report(
     return report
 
 
-def installation_problems(folder: CampaignFolder, build_info: dict[str, str], workbook_path: str) -> list[str]:
-    """What would stop the buttons, for the «Kiểm tra cài đặt» button's message."""
-    return installation_report(folder, build_info, workbook_path).problems
-
-
 def _workbook_checks(
     report: InstallationReport, folder: CampaignFolder | None, info: dict[str, str] | None, workbook_path: str | None
 ) -> None:
