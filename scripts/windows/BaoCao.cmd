@@ -5,10 +5,9 @@ rem   BaoCao.cmd C:\BaoCao\Dot1  the same for that campaign folder (or drop the 
 rem   BaoCao.cmd check ...       any other word runs that baocao command: check, summary, status, doctor, ...
 rem                              (in the campaign folder used last time, unless the window is in one already)
 rem This file is ASCII only (cmd.exe reads it in the console's code page): every Vietnamese message comes from
-rem Python (addin\frontends\bundle_setup.py) or from the UTF-8 files in thong_bao\. It uses no PowerShell and
-rem writes nothing to the registry.
+rem Python (addin\frontends\bundle_setup.py; Python writes Unicode to the console whatever its code page) or from
+rem the UTF-8 files in thong_bao\ (shown after "chcp 65001"). It uses no PowerShell and writes nothing to the registry.
 setlocal EnableExtensions DisableDelayedExpansion
-chcp 65001 >nul
 set "BAOCAO_HOME=%~dp0"
 set "BAOCAO_PY=%~dp0python\python.exe"
 set "PYTHONHOME="
@@ -16,6 +15,7 @@ set "PYTHONPATH="
 set "PYTHONNOUSERSITE=1"
 set "PYTHONIOENCODING=utf-8"
 if not exist "%BAOCAO_PY%" (
+  chcp 65001 >nul
   type "%~dp0thong_bao\thieu_python.txt"
   pause
   exit /b 1
@@ -28,6 +28,13 @@ exit /b %errorlevel%
 :start
 "%BAOCAO_PY%" -m addin.frontends.bundle_setup start --home "%BAOCAO_HOME%." %1
 set "BAOCAO_RC=%errorlevel%"
-if "%BAOCAO_RC%"=="9009" type "%~dp0thong_bao\khong_chay_python.txt"
-if not "%BAOCAO_RC%"=="0" pause
+if "%BAOCAO_RC%"=="0" exit /b 0
+rem 1, 2, 3: baocao's own exit codes, its message already shown; anything else: Python itself did not run.
+if "%BAOCAO_RC%"=="1" goto done
+if "%BAOCAO_RC%"=="2" goto done
+if "%BAOCAO_RC%"=="3" goto done
+chcp 65001 >nul
+type "%~dp0thong_bao\khong_chay_python.txt"
+:done
+pause
 exit /b %BAOCAO_RC%
