@@ -29,4 +29,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# tests/test_windows_bundle.py builds the Windows bundle (scripts/build_windows.sh → dist/baocao-windows-x64.zip)
+# twice from the committed lock; its downloads (about 95 MB, from PyPI) stay in ~/.cache/baocao-windows.
 exec .venv/bin/python -m pytest "$@"

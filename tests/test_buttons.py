@@ -182,6 +182,9 @@ def test_check_installation_reports_what_to_fix(office):
     _folder, ui = office
     buttons.check_installation(ui)
     assert ui.alerts[-1][0].startswith("Cài đặt ổn: Python ")
+    # The same facts `baocao doctor` prints (one owner: frontends/installation.py).
+    assert "\nxlwings (VBA trong BaoCao.xlsm): 0.37.8\n" in ui.alerts[-1][0]
+    assert ui.alerts[-1][0].endswith("\nBảo mật macro của Excel: không đọc được: máy này không phải Windows")
     ui.info["xlwings_version"] = "0.30.0"
     ui.info["interpreter"] = "C:\\Python39\\python.exe"
     buttons.check_installation(ui)

@@ -22,6 +22,7 @@ COMMANDS = [
     "reject",
     "workbook",
     "demo",
+    "doctor",
 ]
 
 

@@ -26,6 +26,7 @@ from addin.channels.channel import OUTBOX
 from addin.channels.sending import FAILED, SENT, SKIPPED
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.excel_ui import ExcelUI
+from addin.frontends.installation import installation_report
 from addin.intake.mail_files import why_no_return
 from addin.outputs.control_panel import COUNTS_NAME, UNITS_NAME, UPDATED_NAME, log_row, panel_for
 from addin.progress import waiting_shown_by
@@ -266,47 +267,17 @@ def _refresh_only(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcom
 
 
 def _check_installation(folder: CampaignFolder, reporter: StatusBarReporter) -> Outcome:
-    problems = installation_problems(folder, reporter.ui)
+    """The same check as `baocao doctor` (frontends/installation.py): problems first, then what was found."""
+    report = installation_report(folder, reporter.ui.build_info(), reporter.ui.workbook_path())
+    found = "\n".join(f"{label}: {value}" for label, value in report.facts)
+    problems = report.problems
     if not problems:
         text = f"Cài đặt ổn: Python {sys.version.split()[0]}, xlwings {version('xlwings')}, baocao {__version__}."
-        return Outcome(text + "\n\nCác nút đều dùng được.", text)
+        return Outcome(f"{text}\n\nCác nút đều dùng được.\n\n{found}", text)
     lines = "\n".join(f"- {problem}" for problem in problems)
-    return Outcome(f"Kiểm tra cài đặt thấy {len(problems)} điều cần sửa:\n\n{lines}", f"{len(problems)} điều cần sửa.")
-
-
-def installation_problems(folder: CampaignFolder, ui: ExcelUI) -> list[str]:
-    """What would stop the buttons on this PC, each with what to do (Vietnamese)."""
-    info, problems = ui.build_info(), []
-    rebuild = "Hãy chạy lại lệnh «baocao workbook» để tạo lại BaoCao.xlsm."
-    if info.get("xlwings_version") != version("xlwings"):
-        problems.append(
-            f"Tệp BaoCao.xlsm được tạo với xlwings {info.get('xlwings_version') or '?'}, "
-            f"máy này cài xlwings {version('xlwings')}. {rebuild}"
-        )
-    if info.get("interpreter") and Path(info["interpreter"]) != Path(sys.executable):
-        problems.append(f"Excel đang chạy Python {sys.executable}, khác với Python lúc tạo tệp. {rebuild}")
-    paths = {"Python": sys.executable, "thư mục đợt báo cáo": str(folder.root), "thư mục tạm": tempfile.gettempdir()}
-    for label, path in paths.items():
-        if not path.isascii():
-            problems.append(
-                f"Đường dẫn {label} có chữ có dấu ({path}); xlwings không xử lý được. "
-                "Hãy dùng thư mục chỉ có chữ không dấu, ví dụ C:\\BaoCao."
-            )
-    if "://" in ui.workbook_path():
-        problems.append(
-            "BaoCao.xlsm đang mở từ OneDrive/SharePoint; baocao dùng thư mục đợt báo cáo "
-            f"{folder.root}. Nên mở tệp từ thư mục đó trên máy."
-        )
-    try:
-        folder.load_config()
-        probe = folder.root / ".baocao_ghi_thu"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
-    except BaocaoError as error:
-        problems.append(error.message)
-    except OSError as error:
-        problems.append(f"Không ghi được vào thư mục {folder.root} ({error.strerror}). Hãy xin quyền ghi.")
-    return problems
+    return Outcome(
+        f"Kiểm tra cài đặt thấy {len(problems)} điều cần sửa:\n\n{lines}\n\n{found}", f"{len(problems)} điều cần sửa."
+    )
 
 
 # ---------------------------------------------------------------- the frame around every button

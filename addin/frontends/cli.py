@@ -23,6 +23,7 @@ from addin.channels.sending import (
 from addin.command_line import command
 from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
+from addin.frontends.cli_doctor import doctor
 from addin.frontends.cli_render import print_json, show_decision, show_sending, show_status, show_summary
 from addin.frontends.cli_text import (
     CURRENT_FOLDER_GONE,
@@ -485,6 +486,9 @@ def demo(
     typer.echo(f"Báo cáo giả lập đã «nhận»: {run.folder.inbox}")
     typer.echo(f"Tệp điều khiển (nút bấm trong Excel): {run.control_workbook}")
     show_summary(result)
+
+
+app.command()(doctor)  # the «Kiểm tra cài đặt» button's check, printed (cli_doctor.py)
 
 
 def _report_templates(folder: CampaignFolder, result: TemplatesResult, as_json: bool) -> None:
