@@ -273,11 +273,11 @@ def _texts(section: ReportSection, facts: Facts) -> list[dict]:
                     f"{each.label}: {number_text(_total(facts, section_name, each.name, units))}" for each in numbers
                 )
                 paragraphs.append(item(f"{_without_number(source.label)}: {totals};"))
-            frame = facts.frame(section_name)
-            if not texts or frame is None or frame.empty:
-                continue
+            by_unit = facts.rows_by_unit(section_name) if texts else {}
             for each in units:
-                rows = frame[frame["unit_code"] == each.unit.code]
+                rows = by_unit.get(each.unit.code)
+                if rows is None:
+                    continue
                 said = [clean(value) for f in texts for value in rows[f.name] if _has_text(value)]
                 if said:
                     paragraphs.append(item(f"{each.unit.short}: {'; '.join(said)};"))

@@ -1,5 +1,6 @@
 """The merged campaign, and the same data indexed the way the annexes read it."""
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -68,6 +69,15 @@ class Facts:
     def frame(self, section: str) -> pandas.DataFrame | None:
         return self.sections.get(section)
 
+    @functools.cache  # noqa: B019 (as column_sums)
+    def rows_by_unit(self, section: str) -> dict[str, pandas.DataFrame]:
+        """Per unit code, its rows of a section (none for a unit without any): one pass, not one filter per unit."""
+        frame = self.frame(section)
+        if frame is None or frame.empty:
+            return {}
+        return {str(code): rows for code, rows in frame.groupby("unit_code", sort=False)}
+
+    @functools.cache  # noqa: B019 (Facts lives for one summary; the annexes and the báo cáo ask for the same sums)
     def column_sums(self, dotted: str) -> dict[str, float | None]:
         """Per unit code, the sum of a "section.field" column; None for a unit with rows but no value in it
         (a field its form version did not have, or left blank): a blank, not a zero that looks like a figure."""
@@ -79,6 +89,7 @@ class Facts:
         sums = values.groupby(frame["unit_code"]).sum(min_count=1)
         return {str(code): None if pandas.isna(total) else float(total) for code, total in sums.items()}
 
+    @functools.cache  # noqa: B019 (as column_sums)
     def row_counts(self, table: str) -> dict[str, int]:
         """Per unit code, its number of rows in a table section."""
         frame = self.frame(table)
