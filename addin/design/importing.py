@@ -138,8 +138,12 @@ def _settings(draft: Draft, rows: SheetRows) -> None:
             continue
         seen.add(setting.key)
         draft.places[setting.path] = place
-        column = Column("Giá trị", setting.key, setting.kind, required=setting.required)
-        value = _cell(draft, column, values.get("value"), place)
+        for end in range(1, len(setting.path)):  # a whole part missing is reported at its first row
+            draft.places.setdefault(setting.path[:end], place)
+        if setting.required and values.get("value") is None:
+            draft.problem(place, f"«{label_of(setting.key)}» là mục bắt buộc, không được để trống.")
+            continue
+        value = _cell(draft, Column("Giá trị", setting.key, setting.kind), values.get("value"), place)
         if value is not None:
             _set(draft.data, setting.path, value)
     for setting in known.values():

@@ -91,7 +91,7 @@ def validate(draft: Draft) -> CampaignConfig | None:
             progress = False
             for item in error.errors():
                 where = trimmed.original_path(tuple(item["loc"]))
-                draft.problem(draft.place_of(where), _pydantic_message(item))
+                draft.problem(draft.place_of(where), _message(item, where))
                 progress |= _set_aside(draft.data, where, drop, stand_ins)
             if not progress:
                 return None
@@ -102,6 +102,26 @@ def validate(draft: Draft) -> CampaignConfig | None:
             draft.problem(draft.place_of(original), _with_rows(draft, trimmed, message))
         return config
     return None
+
+
+EMPTY_PARTS = {
+    ("unit_groups",): f"chưa có nhóm đơn vị nào; hãy thêm ít nhất một nhóm ở đây và đơn vị của nhóm ở trang «{UNITS}».",
+    ("unit_groups", "units"): f"nhóm này chưa có đơn vị nào ở trang «{UNITS}» (cột «Nhóm»).",
+    (
+        "form",
+        "sections",
+    ): f"biểu mẫu chưa có phần nào; hãy thêm ít nhất một phần ở đây và các trường ở trang «{FIELDS}».",
+    ("form", "sections", "fields"): f"phần này chưa có trường nào ở trang «{FIELDS}» (cột «Phần»).",
+}
+
+
+def _message(item: dict, where: KeyPath) -> str:
+    """pydantic's error in Vietnamese; an empty list says which sheet to fill."""
+    if item["type"] == "too_short":
+        shape = tuple(part for part in where if isinstance(part, str))
+        if shape in EMPTY_PARTS:
+            return EMPTY_PARTS[shape]
+    return _pydantic_message(item)
 
 
 def _set_aside(data: dict, where: KeyPath, drop: set[KeyPath], stand_ins: dict) -> bool:
