@@ -110,7 +110,7 @@ EMPTY_PARTS = {
     (
         "form",
         "sections",
-    ): f"biểu mẫu chưa có phần nào; hãy thêm ít nhất một phần ở đây và các trường ở trang «{FIELDS}».",
+    ): f"biểu mẫu chưa có phần nào; thêm ít nhất một phần ở đây, các trường ở trang «{FIELDS}».",
     ("form", "sections", "fields"): f"phần này chưa có trường nào ở trang «{FIELDS}» (cột «Phần»).",
 }
 
