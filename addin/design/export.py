@@ -284,7 +284,7 @@ def _table_checks(sheet: Worksheet, spec: SheetSpec) -> None:
 
 def _reference_checks(sheet: Worksheet, column: Column, cells: str, first: str) -> None:
     source = _reference(column.refers_to)
-    check = DataValidation(type="list", formula1=f"={source}", allow_blank=True, showErrorMessage=False)
+    check = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=False)
     check.prompt, check.promptTitle = f"Chọn từ cột đầu của trang «{column.refers_to}».", column.header[:32]
     check.showInputMessage = True
     sheet.add_data_validation(check)

@@ -91,7 +91,8 @@ def validate(draft: Draft) -> CampaignConfig | None:
             progress = False
             for item in error.errors():
                 where = trimmed.original_path(tuple(item["loc"]))
-                draft.problem(draft.place_of(where), _message(item, where))
+                if not _whole_part(where):  # a part with every setting empty: each required one is reported
+                    draft.problem(draft.place_of(where), _message(item, where))
                 progress |= _set_aside(draft.data, where, drop, stand_ins)
             if not progress:
                 return None
@@ -132,11 +133,19 @@ def _set_aside(data: dict, where: KeyPath, drop: set[KeyPath], stand_ins: dict) 
                 return False
             drop.add(where[:end])
             return True
+    helped = False
     for setting in settings():
-        if where[: len(setting.path)] == setting.path and setting.path not in stand_ins:
+        inside = where[: len(setting.path)] == setting.path or (
+            setting.path[: len(where)] == where and setting.required
+        )
+        if inside and setting.path not in stand_ins:
             stand_ins[setting.path] = _stand_in(setting, data)
-            return True
-    return False
+            helped = True
+    return helped
+
+
+def _whole_part(where: KeyPath) -> bool:
+    return any(len(setting.path) > len(where) and setting.path[: len(where)] == where for setting in settings())
 
 
 def _stand_in(setting, data: dict) -> object:
