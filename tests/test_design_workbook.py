@@ -5,10 +5,7 @@ read by the real loader; the campaign designed in the workbook runs through the 
 """
 
 import difflib
-import re
-import shutil
 from datetime import date, datetime
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -144,8 +141,8 @@ def test_an_empty_campaign_exports_the_skeleton_with_required_keys_marked(tmp_pa
         import_design(exported.path)
     problems = [str(problem) for problem in raised.value.problems]
     assert (
-        problems[0]
-        == "«Đợt báo cáo» dòng 3, cột «Giá trị»: «Mã đợt (chữ thường, số, -; không đổi giữa chừng)» là mục bắt buộc, không được để trống."
+        problems[0] == "«Đợt báo cáo» dòng 3, cột «Giá trị»: «Mã đợt (chữ thường, số, -; không đổi giữa chừng)» "
+        "là mục bắt buộc, không được để trống."
     )
     assert len(problems) == 16
     assert problems[-2:] == [
@@ -220,7 +217,8 @@ def test_an_import_changes_only_the_lines_of_what_changed_and_keeps_the_old_file
     assert [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")] == [
         "-  deadline: 2019-12-18",
         "+  deadline: 2019-12-20",
-        "+      - {code: PGD090, name: Phòng GD&ĐT mới, short: PGD mới, email: pgd090@laocai.example, parent: UBND MỚI}",
+        "+      - {code: PGD090, name: Phòng GD&ĐT mới, short: PGD mới, email: pgd090@laocai.example, "
+        "parent: UBND MỚI}",
         '-  smtp: {host: "", port: 587, security: starttls, user: tccb.sgddt@laocai.example, '
         "password_env: BAOCAO_SMTP_PASSWORD}",
         '+  smtp: {host: "smtp.laocai.example", port: 587, security: starttls, user: tccb.sgddt@laocai.example, '
