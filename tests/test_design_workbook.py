@@ -23,6 +23,7 @@ from addin.issue.master import build_master
 from addin.shipped import SHIPPED_CONFIG
 from addin.stages import init_campaign, make_templates, summary
 from tests.design_book import fill_library_design, fill_rows, set_settings, settings_row
+from tests.libreoffice import libreoffice_convert
 from tests.run_cli import baocao
 from tests.sample_data import SECOND_CONFIG
 from tests.summary_grid import data_rows, grid
@@ -288,3 +289,25 @@ def test_a_campaign_designed_only_in_the_workbook_runs_templates_returns_check_s
     for sample in samples:
         books = sample.tables["sach_moi"]
         assert [int(value) for value in shown[sample.unit.short]] == [len(books), sum(r["so_ban"] for r in books)]
+
+
+def test_libreoffice_opens_the_design_workbook_keeps_its_dropdowns_and_its_save_imports_the_same(tmp_path):
+    original = load_config()
+    saved = libreoffice_convert(export_design(original, tmp_path / DESIGN_NAME), "xlsx", tmp_path / "lo")
+    book = openpyxl.load_workbook(saved)
+    assert book.sheetnames == SHEETS
+
+    def lists(sheet: str) -> dict[str, str]:
+        return {str(v.sqref).split(":")[0]: v.formula1 for v in book[sheet].data_validations.dataValidation}
+
+    assert lists("Biểu mẫu")["D3"] == '"text,integer,decimal,date,select_one,email,phone"'
+    assert lists("Biểu mẫu")["H3"] == "'Danh sách chọn'!$A$3:$A$5002"
+    assert lists("Đơn vị")["A3"] == "'Nhóm đơn vị'!$A$3:$A$5002"
+    assert lists("Quy tắc")["D3"].startswith('"equal_to,not_equal_to')
+    assert lists("Phần biểu mẫu")["D3"] == '"fields,table"'
+    deadline = settings_row(book["Đợt báo cáo"], "campaign.deadline")
+    assert book["Đợt báo cáo"].data_validations.dataValidation[0].type == "date"
+    assert f"C{deadline}" in lists("Đợt báo cáo")
+    duplicates = [rule.formula[0] for area in book["Đơn vị"].conditional_formatting for rule in area.rules]
+    assert "AND(LEN(B3)>0,COUNTIF($B$3:$B$5002,B3)>1)" in duplicates
+    assert meaning(import_design(saved)) == meaning(original)
