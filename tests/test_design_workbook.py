@@ -311,3 +311,90 @@ def test_libreoffice_opens_the_design_workbook_keeps_its_dropdowns_and_its_save_
     duplicates = [rule.formula[0] for area in book["Đơn vị"].conditional_formatting for rule in area.rules]
     assert "AND(LEN(B3)>0,COUNTIF($B$3:$B$5002,B3)>1)" in duplicates
     assert meaning(import_design(saved)) == meaning(original)
+
+
+def test_every_key_of_every_record_model_has_a_column():
+    from addin.config import model
+    from addin.design.catalogue import SPECS
+
+    columns = {name: {column.key for column in spec.columns} for name, spec in SPECS.items()}
+    expected = {
+        "Nhiệm vụ": model.Task,
+        "Nhóm đơn vị": model.UnitGroup,
+        "Đơn vị": model.Unit,
+        "Phần biểu mẫu": model.Section,
+        "Biểu mẫu": model.FormField,
+        "Danh sách chọn": model.Choice,
+        "Quy tắc": model.Rule,
+        "Tổng hợp": model.Annex,
+        "Báo cáo": model.ReportSection,
+    }
+    for sheet, record in expected.items():
+        keys = set(record.model_fields) - {"units", "fields", "columns"}
+        assert keys <= columns[sheet], (sheet, keys - columns[sheet])
+    assert {f"columns.{key}" for key in model.SummaryColumn.model_fields} <= columns["Tổng hợp"]
+
+
+def test_every_optional_part_round_trips_too(tmp_path):
+    data = load_config().model_dump(mode="json")
+    data["form"]["accept_versions"] = ["1"]
+    data["form"]["instructions"] = ["Điền bằng chữ có dấu.", "Gửi trước hạn; hỏi: 0214 3840 999"]
+    data["unit_groups"][0]["units"][0]["emails"] = ["hieutruong@laocai.example", "vanthu@laocai.example"]
+    data["template"]["protection_password"] = "=1+1"
+    data["summary"]["report_date"] = "2019-12-19"
+    data["summary"]["recipients"] = ["UBND tỉnh (b/c)", "Lưu: VT, TCCB"]
+    data["mail"]["trusted_domains"] = ["laocai.edu.vn"]
+    data["mail"]["resubmit_by"] = "2019-12-25"
+    data["mail"]["send"]["body"] = "Kính gửi: {unit_name}\n\n= dòng bắt đầu bằng dấu bằng\n\nTrân trọng."
+    hoat_dong = data["form"]["sections"][2]
+    hoat_dong["header_groups"] = [
+        {"label": "Thời gian, địa điểm", "fields": ["ngay", "dia_diem"]},
+        {"label": "Số người tham gia", "fields": ["tong", "nam", "nu"]},
+    ]
+    hoat_dong["fields"][0].update(pattern=r"^\p{L}.*$", constraint_message="Bắt đầu bằng chữ.", max_length=500)
+    data["report"]["sections"] = [
+        {
+            "kind": "tasks",
+            "heading": "I. NHIỆM VỤ",
+            "table": "nhiem_vu",
+            "key": "ma",
+            "value": "tinh_trang",
+            "count_choice": "da_thuc_hien",
+            "detail": "ket_qua",
+            "examples": 2,
+        },
+        {
+            "kind": "activities",
+            "heading": "1. Hoạt động",
+            "level": 2,
+            "table": "hoat_dong",
+            "sums": ["hoat_dong.tong", "hoat_dong.nam"],
+        },
+        {"kind": "texts", "heading": "II. ĐỀ XUẤT", "sections": ["chi_so", "de_xuat"]},
+    ]
+    from addin.config.model import CampaignConfig
+
+    original = CampaignConfig.model_validate({**data, "form": {**data["form"]}})
+    back = import_design(export_design(original, tmp_path / DESIGN_NAME))
+    assert meaning(back) == meaning(original)
+    assert back.form.accept_versions == ["1"] and back.template.protection_password == "=1+1"
+
+
+def test_a_config_with_errors_is_exported_as_written_so_staff_fix_it_in_excel(tmp_path):
+    folder = init_campaign(tmp_path / "dot")
+    text = folder.config_path.read_text(encoding="utf-8")
+    folder.config_path.write_text(text.replace("{code: PGD082,", "{code: PGD080,"), encoding="utf-8")
+    exported = export_campaign_design(folder.root)
+    assert exported.source == "raw"
+    assert openpyxl.load_workbook(exported.path)["Đơn vị"]["B4"].value == "PGD080"
+    with pytest.raises(DesignError) as raised:
+        apply_design(folder.root, exported.path)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "«Đơn vị» dòng 4, cột «Mã đơn vị»: mã đơn vị «PGD080» bị trùng với đơn vị ở dòng 3; "
+        "mỗi đơn vị cần mã đơn vị riêng."
+    ]
+    book = openpyxl.load_workbook(exported.path)
+    book["Đơn vị"]["B4"] = "PGD082"
+    book.save(exported.path)
+    assert apply_design(folder.root, exported.path).changed == ["unit_groups[0].units[1].code"]
+    assert folder.config_path.read_text(encoding="utf-8") == text

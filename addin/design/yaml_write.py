@@ -8,6 +8,7 @@ Parts that did not change keep their bytes, comments included. The previous file
 
 import io
 import shutil
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -81,12 +82,12 @@ def write_config(path: Path, config: CampaignConfig, now: datetime | None = None
         return result
     yaml = _yaml()
     document = yaml.load(path.read_text(encoding="utf-8-sig"))
+    if not isinstance(document, CommentedMap):
+        document = CommentedMap()
     try:
         old = full_dump(load_config(path))
     except (ConfigError, BaocaoError):
-        old = {}  # a config that no longer loads: every key is written again
-    if not isinstance(document, CommentedMap):
-        document = CommentedMap()
+        old = _plain(document)  # a config that no longer loads: compared as written
     _merge(document, full_dump(config), old, minimal_dump(config), (), result.changed)
     if not result.changed:
         return result
@@ -137,11 +138,12 @@ def _merge_key(node: CommentedMap, key, value, old, minimal, where: tuple, chang
     ):
         _merge(current, value, old, None if minimal is _ABSENT else minimal, where, changed)
         return
-    changed.append(format_path(where))
     if minimal is _ABSENT:
         if key in node:
             del node[key]  # back to its default
+            changed.append(format_path(where))
         return
+    changed.append(format_path(where))
     node[key] = _to_yaml(minimal, like=current)
 
 
@@ -162,6 +164,19 @@ def _merge_list(node: CommentedSeq, new_full: list, old_full: list, new_min: lis
     if len(node) > len(new_full):
         changed.extend(format_path((*where, index)) for index in range(len(new_full), len(node)))
         del node[len(new_full) :]
+
+
+def _plain(node):
+    """A YAML node as the JSON data a config dump would give (dates as ISO text, text NFC)."""
+    if isinstance(node, dict):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(value) for value in node]
+    if isinstance(node, date):
+        return node.isoformat()
+    if isinstance(node, str):
+        return unicodedata.normalize("NFC", str(node)).strip()
+    return node
 
 
 def _to_yaml(value, like=None):
