@@ -72,7 +72,10 @@ def test_apply_button_lists_every_problem_or_what_changed(office):
     message, _, critical = ui.alerts[-1]
     assert not critical
     lines = message.splitlines()
-    assert lines[:2] == [f"Đã cập nhật {folder.config_path} (1 mục thay đổi):", "  - campaign.deadline"]
+    assert lines[:2] == [
+        f"Đã cập nhật {folder.config_path} (1 mục thay đổi):",
+        "  - Hạn nộp báo cáo (campaign.deadline)",
+    ]
     assert lines[2].startswith(f"Bản cũ lưu ở {folder.root}/config.yaml.") and lines[2].endswith(".bak.")
     assert lines[-1] == "Bước tiếp theo: bấm «1. Tạo biểu mẫu»."
     assert ui.log[-1][1:3] == ["Áp dụng thiết kế", "Đã cập nhật config.yaml (1 mục)."]

@@ -15,6 +15,7 @@ from addin.campaign import CONFIG_NAME
 from addin.config.loading import ConfigError, load_config
 from addin.config.model import CampaignConfig
 from addin.design.export import DESIGN_NAME, export_design
+from addin.design.labels import label_of
 from addin.design.validation import import_design
 from addin.design.yaml_write import ConfigWrite, write_config
 from addin.errors import BaocaoError
@@ -72,7 +73,11 @@ def config_from_design(design: Path, folder: Path) -> Path:
     """A config.yaml made from `design` in `folder` (for `baocao init --design`)."""
     config: CampaignConfig = import_design(Path(design))
     path = Path(folder) / CONFIG_NAME
-    write_config(path, config)
+    comment = (
+        f"Cấu hình đợt báo cáo, tạo từ bảng thiết kế {Path(design).name} (baocao init --design).\n"
+        "Sửa bằng bảng thiết kế: «baocao design export», sửa trong Excel, rồi «baocao design import» (xem README)."
+    )
+    write_config(path, config, comment=comment)
     return path
 
 
@@ -81,11 +86,17 @@ def temporary_config_from_design(design: Path) -> tuple[tempfile.TemporaryDirect
     return scratch, config_from_design(design, Path(scratch.name))
 
 
+def _described(key: str) -> str:
+    """`campaign.deadline` as staff know it: «Hạn nộp báo cáo (campaign.deadline)»."""
+    label = label_of(key)
+    return key if label == key else f"{label} ({key})"
+
+
 def changed_text(result: ConfigWrite, limit: int = 20) -> str:
     """The keys an import changed, one line each (Vietnamese)."""
     if not result.changed:
         return "Không có gì thay đổi: config.yaml giữ nguyên."
-    lines = [f"  - {key}" for key in result.changed[:limit]]
+    lines = [f"  - {_described(key)}" for key in result.changed[:limit]]
     if len(result.changed) > limit:
         lines.append(f"  … và {len(result.changed) - limit} mục khác.")
     backup = f"\nBản cũ lưu ở {result.backup}." if result.backup else ""

@@ -48,6 +48,7 @@ from addin.design.catalogue import (
 from addin.design.labels import label_of, part_of
 from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.limits import VALIDATION_LIST_MAX, cell_text
+from addin.xlsx.styles import fit_row_height
 
 DESIGN_NAME = "thiet_ke_dot_bao_cao.xlsx"
 FONT = "Times New Roman"
@@ -184,6 +185,8 @@ def _header(sheet: Worksheet, spec: SheetSpec) -> None:
 
 def _write(sheet: Worksheet, row: int, column: int, value: object, wrap: bool = False) -> None:
     cell = sheet.cell(row, column)
+    if isinstance(value, str) and (wrap or "\n" in value):
+        fit_row_height(sheet, row, value, sheet.column_dimensions[get_column_letter(column)].width or 10)
     if isinstance(value, str):
         cell.value = cell_text(value)
         cell.data_type = "s"  # a label starting with "=" stays text
@@ -312,6 +315,7 @@ def _duplicate_rules(spec: SheetSpec) -> list[tuple[str, str]]:
 def _print_ready(sheet: Worksheet, spec: SheetSpec, freeze: str = "B3") -> None:
     sheet.freeze_panes = freeze
     sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = True
     setup = sheet.page_setup
     setup.orientation, setup.paperSize = "landscape", sheet.PAPERSIZE_A4
     setup.fitToWidth, setup.fitToHeight = 1, 0

@@ -72,13 +72,20 @@ def _tidy(value):
     return value
 
 
-def write_config(path: Path, config: CampaignConfig, now: datetime | None = None) -> ConfigWrite:
-    """Write `config` to `path`, changing only what differs in meaning; keep the old file as a .bak."""
+def write_config(
+    path: Path, config: CampaignConfig, now: datetime | None = None, comment: str | None = None
+) -> ConfigWrite:
+    """Write `config` to `path`, changing only what differs in meaning; keep the old file as a .bak.
+
+    A new file is written whole, one record a line like the shipped config, `comment` at its top."""
     path = Path(path)
     result = ConfigWrite(path)
     if not path.exists():
         result.changed = ["(toàn bộ)"]
-        write_bytes_atomically(path, _dumped(_to_yaml(minimal_dump(config))))
+        document = _house_style(_to_yaml(minimal_dump(config)))
+        if comment:
+            document.yaml_set_start_comment(comment)
+        write_bytes_atomically(path, _dumped(document))
         return result
     yaml = _yaml()
     document = yaml.load(path.read_text(encoding="utf-8-sig"))
@@ -164,6 +171,40 @@ def _merge_list(node: CommentedSeq, new_full: list, old_full: list, new_min: lis
     if len(node) > len(new_full):
         changed.extend(format_path((*where, index)) for index in range(len(new_full), len(node)))
         del node[len(new_full) :]
+
+
+ONE_LINE = (  # records written one a line ({…}), as in the shipped config
+    ("campaign", "period"),
+    ("unit_groups", "*", "units", "*"),
+    ("form", "choices", "*", "*"),
+    ("form", "sections", "*", "fields", "*"),
+    ("form", "sections", "*", "header_groups", "*"),
+    ("summary", "annexes", "*", "columns", "*"),
+    ("mail", "smtp"),
+    ("mail", "imap"),
+    ("mail", "limits"),
+)
+
+
+def _house_style(document: CommentedMap) -> CommentedMap:
+    for pattern in ONE_LINE:
+        for node in _matching(document, pattern):
+            if isinstance(node, CommentedMap):
+                node.fa.set_flow_style()
+    return document
+
+
+def _matching(node, pattern: tuple):
+    if not pattern:
+        yield node
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    else:
+        children = [node[head]] if isinstance(node, dict) and head in node else []
+    for child in children:
+        yield from _matching(child, rest)
 
 
 def _plain(node):
