@@ -5,6 +5,7 @@ read by the real loader; the campaign designed in the workbook runs through the 
 """
 
 import difflib
+import json
 from datetime import date, datetime
 
 import openpyxl
@@ -259,6 +260,14 @@ def test_cli_design_export_import_and_init_from_a_design(tmp_path):
     assert "Bước tiếp theo: baocao templates" in made.stdout
     changed = baocao("design", "import", str(tmp_path / "dot thu vien"), str(skeleton), "--json")
     assert changed.returncode == 0 and '"changed": []' in changed.stdout
+    elsewhere = tmp_path / "ban sao.xlsx"
+    copied = baocao("design", "export", str(tmp_path / "dot thu vien"), "--out", str(elsewhere), "--json")
+    assert copied.returncode == 0 and json.loads(copied.stdout) == {"design": str(elsewhere), "source": "config"}
+    wrong = baocao("design", "import", str(tmp_path / "dot thu vien"), str(tmp_path / "khong_co.xlsx"))
+    assert wrong.returncode == 1
+    assert (
+        wrong.stderr.splitlines()[-1] == "  - Bảng thiết kế: không tìm thấy tệp này. Hãy kiểm tra đường dẫn và tên tệp."
+    )
     helped = baocao("design", "import", "--help")
     assert "Cách dùng: baocao design import [OPTIONS] {[THƯ_MỤC] TỆP}..." in helped.stdout
     assert "config.yaml.<năm-tháng-ngày_giờphútgiây>.bak" in helped.stdout
@@ -398,3 +407,14 @@ def test_a_config_with_errors_is_exported_as_written_so_staff_fix_it_in_excel(tm
     book.save(exported.path)
     assert apply_design(folder.root, exported.path).changed == ["unit_groups[0].units[1].code"]
     assert folder.config_path.read_text(encoding="utf-8") == text
+
+
+def test_a_design_whose_hidden_keys_were_deleted_is_read_by_its_headers_and_labels(tmp_path):
+    original = load_config(SECOND_CONFIG)
+    path = export_design(original, tmp_path / DESIGN_NAME)
+    book = openpyxl.load_workbook(path)
+    for sheet in book:
+        sheet.delete_rows(2)  # staff unhid row 2 and deleted it
+    book["Đợt báo cáo"].delete_cols(5)  # and the settings' key column
+    book.save(path)
+    assert meaning(import_design(path)) == meaning(original)

@@ -121,9 +121,10 @@ def _set(data: dict, path: tuple, value: object) -> None:
 
 def _settings(draft: Draft, rows: SheetRows) -> None:
     known = {setting.key: setting for setting in settings()}
+    by_label = {label_of(key): key for key in known}
     seen = set()
     for row, values in rows.rows:
-        key = values.get("key")
+        key = values.get("key") or by_label.get(str(values.get("_label")))  # the key column deleted: by label
         place = Place(SETTINGS, row, "Giá trị")
         if key is None:
             if values.get("value") is not None:

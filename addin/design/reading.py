@@ -64,7 +64,12 @@ class SheetRows:
 def read_design(path: Path) -> dict[str, SheetRows]:
     """The design workbook's sheets by name; raises DesignError for a file that is no readable workbook."""
     path = Path(path)
-    checked = inspect(path)
+    if not path.is_file():
+        raise DesignError(path, [DesignProblem(None, "không tìm thấy tệp này. Hãy kiểm tra đường dẫn và tên tệp.")])
+    try:
+        checked = inspect(path)
+    except OSError as error:
+        raise DesignError(path, [DesignProblem(None, f"không mở được tệp ({error.strerror}).")]) from error
     if not checked.readable or checked.needs_isolation or checked.kind not in (FileKind.XLSX, FileKind.XLSM):
         reasons = [finding.message for finding in checked.findings if finding.severity == "error"]
         reason = reasons[0] if reasons else "không phải tệp Excel .xlsx"
@@ -86,6 +91,9 @@ def read_design(path: Path) -> dict[str, SheetRows]:
 def _sheet_rows(spec: SheetSpec, grid: list[list]) -> SheetRows:
     headers = [_text(value) for value in (grid[0] if grid else [])][:MAX_COLUMNS]
     keys = [_text(value) for value in (grid[KEY_ROW - 1] if len(grid) >= KEY_ROW else [])][:MAX_COLUMNS]
+    first = FIRST_ROW
+    if not set(keys) & {hidden_key(spec, column) for column in spec.columns}:
+        keys, first = [], KEY_ROW  # the hidden key row was deleted: data starts under the headers
     positions, missing = {}, []
     for column in spec.columns:
         key = hidden_key(spec, column)
@@ -93,13 +101,13 @@ def _sheet_rows(spec: SheetSpec, grid: list[list]) -> SheetRows:
             positions[column.key] = keys.index(key)
         elif column.header in headers:
             positions[column.key] = headers.index(column.header)
-        elif column.required or (spec.name == "Đợt báo cáo" and not column.key.startswith("_")):
+        elif column.required or (spec.name == "Đợt báo cáo" and column.key == "value"):
             missing.append(column.header)
     result = SheetRows(spec, missing=missing)
-    for offset, cells in enumerate(grid[FIRST_ROW - 1 :]):
+    for offset, cells in enumerate(grid[first - 1 :]):
         values = {key: clean(cells[index]) if index < len(cells) else None for key, index in positions.items()}
         if any(value is not None for value in values.values()):
-            result.rows.append((FIRST_ROW + offset, values))
+            result.rows.append((first + offset, values))
     return result
 
 
