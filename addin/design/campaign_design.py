@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from addin.campaign import CONFIG_NAME
+from addin.campaign_lock import campaign_lock
 from addin.config.loading import ConfigError, load_config
 from addin.config.model import CampaignConfig
 from addin.design.export import DESIGN_NAME, export_design
@@ -66,7 +67,8 @@ def _nfc(value):
 def apply_design(root: Path, design: Path, now: datetime | None = None) -> ConfigWrite:
     """Import `design` (every problem raised at once, DesignError) and write the folder's config.yaml."""
     config = import_design(Path(design))
-    return write_config(Path(root) / CONFIG_NAME, config, now)
+    with campaign_lock(Path(root), "design import"):  # no step reads config.yaml while it is replaced
+        return write_config(Path(root) / CONFIG_NAME, config, now)
 
 
 def config_from_design(design: Path, folder: Path) -> Path:

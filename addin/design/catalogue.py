@@ -222,7 +222,7 @@ FIELDS_SPEC = SheetSpec(
     FIELDS,
     (
         Column("Phần", "section", ValueKind("text"), 12, required=True, refers_to=SECTIONS),
-        _field_column(FormField, "name", "Tên trường", 18, "Chữ thường không dấu, số, _; không trùng trong phần."),
+        _field_column(FormField, "name", "Tên trường", 22, "Chữ thường không dấu, số, _; không trùng trong phần."),
         _field_column(FormField, "label", "Nhãn", 34),
         _field_column(FormField, "type", "Kiểu", 11),
         _field_column(FormField, "required", "Bắt buộc", 9),
