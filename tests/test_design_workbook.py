@@ -418,3 +418,20 @@ def test_a_design_whose_hidden_keys_were_deleted_is_read_by_its_headers_and_labe
     book["Đợt báo cáo"].delete_cols(5)  # and the settings' key column
     book.save(path)
     assert meaning(import_design(path)) == meaning(original)
+
+
+def test_a_hand_edited_config_of_the_wrong_shape_still_exports(tmp_path):
+    folder = init_campaign(tmp_path / "dot")
+    text = folder.config_path.read_text(encoding="utf-8")
+    text = text.replace('  recipients: [UBND tỉnh (b/c), Lãnh đạo Sở, "Lưu: VT, TCCB"]', "  recipients: {a: 1}")
+    text = text.replace("  deadline: 2019-12-18", "  deadline: [18, 12]")
+    folder.config_path.write_text(text, encoding="utf-8")
+    exported = export_campaign_design(folder.root)
+    assert exported.source == "raw"
+    sheet = openpyxl.load_workbook(exported.path)["Đợt báo cáo"]
+    assert sheet.cell(settings_row(sheet, "campaign.deadline"), 3).value == "[18, 12]"
+    with pytest.raises(DesignError) as raised:
+        import_design(exported.path)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "«Đợt báo cáo» dòng 8, cột «Giá trị»: «[18, 12]» không phải ngày; hãy viết dạng 18/12/2019."
+    ]

@@ -106,28 +106,31 @@ def _at(data: Mapping, path: tuple) -> object:
     return node
 
 
+def _records(value) -> list[dict]:
+    """The mappings of a list (a hand-edited config may hold anything else: it is left out)."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
 def table_rows(data: Mapping) -> dict[str, list[dict]]:
     """Each table sheet's rows as {column key: value}, in config order."""
-    groups = data.get("unit_groups") or []
-    form = data.get("form") or {}
-    sections = form.get("sections") or []
-    report_sections = _at(data, ("report", "sections")) or []
+    groups = _records(data.get("unit_groups"))
+    form = _at(data, ("form",)) if isinstance(_at(data, ("form",)), Mapping) else {}
+    sections = _records(form.get("sections"))
+    choices = form.get("choices") if isinstance(form.get("choices"), Mapping) else {}
     return {
-        TASKS: [dict(task) for task in data.get("tasks") or []],
+        TASKS: _records(data.get("tasks")),
         GROUPS: [{key: group.get(key) for key in ("code", "name", "parent")} for group in groups],
-        UNITS: [{"group": group.get("code"), **unit} for group in groups for unit in group.get("units") or []],
+        UNITS: [{"group": group.get("code"), **unit} for group in groups for unit in _records(group.get("units"))],
         SECTIONS: [{key: value for key, value in section.items() if key != "fields"} for section in sections],
         FIELDS: [
-            {"section": section.get("name"), **field} for section in sections for field in section.get("fields") or []
+            {"section": section.get("name"), **field}
+            for section in sections
+            for field in _records(section.get("fields"))
         ],
-        CHOICES: [
-            {"list": name, **choice}
-            for name, choices in (form.get("choices") or {}).items()
-            for choice in choices or []
-        ],
-        RULES: [dict(rule) for rule in data.get("rules") or []],
-        ANNEXES: _annex_rows(_at(data, ("summary", "annexes")) or []),
-        REPORT: [dict(section) for section in report_sections],
+        CHOICES: [{"list": name, **choice} for name, items in choices.items() for choice in _records(items)],
+        RULES: _records(data.get("rules")),
+        ANNEXES: _annex_rows(_records(_at(data, ("summary", "annexes")))),
+        REPORT: _records(_at(data, ("report", "sections"))),
     }
 
 
@@ -135,7 +138,7 @@ def _annex_rows(annexes: list) -> list[dict]:
     rows = []
     for number, annex in enumerate(annexes, start=1):
         head = {key: value for key, value in annex.items() if key != "columns"}
-        columns = annex.get("columns") or [{}]
+        columns = _records(annex.get("columns")) or [{}]
         for index, column in enumerate(columns):
             row = {"number": number, **(head if index == 0 else {})}
             row.update({f"columns.{key}": value for key, value in column.items()})
@@ -147,6 +150,8 @@ def cell_value(kind: ValueKind, value: object) -> object:
     """How a config value is written in a cell of `kind`."""
     if value is None or value == [] or value == "":
         return None
+    if (kind.kind in ("lines", "list", "groups")) != isinstance(value, list) or isinstance(value, Mapping):
+        return str(value)  # a hand-edited config's value of the wrong shape, shown as written
     if kind.kind == "bool":
         return YES if value else NO
     if kind.kind == "lines":
@@ -154,7 +159,12 @@ def cell_value(kind: ValueKind, value: object) -> object:
     if kind.kind == "list":
         return ", ".join(str(item) for item in value)
     if kind.kind == "groups":
-        return "\n".join(f"{group['label']}: {', '.join(group['fields'])}" for group in value)
+        return "\n".join(
+            f"{group.get('label')}: {', '.join(map(str, group.get('fields') or []))}"
+            if isinstance(group, Mapping)
+            else str(group)
+            for group in value
+        )
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, datetime):
