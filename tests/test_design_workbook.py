@@ -47,7 +47,12 @@ def meaning(config) -> dict:
     return {**config.model_dump(mode="json"), "accept_versions": config.form.accept_versions}
 
 
-@pytest.mark.parametrize("source", [SHIPPED_CONFIG, SECOND_CONFIG], ids=["shipped", "thu_vien"])
+LIBRARY_CONFIG = SECOND_CONFIG.parent / "config_sach_thu_vien.yaml"  # written by `init --design` (test below)
+
+
+@pytest.mark.parametrize(
+    "source", [SHIPPED_CONFIG, SECOND_CONFIG, LIBRARY_CONFIG], ids=["shipped", "thu_vien", "sach_thu_vien"]
+)
 def test_export_then_import_gives_the_same_config(source, tmp_path):
     original = load_config(source)
     path = export_design(original, tmp_path / DESIGN_NAME)
@@ -279,6 +284,7 @@ def test_a_campaign_designed_only_in_the_workbook_runs_templates_returns_check_s
     made = baocao("init", str(tmp_path / "thu_vien"), "--design", str(design))
     assert made.returncode == 0, made.stderr
     folder = open_campaign(tmp_path / "thu_vien")
+    assert folder.config_path.read_text(encoding="utf-8") == LIBRARY_CONFIG.read_text(encoding="utf-8")
     config = folder.load_config()
     assert [unit.code for unit in config.units] == [f"TH-{n:02d}" for n in range(1, 6)] + [
         f"THCS-{n:02d}" for n in range(6, 11)
