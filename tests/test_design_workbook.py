@@ -267,7 +267,11 @@ def test_cli_design_export_import_and_init_from_a_design(tmp_path):
     assert changed.returncode == 0 and '"changed": []' in changed.stdout
     elsewhere = tmp_path / "ban sao.xlsx"
     copied = baocao("design", "export", str(tmp_path / "dot thu vien"), "--out", str(elsewhere), "--json")
-    assert copied.returncode == 0 and json.loads(copied.stdout) == {"design": str(elsewhere), "source": "config"}
+    assert copied.returncode == 0 and json.loads(copied.stdout) == {
+        "design": str(elsewhere),
+        "source": "config",
+        "backup": None,
+    }
     wrong = baocao("design", "import", str(tmp_path / "dot thu vien"), str(tmp_path / "khong_co.xlsx"))
     assert wrong.returncode == 1
     assert (
@@ -441,3 +445,17 @@ def test_a_hand_edited_config_of_the_wrong_shape_still_exports(tmp_path):
     assert [str(problem) for problem in raised.value.problems] == [
         "«Đợt báo cáo» dòng 8, cột «Giá trị»: «[18, 12]» không phải ngày; hãy viết dạng 18/12/2019."
     ]
+
+
+def test_exporting_again_keeps_the_design_workbook_that_was_there(tmp_path):
+    folder = init_campaign(tmp_path / "dot")
+    first = export_campaign_design(folder.root)
+    assert first.backup is None
+    book = openpyxl.load_workbook(first.path)
+    set_settings(book, {"campaign.deadline": "20/12/2019"})  # edited, not applied yet
+    book.save(first.path)
+    edited = first.path.read_bytes()
+    again = export_campaign_design(folder.root, now=datetime(2026, 12, 2, 16, 15))
+    assert again.backup == folder.root / "thiet_ke_dot_bao_cao.xlsx.2026-12-02_161500.bak"
+    assert again.backup.read_bytes() == edited
+    assert again.path.read_bytes() != edited

@@ -18,7 +18,7 @@ from addin.config.model import CampaignConfig
 from addin.design.export import DESIGN_NAME, export_design
 from addin.design.labels import label_of
 from addin.design.validation import import_design
-from addin.design.yaml_write import ConfigWrite, write_config
+from addin.design.yaml_write import ConfigWrite, keep_beside, write_config
 from addin.errors import BaocaoError
 
 
@@ -26,23 +26,28 @@ from addin.errors import BaocaoError
 class Exported:
     path: Path
     source: str  # "config" (a valid config.yaml), "raw" (one with errors, shown as written), "skeleton"
+    backup: Path | None = None  # the design workbook that was there before (staff's edits are never lost)
 
 
-def export_campaign_design(root: Path, out: Path | None = None) -> Exported:
+def export_campaign_design(root: Path, out: Path | None = None, now: datetime | None = None) -> Exported:
     """Write the folder's config as a design workbook (default `thiet_ke_dot_bao_cao.xlsx` in the folder).
 
     A folder without config.yaml gives the empty skeleton (every required key shown); a config.yaml with
-    errors is shown as written, so staff can correct it in Excel.
+    errors is shown as written, so staff can correct it in Excel. A design workbook already there is kept
+    beside it (`thiet_ke_dot_bao_cao.xlsx.<năm-tháng-ngày_giờphútgiây>.bak`).
     """
     root = Path(root)
     target = Path(out) if out else root / DESIGN_NAME
     config_path = root / CONFIG_NAME
     if not config_path.is_file():
-        return Exported(export_design(None, target), "skeleton")
-    try:
-        return Exported(export_design(load_config(config_path), target), "config")
-    except ConfigError:
-        return Exported(export_design(_raw_mapping(config_path), target), "raw")
+        source, config = "skeleton", None
+    else:
+        try:
+            source, config = "config", load_config(config_path)
+        except ConfigError:
+            source, config = "raw", _raw_mapping(config_path)
+    backup = keep_beside(target, now or datetime.now()) if target.exists() else None
+    return Exported(export_design(config, target), source, backup)
 
 
 def _raw_mapping(path: Path) -> dict:

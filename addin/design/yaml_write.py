@@ -98,7 +98,7 @@ def write_config(
     _merge(document, full_dump(config), old, minimal_dump(config), (), result.changed)
     if not result.changed:
         return result
-    result.backup = _backup(path, now or datetime.now())
+    result.backup = keep_beside(path, now or datetime.now())
     write_bytes_atomically(path, _dumped(document))
     return result
 
@@ -109,7 +109,7 @@ def _dumped(document) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _backup(path: Path, now: datetime) -> Path:
+def keep_beside(path: Path, now: datetime) -> Path:
     """`config.yaml.2026-12-02_161500.bak` beside the file (a second one in the same second gets `_2`)."""
     stamp = now.strftime(BACKUP_STAMP)
     backup, count = path.with_name(f"{path.name}.{stamp}.bak"), 1

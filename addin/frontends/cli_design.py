@@ -54,10 +54,12 @@ def export_command(
     """Xuất cấu hình đợt báo cáo ra bảng thiết kế Excel (đơn vị, biểu mẫu, quy tắc, tổng hợp).
 
     Thư mục chưa có config.yaml: bảng thiết kế trống, các mục bắt buộc được đánh dấu.
+    Bảng thiết kế đã có được giữ lại bên cạnh: thiet_ke_dot_bao_cao.xlsx.<năm-tháng-ngày_giờphútgiây>.bak.
     """
     exported = export_campaign_design(directory, out)
     if as_json:
-        print_json({"design": str(exported.path), "source": exported.source})
+        backup = str(exported.backup) if exported.backup else None
+        print_json({"design": str(exported.path), "source": exported.source, "backup": backup})
         return
     said = {
         "config": "từ config.yaml",
@@ -65,6 +67,8 @@ def export_command(
         "skeleton": "trống (thư mục chưa có config.yaml; các ô bắt buộc tô màu)",
     }[exported.source]
     typer.echo(f"Đã ghi bảng thiết kế {said}: {exported.path}")
+    if exported.backup:
+        typer.echo(f"Bảng thiết kế cũ (kể cả những gì đã sửa mà chưa áp dụng) lưu ở {exported.backup}")
     typer.echo(f"Sửa bằng Excel rồi chạy: baocao design import {_quoted(directory)} {_quoted(exported.path)}")
 
 
