@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from addin.config.loading import _pydantic_message
 from addin.config.model import CampaignConfig
 from addin.config.problems import semantic_problems
-from addin.design.catalogue import FIELDS, GROUPS, SECTIONS, SETTINGS, TASKS, UNITS, settings
+from addin.design.catalogue import FIELDS, SHEET_ORDER, SPECS, UNITS, settings
 from addin.design.importing import Draft, KeyPath, draft_from
 from addin.design.reading import DesignError, DesignProblem, read_design
 
@@ -68,13 +68,16 @@ def import_design(path: Path) -> CampaignConfig:
 
 
 def sorted_problems(problems: list[DesignProblem]) -> list[DesignProblem]:
-    order = {name: index for index, name in enumerate((SETTINGS, UNITS, GROUPS, TASKS, FIELDS, SECTIONS))}
+    """In the order staff read the workbook: sheet by sheet, row by row, column by column."""
+    sheets = {name: index for index, name in enumerate(SHEET_ORDER)}
 
     def key(problem: DesignProblem):
         place = problem.place
         if place is None:
-            return (-1, 0, "")
-        return (order.get(place.sheet, 10), place.row or 0, place.column or "")
+            return (-1, 0, 0)
+        headers = [column.header for column in SPECS[place.sheet].columns] if place.sheet in SPECS else []
+        column = headers.index(place.column) if place.column in headers else -1
+        return (sheets.get(place.sheet, len(sheets)), place.row or 0, column)
 
     return sorted(problems, key=key)
 
