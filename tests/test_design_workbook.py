@@ -459,3 +459,20 @@ def test_exporting_again_keeps_the_design_workbook_that_was_there(tmp_path):
     assert again.backup == folder.root / "thiet_ke_dot_bao_cao.xlsx.2026-12-02_161500.bak"
     assert again.backup.read_bytes() == edited
     assert again.path.read_bytes() != edited
+
+
+def test_annex_problems_are_reported_at_the_annex_rows(tmp_path):
+    path = export_design(load_config(), tmp_path / DESIGN_NAME)
+    book = openpyxl.load_workbook(path)
+    annexes = book["Tổng hợp"]
+    assert [annexes.cell(row, 1).value for row in range(3, 9)] == [1, 1, 1, 1, 1, 2]
+    annexes["M7"] = "hoat_dong.khong_co"  # a column summing a column the form lacks
+    annexes["C5"] = "PL1 khác"  # an annex attribute on a row that only adds a column
+    book.save(path)
+    with pytest.raises(DesignError) as raised:
+        import_design(path)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "«Tổng hợp» dòng 5, cột «Tên trang»: phụ lục 1 đã được khai ở dòng 3; các dòng sau của nó chỉ ghi các cột "
+        "«Cột: …». Hãy chuyển «PL1 khác» lên dòng 3 hoặc đổi số phụ lục.",
+        "«Tổng hợp» dòng 7, cột «Cột: cộng cột»: không có cột «hoat_dong.khong_co» (dạng bảng.cột) trong form.",
+    ]

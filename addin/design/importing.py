@@ -2,8 +2,7 @@
 
 Each cell read is remembered with its place, so pydantic's errors and the config's own cross-key checks
 (`addin.config.problems`) are reported where staff typed the value: «Biểu mẫu» dòng 7, cột «Kiểu»: ….
-All problems come in one pass: cells that cannot be read are reported and left out, records pydantic
-refuses are set aside (`validation.py`) so the cross-key checks still run on the rest.
+Cells that cannot be read are reported here and left out; `validation.py` then checks the whole.
 """
 
 from dataclasses import dataclass, field
@@ -235,28 +234,44 @@ def _form(draft: Draft, section_rows: SheetRows, field_rows: SheetRows, choice_r
 
 
 def _annexes(draft: Draft, rows: SheetRows | None) -> None:
-    annexes, numbers = [], {}
+    """Rows with the same «Phụ lục» number are one annex: its first row says what it is, each row a column."""
+    annexes, first_rows = [], {}
     number = None
     for row, values in rows.rows if rows else []:
         number = values.get("number") if values.get("number") is not None else number
-        if number not in numbers:
-            numbers[number] = len(annexes)
+        if number not in first_rows:
+            first_rows[number] = row
             where = ("summary", "annexes", len(annexes))
-            annex = _record(draft, rows, row, values, where, skip=("number", *_column_keys(rows)))
-            annexes.append(annex)
-        where = ("summary", "annexes", numbers[number])
-        annex = annexes[numbers[number]]
+            annexes.append(_record(draft, rows, row, values, where, skip=("number", *_column_keys(rows))))
+        else:
+            _only_columns(draft, rows, row, values, number, first_rows[number])
+        index = list(first_rows).index(number)
         if any(values.get(key) is not None for key in _column_keys(rows)):
-            columns = annex.setdefault("columns", [])
-            column_where = (*where, "columns", len(columns))
-            record = _record(draft, rows, row, values, (*where, "_column"), skip=("number", *ANNEX_KEYS))
-            for key, place in list(draft.places.items()):
-                if key[: len(where) + 1] == (*where, "_column"):
-                    draft.places[(*column_where, *key[len(where) + 2 :])] = place
-            columns.append({key.removeprefix("columns."): value for key, value in record.items()})
+            _annex_column(draft, rows, row, values, ("summary", "annexes", index), annexes[index])
     if annexes:
         draft.data.setdefault("summary", {})["annexes"] = annexes
         draft.places[("summary", "annexes")] = Place(ANNEXES)
+
+
+def _only_columns(draft: Draft, rows: SheetRows, row: int, values: dict, number, first_row: int) -> None:
+    for key in ANNEX_KEYS:
+        if values.get(key) is not None:
+            header = rows.spec.column(key).header
+            draft.problem(
+                Place(ANNEXES, row, header),
+                f"phụ lục {number} đã được khai ở dòng {first_row}; các dòng sau của nó chỉ ghi các cột «Cột: …». "
+                f"Hãy chuyển «{values[key]}» lên dòng {first_row} hoặc đổi số phụ lục.",
+            )
+
+
+def _annex_column(draft: Draft, rows: SheetRows, row: int, values: dict, where: KeyPath, annex: dict) -> None:
+    columns = annex.setdefault("columns", [])
+    scratch = (*where, "_column", row)
+    record = _record(draft, rows, row, values, scratch, skip=("number", *ANNEX_KEYS))
+    for key, place in list(draft.places.items()):  # the places under the column's real path
+        if key[: len(scratch)] == scratch:
+            draft.places[(*where, "columns", len(columns), *key[len(scratch) + 1 :])] = place
+    columns.append({key.removeprefix("columns."): value for key, value in record.items()})
 
 
 def _column_keys(rows: SheetRows) -> tuple[str, ...]:
