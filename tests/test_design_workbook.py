@@ -263,6 +263,11 @@ def test_cli_design_export_import_and_init_from_a_design(tmp_path):
     made = baocao("init", str(tmp_path / "dot thu vien"), "--design", str(skeleton))
     assert made.returncode == 0, made.stderr
     assert "Bước tiếp theo: baocao templates" in made.stdout
+    again = baocao("design", "export", str(tmp_path / "dot thu vien"))
+    assert again.stdout.splitlines()[-1] == (
+        f'Sửa bằng Excel rồi chạy: baocao design import "{tmp_path / "dot thu vien"}" '
+        f'"{tmp_path / "dot thu vien" / DESIGN_NAME}"'
+    )
     changed = baocao("design", "import", str(tmp_path / "dot thu vien"), str(skeleton), "--json")
     assert changed.returncode == 0 and '"changed": []' in changed.stdout
     elsewhere = tmp_path / "ban sao.xlsx"

@@ -1,6 +1,6 @@
 """`baocao design export|import` and `baocao init --design`: the campaign designed in an Excel workbook."""
 
-import shlex
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -37,7 +37,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng 
 
 
 def _quoted(path: Path | str) -> str:
-    return shlex.quote(str(path))
+    """A path as it can be pasted into cmd, PowerShell or bash: in double quotes when it has spaces."""
+    text = str(path)
+    return f'"{text}"' if re.search(r"[\s&()'^;,]", text) else text
 
 
 @design_app.command("export")
