@@ -1,5 +1,7 @@
 """The control workbook's design buttons, pressed on a real campaign folder (Excel played by RecordingUI)."""
 
+import os
+
 import openpyxl
 import pytest
 
@@ -80,3 +82,22 @@ def test_apply_button_lists_every_problem_or_what_changed(office):
     assert lines[-1] == "Bước tiếp theo: bấm «1. Tạo biểu mẫu»."
     assert ui.log[-1][1:3] == ["Áp dụng thiết kế", "Đã cập nhật config.yaml (1 mục)."]
     assert folder.load_config().campaign.deadline.day == 20
+
+
+def test_design_button_warns_when_config_yaml_changed_behind_the_workbook(office):
+    folder, ui = office
+    buttons.design_campaign(ui)
+    design = folder.root / "thiet_ke_dot_bao_cao.xlsx"
+    buttons.design_campaign(ui)
+    assert len(ui.alerts) == 1, "no warning: the workbook says what config.yaml says"
+    text = folder.config_path.read_text(encoding="utf-8")
+    folder.config_path.write_text(text.replace("deadline: 2019-12-18", "deadline: 2019-12-21"), encoding="utf-8")
+    stamp = design.stat().st_mtime + 5
+    os.utime(folder.config_path, (stamp, stamp))
+    buttons.design_campaign(ui)
+    message, title, critical = ui.alerts[-1]
+    assert (title, critical) == ("baocao: Thiết kế đợt báo cáo", False)
+    assert message.startswith(
+        "config.yaml đã được sửa sau lần lưu cuối của thiet_ke_dot_bao_cao.xlsx, và hai tệp đang khác nhau."
+    )
+    assert ui.opened_workbooks[-1] == design

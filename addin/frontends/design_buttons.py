@@ -12,6 +12,8 @@ from addin.campaign import CampaignFolder
 from addin.design.campaign_design import apply_design, changed_text, export_campaign_design
 from addin.design.export import DESIGN_NAME
 from addin.design.reading import DesignError
+from addin.design.validation import import_design
+from addin.design.yaml_write import full_dump
 from addin.errors import BaocaoError
 
 SHOWN_PROBLEMS = 25  # a message box taller than the screen hides its OK button
@@ -34,7 +36,8 @@ def open_design(folder: CampaignFolder, reporter) -> DesignOutcome:
     """Export the design workbook if the folder has none yet, then open it in Excel."""
     path = design_path(folder)
     if path.exists():
-        return DesignOutcome(None, f"Mở bảng thiết kế {path.name}.", open_workbook=path)
+        warning = _older_than_config(folder, path)
+        return DesignOutcome(warning, f"Mở bảng thiết kế {path.name}.", open_workbook=path)
     reporter.ui.status("Đang xuất bảng thiết kế…")
     export_campaign_design(folder.root, path)
     return DesignOutcome(
@@ -43,6 +46,22 @@ def open_design(folder: CampaignFolder, reporter) -> DesignOutcome:
         "rồi bấm «Áp dụng thiết kế».",
         f"Đã tạo bảng thiết kế {path.name}.",
         open_workbook=path,
+    )
+
+
+def _older_than_config(folder: CampaignFolder, path: Path) -> str | None:
+    """A warning when config.yaml was changed (not through this workbook) after the workbook was saved."""
+    if folder.config_path.stat().st_mtime <= path.stat().st_mtime:
+        return None
+    try:
+        if full_dump(import_design(path)) == full_dump(folder.load_config()):
+            return None
+    except BaocaoError:  # a workbook being edited, or a config with errors: nothing to compare
+        return None
+    return (
+        f"config.yaml đã được sửa sau lần lưu cuối của {path.name}, và hai tệp đang khác nhau. "
+        "Bảng thiết kế đã mở là bản cũ: bấm «Áp dụng thiết kế» sẽ ghi đè những gì đã sửa trong config.yaml.\n\n"
+        f"Muốn bảng thiết kế theo config.yaml hiện tại: đóng bảng, đổi tên hoặc xoá {path.name}, rồi bấm lại nút này."
     )
 
 
