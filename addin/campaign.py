@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from addin.command_line import command
 from addin.config import CampaignConfig, UnitEntry, load_config
 from addin.errors import BaocaoError
 
@@ -72,7 +73,7 @@ def open_campaign(directory: Path | str) -> CampaignFolder:
     if not folder.config_path.is_file():
         raise BaocaoError(
             f"Thư mục {folder.root} chưa phải thư mục đợt báo cáo (không có {CONFIG_NAME}). "
-            f"Hãy chạy «baocao init {directory}» trước, hoặc chuyển vào đúng thư mục."
+            f"Hãy chạy «{command('init', directory)}» trước, hoặc chuyển vào đúng thư mục."
         )
     return folder
 

@@ -18,7 +18,7 @@ from addin.findings import ERROR, Finding, count
 from addin.form_history import FormHistory, accepted_versions, added_labels, contract_config, record_issued
 from addin.intake.guard.findings import GuardError
 from addin.intake.guard.inspection import inspect
-from addin.intake.reading import read_workbook
+from addin.intake.reading import read_workbook, sheets_read
 from addin.integrity import archive_problem, unit_label
 from addin.ledger import CheckRecord, Ledger, ReturnRecord
 from addin.progress import NullReporter, Reporter
@@ -63,15 +63,15 @@ def check_one(folder: CampaignFolder, checkers: Checkers, record: ReturnRecord) 
     )
     if damaged:
         return _unreadable(checker, record, [damaged])
-    guard = inspect(path, record.original_name)
+    guard = inspect(path, record.original_name, sheets_read=sheets_read)
     guard_findings = [Finding(f.severity, f.code, _sentence(f.message)) for f in guard.findings]
     if not guard.readable:
         return _unreadable(checker, record, guard_findings)
     try:
-        contents = read_workbook(path, guard.kind, checker.config)
+        contents = read_workbook(path, guard.kind, checker.config, guard.workbook)
         checker = checkers.for_meta(contents.meta)
         if checker is not checkers.current:  # an earlier form: read again by its own names
-            contents = read_workbook(path, guard.kind, checker.config)
+            contents = read_workbook(path, guard.kind, checker.config, guard.workbook)
     except GuardError as error:
         return _unreadable(checker, record, [*guard_findings, Finding(ERROR, error.code, _sentence(error.message))])
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, CalamineError) as error:
@@ -115,54 +115,85 @@ def check_campaign(
     config: CampaignConfig | None = None,
     reporter: Reporter | None = None,
     parallel_from: int | None = None,
+    workers: int | None = None,
 ) -> list[FileResult]:
     """Check every return not yet checked with the current config; the results of this run.
 
-    From `parallel_from` files on (default `PARALLEL_FROM`), a pool of processes does the checking.
+    From `parallel_from` files on (default `PARALLEL_FROM`), a pool of processes does the checking
+    (`pool_size`; `workers` sets their number instead, 1 for none).
     """
     parallel_from = PARALLEL_FROM if parallel_from is None else parallel_from
     config = config or folder.load_config()
     reporter = reporter or NullReporter()
-    units = {unit.code: unit for unit in config.units}
-    done = []
     record_issued(folder, config)  # a campaign begun before form history was kept: its current form, at least
     checkers = Checkers(folder, config)  # here, so a wrong `form.accept_versions` stops the run before any work
     with Ledger(folder.ledger_path) as ledger:
         pending = ledger.returns_to_check(config.check_fingerprint)
         reporter.start(len(pending), "Đang kiểm tra")
-        for record, checked in _checked_in_order(folder, checkers, pending, parallel_from):
-            errors, warnings = count(checked.findings)
-            check = CheckRecord(
-                sha256=record.sha256,
-                config_fingerprint=config.check_fingerprint,
-                unit_code=checked.unit_code,
-                status=check_outcome(checked),
-                errors=errors,
-                warnings=warnings,
-                late=checked.late,
-                identification=checked.identification,
-                checked_at=datetime.now().replace(microsecond=0),
-            )
-            ledger.record_check(check, checked.findings, {"fields": checked.fields, "tables": checked.tables})
-            done.append(FileResult(record, check, checked.findings))
-            unit = units.get(checked.unit_code or "")
-            reporter.advance(unit.short if unit else record.original_name)
+        with ledger.grouped():
+            done = _check_and_record(folder, checkers, ledger, pending, reporter, parallel_from, workers)
         reporter.finish()
     return done
 
 
+def _check_and_record(
+    folder: CampaignFolder,
+    checkers: Checkers,
+    ledger: Ledger,
+    pending: list[ReturnRecord],
+    reporter: Reporter,
+    parallel_from: int,
+    workers: int | None,
+) -> list[FileResult]:
+    config, done = checkers.current.config, []
+    units = {unit.code: unit for unit in config.units}
+    for record, checked in _checked_in_order(folder, checkers, pending, parallel_from, workers):
+        errors, warnings = count(checked.findings)
+        check = CheckRecord(
+            sha256=record.sha256,
+            config_fingerprint=config.check_fingerprint,
+            unit_code=checked.unit_code,
+            status=check_outcome(checked),
+            errors=errors,
+            warnings=warnings,
+            late=checked.late,
+            identification=checked.identification,
+            checked_at=datetime.now().replace(microsecond=0),
+        )
+        ledger.record_check(check, checked.findings, {"fields": checked.fields, "tables": checked.tables})
+        done.append(FileResult(record, check, checked.findings))
+        unit = units.get(checked.unit_code or "")
+        reporter.advance(unit.short if unit else record.original_name)
+    return done
+
+
 PARALLEL_FROM = 40
+MAX_WORKERS = 4
 _worker: dict = {}
 
 
-def _checked_in_order(folder: CampaignFolder, checkers: Checkers, pending: list[ReturnRecord], parallel_from: int):
+def pool_size(files: int, parallel_from: int = PARALLEL_FROM, cores: int | None = None) -> int:
+    """How many processes check `files` files: one (no pool) for fewer than `parallel_from`, where starting
+    workers costs more than they save; else one per core, at most MAX_WORKERS. More workers than cores only
+    share the cores and add their start-up and memory (measured: benchmarks/bench_check.py --workers)."""
+    cores = cores or os.cpu_count() or 1
+    return 1 if files < parallel_from else max(1, min(cores, MAX_WORKERS))
+
+
+def _checked_in_order(
+    folder: CampaignFolder,
+    checkers: Checkers,
+    pending: list[ReturnRecord],
+    parallel_from: int,
+    workers: int | None = None,
+):
     """(record, checked) pairs in order; many files are checked by a pool of processes, one per core.
 
     Each file is independent and most of the work is Python, so two cores nearly halve a large
     batch. A pool that breaks (a worker killed) leaves the rest to be checked here, one by one.
     """
-    workers = min(os.cpu_count() or 1, 4)
-    if len(pending) < parallel_from or workers < 2:
+    workers = pool_size(len(pending), parallel_from) if workers is None else workers
+    if workers < 2:
         yield from ((record, check_one(folder, checkers, record)) for record in pending)
         return
     finished, config = 0, checkers.current.config

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from addin import journal
 from addin.campaign import CampaignFolder
+from addin.command_line import command
 from addin.errors import BaocaoError
 from addin.findings import ERROR, Finding
 from addin.intake.guard.formats import sniff
@@ -107,7 +108,7 @@ def verify_campaign(folder: CampaignFolder, reporter: Reporter | None = None) ->
                 Problem(
                     "LEDGER_MISSING",
                     f"Không có sổ theo dõi {folder.ledger_path.name} dù kho lưu trữ có {len(on_disk)} tệp. "
-                    f"Chạy «baocao rebuild {folder.root}» để dựng lại sổ.",
+                    f"Chạy «{command('rebuild', folder.root)}» để dựng lại sổ.",
                 )
             )
         return report
@@ -130,7 +131,7 @@ def _verify_ledger(folder, config, ledger: Ledger, on_disk: list[Path], report: 
             Problem(
                 "LEDGER_CORRUPT",
                 f"Sổ theo dõi {folder.ledger_path.name} bị hỏng ({'; '.join(damage[:3])}). Hãy sao lưu cả thư mục, "
-                f"rồi chạy «baocao rebuild {folder.root}» để dựng lại sổ (sổ cũ được giữ lại bên cạnh).",
+                f"rồi chạy «{command('rebuild', folder.root)}» để dựng lại sổ (sổ cũ được giữ lại bên cạnh).",
             )
         )
     returns = ledger.returns()
@@ -151,7 +152,7 @@ def _verify_ledger(folder, config, ledger: Ledger, on_disk: list[Path], report: 
                 Problem(
                     "ARCHIVE_NOT_IN_LEDGER",
                     f"Tệp {relative} nằm trong kho lưu trữ nhưng sổ theo dõi không ghi. "
-                    f"Chạy «baocao rebuild {folder.root}» để ghi lại sổ từ kho lưu trữ.",
+                    f"Chạy «{command('rebuild', folder.root)}» để ghi lại sổ từ kho lưu trữ.",
                     relative,
                 )
             )
@@ -209,7 +210,7 @@ def _verify_journal(folder, ledger: Ledger, returns, units: dict, problems: list
             Problem(
                 "JOURNAL_RETURN_NOT_IN_LEDGER",
                 f"Tệp «{entry.get('original_name')}» có trong {where} nhưng sổ theo dõi không ghi. "
-                f"Chạy «baocao rebuild {folder.root}» để ghi lại.",
+                f"Chạy «{command('rebuild', folder.root)}» để ghi lại.",
                 entry.get("original_name"),
             )
         )

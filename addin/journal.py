@@ -17,6 +17,7 @@ import typing
 from datetime import datetime
 from pathlib import Path
 
+from addin.command_line import command
 from addin.errors import BaocaoError
 
 ARCHIVE_DIR = "luu_tru"
@@ -44,7 +45,7 @@ def refuse_if_lost(path: Path) -> None:
             f"Không tìm thấy sổ theo dõi {path.name} trong {path.parent}, nhưng kho lưu trữ {ARCHIVE_DIR}/ "
             "đã có tệp: sổ đã bị xoá hoặc chuyển đi. baocao dừng lại để không lập kết quả từ một sổ trống "
             "(mọi đơn vị sẽ thành «chưa nộp», mọi quyết định của cán bộ sẽ mất). Nếu còn bản sao của sổ, hãy chép "
-            f"trả về chỗ cũ; nếu không, chạy «baocao rebuild {path.parent}» để dựng lại sổ từ kho lưu trữ, "
+            f"trả về chỗ cũ; nếu không, chạy «{command('rebuild', path.parent)}» để dựng lại sổ từ kho lưu trữ, "
             f"nhật ký nhận ({ARCHIVE_DIR}/{INTAKE_JOURNAL}) và {DECISIONS_FILE}."
         )
 

@@ -1,14 +1,16 @@
 """Benchmark: `collect` + `check` of N returns against the naive way, in the same run.
 
-    python benchmarks/bench_check.py [--returns 1000] [--naive-sample 200] [--mistakes 0.2]
+    python benchmarks/bench_check.py [--returns 1000] [--naive-sample 200] [--mistakes 0.2] [--workers 1 2 4]
 
 The naive way is a loop of `pandas.read_excel(path, sheet_name=None)` over the same files: it
 reads everything and checks nothing. baocao archives each file, records it in the ledger, reads
 it by its defined names, applies every rule and stores the findings. Writing the findings
 workbook (first, when the macro-free copies its «Mở» links open are made, and again, when they exist) and
 the annotated copies is timed separately. Peak memory is measured in a fresh
-process for two sizes to show whether it grows with the number of returns. Results are
-printed and written to benchmarks/out/check.json, never asserted.
+process for two sizes to show whether it grows with the number of returns. With `--workers`, `check`
+alone is also timed again on fresh copies of the collected campaign with that many processes each
+(1 = no pool), for the pool size to be chosen by measurement. Results are printed and written to
+benchmarks/out/check.json, never asserted.
 """
 
 import argparse
@@ -25,6 +27,7 @@ import pandas
 import yaml
 from report import report
 
+from addin.campaign import CampaignFolder
 from addin.checking import check_campaign
 from addin.demo.samples import MISTAKES, SampleMaker, write_samples
 from addin.intake.collect import collect
@@ -63,6 +66,18 @@ def make_returns(folder, count: int, mistake_rate: float, seed: int = 1) -> list
     return write_samples(config, build_master(config), samples, folder.inbox)
 
 
+def check_seconds_with(folder, workers: int) -> float:
+    """`check_campaign` on a fresh copy of the collected campaign, with `workers` processes (1: no pool)."""
+    copy = folder.root.parent / f"workers_{workers}"
+    shutil.copytree(folder.root, copy)
+    try:
+        start = time.perf_counter()
+        check_campaign(CampaignFolder(copy), workers=workers)
+        return time.perf_counter() - start
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
 def peak_memory_mb(count: int, mistake_rate: float) -> float:
     """Peak RSS of a fresh process that collects and checks `count` returns it finds on disk."""
     script = f"""
@@ -71,6 +86,7 @@ from pathlib import Path
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from bench_check import campaign_with_units, make_returns
 from addin.intake.collect import collect
+from addin.campaign import CampaignFolder
 from addin.checking import check_campaign
 root = Path(tempfile.mkdtemp()) / "dot"
 folder = campaign_with_units(root, {count})
@@ -83,6 +99,7 @@ import resource
 from pathlib import Path
 from addin.campaign import CampaignFolder
 from addin.intake.collect import collect
+from addin.campaign import CampaignFolder
 from addin.checking import check_campaign
 folder = CampaignFolder(Path({root!r}))
 collect(folder)
@@ -100,6 +117,7 @@ def main() -> None:
     parser.add_argument("--returns", type=int, default=1000)
     parser.add_argument("--naive-sample", type=int, default=200)
     parser.add_argument("--mistakes", type=float, default=0.2)
+    parser.add_argument("--workers", type=int, nargs="*", default=[])
     arguments = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench_check_"))
     try:
@@ -109,6 +127,10 @@ def main() -> None:
         start = time.perf_counter()
         collect(folder)
         collect_seconds = time.perf_counter() - start
+        by_workers = {
+            f"check_ms_per_file_{workers}_workers": round(check_seconds_with(folder, workers) / len(paths) * 1000, 2)
+            for workers in arguments.workers
+        }
         start = time.perf_counter()
         checked = check_campaign(folder)
         check_seconds = time.perf_counter() - start
@@ -145,6 +167,7 @@ def main() -> None:
             "findings_workbook_again_seconds": round(workbook_again_seconds, 2),
             "annotated_copies": len(copies),
             "annotated_copy_ms_each": round(copies_seconds / max(1, len(copies)) * 1000, 1),
+            **by_workers,
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -222,7 +222,7 @@ def test_unknown_field_type_lists_the_allowed_ones(tmp_path):
     assert problem.startswith(
         f"dòng {line} (form.sections[0].fields[5].type): giá trị «ngay» không hợp lệ; chỉ được là"
     )
-    assert "'select_one'" in problem
+    assert "«select_one»" in problem
 
 
 def test_missing_file_is_a_clear_message(tmp_path):

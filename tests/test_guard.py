@@ -776,3 +776,55 @@ def test_read_isolated_times_out(xlsx):
         "«PGD082.xlsx»: đọc tệp quá 0,001 giây vẫn chưa xong (tệp quá lớn hoặc bất thường); hãy xóa các trang, "
         "dòng, cột thừa, lưu lại dạng .xlsx rồi gửi lại"
     )
+
+
+# ------------------------------------------------------------------------- what the reader reads
+
+
+def two_sheet_return(path: Path, far_on: str | None) -> Path:
+    """A return whose form names point only at «Báo cáo»; «Ghi chú» is the unit's own; a far cell on one."""
+    workbook = openpyxl.Workbook()
+    form = workbook.active
+    form.title = "Báo cáo"
+    form["A1"] = 5
+    notes = workbook.create_sheet("Ghi chú")
+    notes["A1"] = "ghi chú riêng của đơn vị"
+    workbook.defined_names["bc_so_luong"] = DefinedName("bc_so_luong", attr_text="'Báo cáo'!$A$1")
+    if far_on:
+        workbook[far_on]["ZZ19999"] = 1  # inside the limits; the patch below moves it past them
+    workbook.save(path)
+    if far_on:
+        member = "xl/worksheets/sheet1.xml" if far_on == "Báo cáo" else "xl/worksheets/sheet2.xml"
+        repack(
+            path,
+            path.with_name("far.xlsx"),
+            lambda name, data: data.replace(b"ZZ19999", b"XFD19999") if name == member else data,
+        )
+        path.with_name("far.xlsx").replace(path)
+    return path
+
+
+def read_sheets(names: dict[str, str]) -> set[str]:
+    return {"Báo cáo"} if "bc_so_luong" in names else set()
+
+
+def test_only_the_sheets_the_reader_reads_are_scanned_and_their_bytes_handed_over(tmp_path):
+    path = two_sheet_return(tmp_path / "PGD082.xlsx", far_on="Ghi chú")
+    assert inspect(path).findings == (too_large("PGD082.xlsx", "Ghi chú", "XFD19999", "19.999", "16.384"),)
+
+    result = inspect(path, sheets_read=read_sheets)
+    assert result.findings == () and result.readable  # «Ghi chú» is never parsed: its size is bounded by the zip checks
+    package = zipfile.ZipFile(path)
+    assert result.workbook.sheets == {"Báo cáo": "xl/worksheets/sheet1.xml", "Ghi chú": "xl/worksheets/sheet2.xml"}
+    assert result.workbook.defined_names == {"bc_so_luong": "'Báo cáo'!$A$1"}
+    assert result.workbook.xml == {
+        "xl/worksheets/sheet1.xml": package.read("xl/worksheets/sheet1.xml"),
+        "xl/styles.xml": package.read("xl/styles.xml"),
+    }
+
+
+def test_a_far_cell_on_a_sheet_the_reader_reads_is_still_refused(tmp_path):
+    path = two_sheet_return(tmp_path / "PGD082.xlsx", far_on="Báo cáo")
+    result = inspect(path, sheets_read=read_sheets)
+    assert result.findings == (too_large("PGD082.xlsx", "Báo cáo", "XFD19999", "19.999", "16.384"),)
+    assert not result.readable and result.workbook is None

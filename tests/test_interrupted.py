@@ -65,18 +65,21 @@ def test_killed_collect_and_check_resume_without_loss(tmp_path, parallel_from):
     total = len(samples)
     half = total // 2
 
+    # Records share commits (Ledger.grouped): the kill loses those since the last one, never more.
     run_and_kill(folder, "collect", half)
-    assert count(folder, "returns") == half, "the kill happened half way"
-    assert archive_is_intact(folder) >= half, "every recorded file is in the archive, byte for byte"
-    assert len(collect(folder).new) == total - half
+    recorded = count(folder, "returns")
+    assert recorded <= half, "the kill happened half way"
+    assert archive_is_intact(folder) >= recorded, "every recorded file is in the archive, byte for byte"
+    assert len(collect(folder).new) == total - recorded
     assert count(folder, "returns") == count(folder, "sightings") == total
 
     workers = run_and_kill(folder, "check", half, parallel_from)
     assert (workers > 0) == (parallel_from == 1), "the run was cut on the path under test"
-    assert count(folder, "checks") == half, "the kill happened half way"
+    checked = count(folder, "checks")
+    assert checked <= half, "the kill happened half way"
     assert findings_without_a_check(folder) == 0
     finished = check_campaign(folder)
-    assert len(finished) == total - half
+    assert len(finished) == total - checked
     assert count(folder, "checks") == total
     assert findings_without_a_check(folder) == 0
     assert archive_is_intact(folder) == total

@@ -8,6 +8,7 @@ on Windows every archived file carries a Zone.Identifier stream (Mark-of-the-Web
 in Protected View; that stream cannot be written on Linux, so only its no-op here is tested.
 """
 
+import hashlib
 import io
 import os
 import re
@@ -137,6 +138,19 @@ def test_the_archive_copy_itself_is_never_changed(checked):
     folder, original = checked
     [archived] = list(folder.archive.glob("??/*"))
     assert archived.suffix == ".xlsm" and archived.read_bytes() == original.read_bytes()
+
+
+def test_a_plain_xlsx_with_nothing_to_leave_out_is_viewed_as_its_own_bytes(checked, tmp_path):
+    """Most returns: re-packing would change nothing but the compression, so the view is a plain copy."""
+    folder, original = checked
+    config = folder.load_config()
+    sample = SampleMaker(config, seed=6).make(config.units[2])
+    [plain] = write_samples(config, (folder.layouts / MASTER_NAME).read_bytes(), [sample], tmp_path)
+    sha = hashlib.sha256(plain.read_bytes()).hexdigest()
+    view = safe_view(plain, tmp_path / VIEW_DIR, sha)
+    assert view.read_bytes() == plain.read_bytes()
+    [xlsm_view] = (folder.results / VIEW_DIR).iterdir()  # the .xlsm of the fixture: re-packed, not copied
+    assert b"vbaProject" not in xlsm_view.read_bytes() and b"vbaProject" in original.read_bytes()
 
 
 # ---------------------------------------------------------------- the re-packing, on its own

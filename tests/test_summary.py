@@ -471,9 +471,10 @@ def test_dates_in_listing_are_real_dates(built):
 
 def test_fast_sheet_writer_writes_what_openpyxl_writes(tmp_path):
     from openpyxl.styles import Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     from addin.outputs.summary.cells import write_value
-    from addin.outputs.summary.fast_save import save_workbook_fast
+    from addin.xlsx.fast_save import save_workbook_fast
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -490,6 +491,8 @@ def test_fast_sheet_writer_writes_what_openpyxl_writes(tmp_path):
     sheet.row_dimensions[40].height = 20  # a styled empty row
     sheet.merge_cells("A31:C31")
     sheet["A31"] = "gộp"
+    sheet["B2"].hyperlink = "ban_xem/0123456789ab.xlsx#'Hoạt động'!C9"  # a file beside, as «Mở» links are
+    sheet["C4"].hyperlink = Hyperlink(ref="C4", location="'Thử'!A1")  # a place in the workbook itself
     openpyxl_file, fast_file = tmp_path / "openpyxl.xlsx", tmp_path / "fast.xlsx"
     workbook.save(openpyxl_file)
     fast_file.write_bytes(save_workbook_fast(workbook, min_cells=1))
@@ -498,6 +501,9 @@ def test_fast_sheet_writer_writes_what_openpyxl_writes(tmp_path):
     ours, theirs = openpyxl.load_workbook(fast_file)["Thử"], openpyxl.load_workbook(openpyxl_file)["Thử"]
     assert ours.dimensions == theirs.dimensions
     assert ours.row_dimensions[5].height == 33 and ours.row_dimensions[40].height == 20
+    assert ours["B2"].value == theirs["B2"].value and ours["B2"].hyperlink.target == theirs["B2"].hyperlink.target
+    assert ours["C4"].hyperlink.location == theirs["C4"].hyperlink.location == "'Thử'!A1"
+    assert ours["B2"].hyperlink.target == "ban_xem/0123456789ab.xlsx#'Hoạt động'!C9"
     assert [str(merged) for merged in ours.merged_cells.ranges] == ["A31:C31"]
     assert ours["B2"].font.b and not ours["B3"].font.b and ours["F3"].number_format == "dd/mm/yyyy"
     assert ours["B1"].data_type == "s" and ours["G1"].is_date

@@ -12,6 +12,7 @@ from addin.config.model import (
     Rule,
     Section,
     SmtpServer,
+    SummaryColumn,
     UnitEntry,
     compile_pattern,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Rule",
     "Section",
     "SmtpServer",
+    "SummaryColumn",
     "UnitEntry",
     "compile_pattern",
     "load_config",

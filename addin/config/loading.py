@@ -5,17 +5,31 @@ Every problem, structural or across keys, is reported with its key path and its 
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import ValidationError
 
+from addin.config.messages import pydantic_message, yaml_message
 from addin.config.model import CampaignConfig
 from addin.config.problems import KeyPath, format_path, semantic_problems
 from addin.errors import BaocaoError
 from addin.shipped import SHIPPED_CONFIG
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: ~10× faster
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: ~10× faster
+
+
+class _Loader(_BASE_LOADER):
+    """YAML without its implicit dates: `2025-02-30` stays text for the model to report with its line (PyYAML would
+    stop with an English ValueError), and every date is read by one rule, the model's."""
+
+    yaml_implicit_resolvers: ClassVar[dict] = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+    }
+
+
+_YAML_LOADER = _Loader
 MAX_NODES = 200_000  # YAML nodes once aliases (*name) are expanded; the shipped config has ~1,200
 
 
@@ -38,13 +52,20 @@ def load_config(path: Path | str | None = None) -> CampaignConfig:
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError as error:
         raise BaocaoError(f"Không tìm thấy tệp cấu hình {file}. Hãy kiểm tra đường dẫn.") from error
+    except IsADirectoryError as error:
+        raise BaocaoError(f"{file} là một thư mục, không phải tệp cấu hình. Hãy chỉ tới tệp config.yaml.") from error
+    except PermissionError as error:
+        raise BaocaoError(
+            f"Không đọc được tệp cấu hình {file}: không có quyền đọc (hoặc tệp đang bị chương trình khác khoá). "
+            "Hãy đóng chương trình đó hoặc xin quyền đọc rồi chạy lại."
+        ) from error
     except UnicodeDecodeError as error:
         raise BaocaoError(f"Tệp cấu hình {file} không phải văn bản UTF-8. Hãy lưu lại với mã UTF-8.") from error
     lines, data = _parse_yaml(file, text)
     try:
         config = CampaignConfig.model_validate(data)
     except ValidationError as error:
-        problems = [_describe(tuple(item["loc"]), _pydantic_message(item), lines) for item in error.errors()]
+        problems = [_describe(tuple(item["loc"]), pydantic_message(item), lines) for item in error.errors()]
         raise ConfigError(file, problems) from None
     problems = [_describe(where, message, lines) for where, message in semantic_problems(config)]
     if problems:
@@ -58,10 +79,7 @@ def _parse_yaml(file: Path, text: str) -> tuple[dict[KeyPath, int], Any]:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"dòng {mark.line + 1}, cột {mark.column + 1}" if mark else "không rõ dòng"
-        problem = getattr(error, "problem", None) or "sai cú pháp YAML"
-        raise ConfigError(file, [f"{where}: viết sai cú pháp ({problem}). Kiểm tra thụt lề và dấu hai chấm."]) from None
+        raise ConfigError(file, [yaml_message(error, text)]) from None
     finally:
         loader.dispose()
     if node is not None and _too_many_nodes(node):
@@ -121,44 +139,3 @@ def _describe(where: KeyPath, message: str, lines: dict[KeyPath, int]) -> str:
     line = next((lines[where[:end]] for end in range(len(where), -1, -1) if where[:end] in lines), None)
     place = f"dòng {line}" if line else "không rõ dòng"
     return f"{place} ({format_path(where)}): {message}"
-
-
-_PYDANTIC_MESSAGES = {
-    "missing": "thiếu mục bắt buộc này.",
-    "extra_forbidden": "mục này không được hỗ trợ (có thể viết sai tên?). Hãy xoá hoặc sửa tên.",
-    "string_type": "phải là chữ.",
-    "int_type": "phải là số nguyên.",
-    "int_parsing": "phải là số nguyên.",
-    "int_from_float": "phải là số nguyên.",
-    "float_type": "phải là số.",
-    "float_parsing": "phải là số.",
-    "bool_type": "phải là true hoặc false.",
-    "bool_parsing": "phải là true hoặc false.",
-    "date_type": "phải là ngày, viết dạng 2019-12-18 hoặc 18/12/2019.",
-    "date_parsing": "phải là ngày, viết dạng 2019-12-18 hoặc 18/12/2019.",
-    "date_from_datetime_parsing": "phải là ngày, viết dạng 2019-12-18 hoặc 18/12/2019.",
-    "list_type": "phải là một danh sách (mỗi mục bắt đầu bằng dấu -).",
-    "dict_type": "phải là một nhóm mục con (dạng tên: giá trị).",
-    "model_type": "phải là một nhóm mục con (dạng tên: giá trị).",
-}
-
-
-def _pydantic_message(item: dict) -> str:
-    kind = item["type"]
-    context = item.get("ctx", {})
-    if kind in _PYDANTIC_MESSAGES:
-        return _PYDANTIC_MESSAGES[kind]
-    if kind == "literal_error":
-        return f"giá trị «{item.get('input')}» không hợp lệ; chỉ được là một trong: {context.get('expected')}."
-    if kind == "string_pattern_mismatch":
-        return (
-            f"«{item.get('input')}» không đúng dạng: tên chỉ gồm chữ thường không dấu, số, dấu gạch dưới "
-            "(mã đơn vị: chữ in hoa không dấu, số, - hoặc _), bắt đầu bằng chữ hoặc số."
-        )
-    if kind in ("too_short", "string_too_short"):
-        return "không được để trống."
-    if kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):
-        bound = next(iter(context.values()), "")
-        sign = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤"}[kind]
-        return f"phải {sign} {bound}."
-    return f"giá trị «{item.get('input')}» không hợp lệ."

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 
 import re2
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_serializer
 
 from addin.contract import FORM_PARTS, fingerprint
 
@@ -224,12 +224,21 @@ class TemplateOptions(_Model):
 
 
 class SummaryColumn(_Model):
-    """One figure per unit in the by-unit annex: rows counted in a table, or a column summed."""
+    """One figure per unit in the by-unit annex: rows counted in a table, a column (or a number field) summed, or
+    the value of one single field (`value`: a number, date or text the unit typed once)."""
 
     label: Text
     group: OptionalText = ""
     count_rows: Identifier | None = None
     sum: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")] | None = None
+    value: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")] | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):  # `value` unset is left out: layouts drawn before it existed keep their fingerprint
+        data = handler(self)
+        if self.value is None:
+            data.pop("value", None)
+        return data
 
 
 class Annex(_Model):

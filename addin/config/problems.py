@@ -12,9 +12,11 @@ import re2
 from addin.config.model import (
     MAIL_PLACEHOLDERS,
     NUMERIC_TYPES,
+    Annex,
     CampaignConfig,
     FormField,
     Section,
+    SummaryColumn,
     compile_pattern,
     report_section_problems,
 )
@@ -36,6 +38,7 @@ def format_path(where: KeyPath) -> str:
 
 def semantic_problems(config: CampaignConfig) -> Iterator[Problem]:
     yield from _date_problems(config)
+    yield from _task_problems(config)
     yield from _unit_problems(config)
     yield from _form_problems(config)
     yield from _rule_problems(config)
@@ -59,6 +62,21 @@ def _date_problems(config: CampaignConfig) -> Iterator[Problem]:
                 "hạn nộp phải từ ngày kết thúc đợt trở đi."
             ),
         )
+
+
+def _task_problems(config: CampaignConfig) -> Iterator[Problem]:
+    """Each task code once: a return's task rows, the matrix annex and `task:` fields are matched by it."""
+    first_seen: dict[str, int] = {}
+    for t, task in enumerate(config.tasks):
+        folded = task.code.casefold()
+        if folded in first_seen:
+            other = format_path(("tasks", first_seen[folded]))
+            yield (
+                ("tasks", t, "code"),
+                f"mã nhiệm vụ «{task.code}» bị trùng với nhiệm vụ {other}; mỗi nhiệm vụ cần mã nhiệm vụ riêng.",
+            )
+        else:
+            first_seen[folded] = t
 
 
 def _unit_problems(config: CampaignConfig) -> Iterator[Problem]:
@@ -157,6 +175,13 @@ def _form_problems(config: CampaignConfig) -> Iterator[Problem]:
     table_names = {section.name for section in form.sections if section.kind == "table"}
     for name in sorted(table_names & single_fields):
         yield ("form", "sections"), f"«{name}» vừa là tên bảng vừa là tên trường; hãy đổi một trong hai."
+    for list_name, options in form.choices.items():
+        if not options:
+            yield (
+                ("form", "choices", list_name),
+                f"danh sách lựa chọn «{list_name}» chưa có lựa chọn nào; hãy thêm các dòng "
+                "- {name: ..., label: ...} hoặc xoá danh sách.",
+            )
     yield from _accepted_version_problems(config)
 
 
@@ -287,30 +312,115 @@ def _summary_problems(config: CampaignConfig) -> Iterator[Problem]:
         if annex.sheet.casefold() in sheets:
             yield (*where, "sheet"), f"tên trang «{annex.sheet}» bị trùng."
         sheets.add(annex.sheet.casefold())
-        references = [(("table",), annex.table)] if annex.table else []
-        references += [
-            (("columns", c, "count_rows"), column.count_rows)
-            for c, column in enumerate(annex.columns)
-            if column.count_rows
-        ]
-        for path, name in references:
-            if name not in tables:
-                yield (*where, *path), f"không có bảng «{name}» trong form; các bảng có: {', '.join(tables)}."
-        sums = [(("columns", c, "sum"), col.sum) for c, col in enumerate(annex.columns) if col.sum]
-        sums += [(("series", s), item) for s, item in enumerate(annex.series)]
-        for path, dotted in sums:
-            table, column = dotted.split(".")
+        yield from _annex_key_problems(annex, where)
+        if annex.table:
+            yield from _table_reference_problems(config, annex.table, (*where, "table"))
+        for c, column in enumerate(annex.columns):
+            yield from _summary_column_problems(config, column, (*where, "columns", c))
+        for s, item in enumerate(annex.series):
+            table, column = item.split(".")
             if table not in tables or column not in {f.name for f in tables[table].fields}:
-                yield (*where, *path), f"không có cột «{dotted}» (dạng bảng.cột) trong form."
+                yield (*where, "series", s), f"không có cột «{item}» (dạng bảng.cột) trong form."
             elif tables[table].field(column).type not in NUMERIC_TYPES:
-                yield (*where, *path), f"cột «{dotted}» không phải cột số nên không cộng được."
+                yield (*where, "series", s), f"cột «{item}» không phải cột số nên không cộng được."
         if annex.kind in ("listing", "matrix") and annex.table is None:
             yield where, f"phụ lục dạng {annex.kind} cần ghi bảng nguồn (table)."
+        if annex.kind == "by_unit" and not annex.columns:
+            yield (
+                where,
+                "phụ lục dạng by_unit cần ít nhất một cột (columns), ví dụ: "
+                "columns: [{label: Số bản sách, value: so_lieu.so_ban_sach}].",
+            )
         if annex.kind == "matrix" and annex.table in tables:
             names = {f.name for f in tables[annex.table].fields}
             for key in ("key", "value"):
                 if getattr(annex, key) not in names:
                     yield (*where, key), f"phụ lục dạng matrix cần cột «{key}» có trong bảng «{annex.table}»."
+
+
+# the keys each kind of annex reads; another key given is a mistake (it would be silently ignored)
+_ANNEX_KEYS = {
+    "by_unit": {"columns"},
+    "listing": {"table"},
+    "matrix": {"table", "key", "value", "count_choice"},
+    "submission": set(),
+    "charts": {"series"},
+}
+
+
+def _annex_key_problems(annex: Annex, where: KeyPath) -> Iterator[Problem]:
+    for key in ("columns", "table", "key", "value", "count_choice", "series"):
+        if key in annex.model_fields_set and key not in _ANNEX_KEYS[annex.kind]:
+            used = ", ".join(sorted(_ANNEX_KEYS[annex.kind]))
+            reads = f"ngoài kind, sheet, title chỉ dùng: {used}" if used else "chỉ dùng kind, sheet, title"
+            yield (*where, key), f"mục «{key}» không dùng cho phụ lục dạng {annex.kind} ({reads}); hãy xoá mục này."
+
+
+def _table_reference_problems(config: CampaignConfig, name: str, where: KeyPath) -> Iterator[Problem]:
+    """A table named where rows are counted or listed: a single-fields section has no rows."""
+    sections = {section.name: section for section in config.form.sections}
+    tables = ", ".join(each.name for each in config.form.sections if each.kind == "table") or "(chưa có bảng nào)"
+    if name not in sections:
+        yield where, f"không có bảng «{name}» trong form; các bảng có: {tables}."
+    elif sections[name].kind != "table":
+        yield (
+            where,
+            f"«{name}» là phần trường đơn (kind: fields), không phải bảng: không có dòng để đếm hay liệt kê; "
+            f"các bảng có: {tables}. Để hiện giá trị một trường của phần này theo đơn vị, hãy dùng phụ lục by_unit "
+            f"với cột value: {name}.<tên trường>.",
+        )
+
+
+def _summary_column_problems(config: CampaignConfig, column: SummaryColumn, where: KeyPath) -> Iterator[Problem]:
+    """A by-unit column has one source: rows counted, a number column or field summed, or a single field's value."""
+    given = [key for key in ("count_rows", "sum", "value") if getattr(column, key)]
+    if len(given) != 1:
+        now = f"đang ghi cả {' và '.join(given)}" if given else "chưa ghi mục nào"
+        yield (
+            where,
+            f"cột «{column.label}» cần đúng một nguồn số liệu: count_rows (đếm số dòng của một bảng), sum (cộng một "
+            f"cột số hay một trường số) hoặc value (giá trị một trường đơn của từng đơn vị); {now}.",
+        )
+        return
+    if column.count_rows:
+        yield from _table_reference_problems(config, column.count_rows, (*where, "count_rows"))
+        return
+    key = given[0]
+    dotted = getattr(column, key)
+    found = yield from _dotted_problems(config, dotted, (*where, key))
+    if found is None:
+        return
+    section, field = found
+    if key == "sum" and field.type not in NUMERIC_TYPES:
+        if section.kind == "fields":
+            yield (
+                (*where, key),
+                f"trường «{dotted}» không phải số nên không cộng được; để hiện giá trị của từng đơn vị, hãy ghi "
+                f"value: {dotted} thay cho sum.",
+            )
+        else:
+            yield (*where, key), f"cột «{dotted}» không phải cột số nên không cộng được."
+    if key == "value" and section.kind == "table":
+        yield (
+            (*where, key),
+            f"«{dotted}» là cột của bảng «{section.name}» (mỗi đơn vị nhiều dòng) nên không có một giá trị cho mỗi "
+            f"đơn vị; hãy ghi sum: {dotted} (cộng cột) hoặc count_rows: {section.name} (đếm dòng).",
+        )
+
+
+def _dotted_problems(config: CampaignConfig, dotted: str, where: KeyPath):
+    """Yield what is wrong with a "section.field" reference; return (section, field) when it names one."""
+    name, field_name = dotted.split(".")
+    sections = {section.name: section for section in config.form.sections}
+    section = sections.get(name)
+    if section is None:
+        yield where, f"«{dotted}»: không có phần «{name}» trong form; các phần có: {', '.join(sections)}."
+        return None
+    fields = [field.name for field in section.fields]
+    if field_name not in fields:
+        yield where, f"«{dotted}»: phần «{name}» không có trường «{field_name}»; các trường có: {', '.join(fields)}."
+        return None
+    return section, section.field(field_name)
 
 
 def _mail_problems(config: CampaignConfig) -> Iterator[Problem]:

@@ -20,6 +20,7 @@ from addin.channels.sending import (
     WOULD_SEND,
     SendReport,
 )
+from addin.command_line import command
 from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
 from addin.frontends.cli_design import DesignOption, design_app, init_campaign_with
@@ -136,7 +137,7 @@ def init(
         print_json({"campaign_dir": str(folder.root), "config": str(folder.config_path)})
         return
     typer.echo(f"Đã tạo thư mục đợt báo cáo: {folder.root}")
-    typer.echo(f"Bước tiếp theo: baocao templates {directory}")
+    typer.echo(f"Bước tiếp theo: {command('templates', directory)}")
 
 
 @app.command()
@@ -214,7 +215,7 @@ def collect(
         typer.echo(f"Bỏ qua {len(result.ignored)} tệp không phải báo cáo: {', '.join(p.name for p in result.ignored)}")
     _echo_lines(unusable_mail_lines(result.unusable_mails) + other_campaign_lines(result.other_campaign_mails, []))
     _echo_lines(inbox_problem_lines(result.problems))
-    typer.echo(f"Bước tiếp theo: baocao check {directory}")
+    typer.echo(f"Bước tiếp theo: {command('check', directory)}")
 
 
 def _mailbox(folder: CampaignFolder, imap: bool, server: str | None, since: str | None):

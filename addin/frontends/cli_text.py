@@ -18,6 +18,7 @@ from rich.table import Table
 from typer import _click
 
 from addin.campaign import CONFIG_NAME
+from addin.command_line import command
 from addin.findings import Finding
 from addin.intake.mail_files import why_no_return
 from addin.ledger import MessageRecord
@@ -129,7 +130,7 @@ def show_rebuild(run, campaign_dir, as_json: bool) -> None:
             + ", ".join(report.unknown_decisions)
         )
     typer.echo(f"Đã kiểm tra lại {len(run.checked)} tệp. Tình hình: {run.standing.counts_text()}.")
-    typer.echo(f"Bước tiếp theo: baocao verify {campaign_dir}, rồi baocao check và baocao summary.")
+    typer.echo(f"Bước tiếp theo: {command('verify', campaign_dir)}, rồi baocao check và baocao summary.")
 
 
 # ---------------------------------------------------------------- what collect and status list besides units

@@ -220,15 +220,17 @@ def collect(
     with Ledger(folder.ledger_path) as ledger:
         intake = _Intake(folder, ledger, config.campaign.id, campaign_start(config), result, config.mail.limits)
         reporter.start(len(arrivals), "Đang nhận báo cáo")
-        for arrival in arrivals:
-            if is_mail_file(arrival.original_name):
-                _bring_in_mail_file(intake, arrival)
-            else:
-                _bring_in_file(intake, arrival)
-            reporter.advance(arrival.original_name)
+        with ledger.grouped():
+            for arrival in arrivals:
+                if is_mail_file(arrival.original_name):
+                    _bring_in_mail_file(intake, arrival)
+                else:
+                    _bring_in_file(intake, arrival)
+                reporter.advance(arrival.original_name)
         reporter.finish()
         if mailbox:
-            _bring_in_mailbox(intake, mailbox, reporter)
+            with ledger.grouped():
+                _bring_in_mailbox(intake, mailbox, reporter)
     return result
 
 

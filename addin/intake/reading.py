@@ -17,9 +17,10 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from addin.config import CampaignConfig, Section
-from addin.contract import META_SHEET, field_name
+from addin.contract import META_SHEET, NAME_PREFIX, field_name
 from addin.intake.guard.formats import FileKind
 from addin.intake.guard.isolated import read_isolated
+from addin.intake.guard.zip_scan import ScannedWorkbook
 from addin.vietnamese import LegacyEncoding, font_encoding
 from addin.xlsx.meta import meta_from_rows
 
@@ -29,6 +30,8 @@ _REFERENCE = re.compile(
 )
 _FORMULA_END_WITHOUT_VALUE = re.compile(r"<f(?:[^>]*/>|[^>]*>[^<]*</f>)(?:<v></v>|<v/>)?</c>")
 _CELL_TAG = re.compile(r"<c\s([^>]*)>")
+# A font name starting ".Vn" or "VNI" (font_encoding), or a character reference that could spell one.
+_MAYBE_LEGACY_FONT = re.compile(rb"(?i)val\s*=\s*[\"']\s*(?:\.vn|vni)|&#")
 _ADDRESS_AND_STYLE = re.compile(r'(?:^|\s)([rs])="([^"]*)"')
 
 
@@ -169,34 +172,71 @@ def workbook_layout(read_part) -> tuple[dict[str, str], dict[str, str]]:
     return parts, names
 
 
-def _open_ooxml(path: Path, wanted: set[str]) -> tuple[list[str], _Sheets]:
-    with zipfile.ZipFile(path) as archive:
-        parts, names = workbook_layout(archive.read)
+def sheets_read(defined_names: dict[str, str]) -> set[str]:
+    """The sheets a return is read from, on whichever form version: `_meta` and every sheet a form name points at.
+
+    The guard scans these (and only these) for their extent before python-calamine parses any of them."""
+    sheets = {META_SHEET}
+    for name, reference in defined_names.items():
+        area = parse_reference(reference) if name.startswith(NAME_PREFIX) else None
+        if area:
+            sheets.add(area.sheet)
+    return sheets
+
+
+class _Members:
+    """A package's members: as the guard kept them, else inflated from the file (opened only then)."""
+
+    def __init__(self, path: Path, kept: dict[str, bytes]):
+        self.path, self.kept, self.archive = path, kept, None
+
+    def read(self, name: str, missing: bytes | None = None) -> bytes:
+        if name in self.kept:
+            return self.kept[name]
+        if self.archive is None:
+            self.archive = zipfile.ZipFile(self.path)
+        if missing is not None and name not in self.archive.NameToInfo:
+            return missing
+        return self.archive.read(name)
+
+    def close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+
+
+def _open_ooxml(path: Path, wanted: set[str], scanned: ScannedWorkbook | None) -> tuple[list[str], _Sheets]:
+    members = _Members(path, scanned.xml if scanned else {})
+    try:
+        parts, names = (scanned.sheets, scanned.defined_names) if scanned else workbook_layout(members.read)
         needed = _sheets_needed(names, wanted) & set(parts)
-        xml = {name: archive.read(parts[name]).decode("utf-8", "replace") for name in needed}
-        blank_formulas = {name: _formulas_without_value(xml[name]) for name in needed}
-        legacy_styles = _legacy_font_styles(archive)
-        legacy_fonts = {
-            (name, address): encoding
-            for name in needed
-            for address, encoding in _cells_in_styles(xml[name], legacy_styles).items()
-        }
-        sheet_names = list(parts)
+        xml = {name: members.read(parts[name]).decode("utf-8", "replace") for name in needed}
+        # a styles.xml larger than the guard keeps (absurd) is not read for legacy fonts
+        styles = scanned.xml.get("xl/styles.xml", b"") if scanned else members.read("xl/styles.xml", b"")
+    finally:
+        members.close()
+    blank_formulas = {name: _formulas_without_value(xml[name]) for name in needed}
+    legacy_styles = _legacy_font_styles(styles)
+    legacy_fonts = {
+        (name, address): encoding
+        for name in needed
+        for address, encoding in _cells_in_styles(xml[name], legacy_styles).items()
+    }
     reader = CalamineWorkbook.from_path(str(path))
     grids = {name: reader.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in needed}
-    return sheet_names, _Sheets(grids, names, blank_formulas, legacy_fonts)
+    return list(parts), _Sheets(grids, names, blank_formulas, legacy_fonts)
 
 
-def _legacy_font_styles(archive: zipfile.ZipFile) -> dict[int, LegacyEncoding]:
+def _legacy_font_styles(styles: bytes) -> dict[int, LegacyEncoding]:
     """Cell style index → legacy encoding, for the styles whose font is a TCVN3 or VNI font.
 
-    styles.xml is small (the guard bounds every part): one parse per workbook. Fonts of rich-text runs
-    inside a cell are not read; a cell's own style is what a unit sets when typing in a legacy font.
+    styles.xml is small (the guard bounds every part) and parsed only when it names such a font at all.
+    Fonts of rich-text runs inside a cell are not read; a cell's own style is what a unit sets when typing
+    in a legacy font.
     """
-    if "xl/styles.xml" not in archive.namelist():
+    if not _MAYBE_LEGACY_FONT.search(styles):
         return {}
     try:
-        root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+        root = ElementTree.fromstring(styles)
     except ElementTree.ParseError:
         return {}  # fonts are one signal among others; calamine reports a broken workbook on its own
     fonts = [
@@ -277,10 +317,15 @@ def wanted_names(config: CampaignConfig) -> dict[str, tuple[Section, str | None]
     return wanted
 
 
-def read_workbook(path: Path, kind: FileKind, config: CampaignConfig) -> WorkbookContents:
-    wanted = wanted_names(config)
-    opener = _open_ooxml if kind in (FileKind.XLSX, FileKind.XLSM) else _open_isolated
-    sheet_names, sheets = opener(path, set(wanted))
+def read_workbook(
+    path: Path, kind: FileKind, config: CampaignConfig, scanned: ScannedWorkbook | None = None
+) -> WorkbookContents:
+    """The return's contents by the config's defined names; `scanned` is what the guard already read of it."""
+    wanted = set(wanted_names(config))
+    if kind in (FileKind.XLSX, FileKind.XLSM):
+        sheet_names, sheets = _open_ooxml(path, wanted, scanned)
+    else:
+        sheet_names, sheets = _open_isolated(path, wanted)
     contents = WorkbookContents(sheet_names=sheet_names, meta=meta_from_rows(sheets.grids.get(META_SHEET, [])))
     contents.legacy_fonts = sheets.legacy_fonts
     for section in config.form.sections:

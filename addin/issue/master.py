@@ -7,6 +7,7 @@ each unit's copy (`unit_copies`).
 """
 
 import io
+import math
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -18,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from addin import __version__
 from addin.config import CampaignConfig, FormField, Section
+from addin.config.model import DocumentHeader
 from addin.contract import (
     CHECK_ERRORS_NAME,
     CHECK_STATUS_NAME,
@@ -46,13 +48,23 @@ from addin.issue.print_layout import (
     keep_signature_with_last_rows,
     shade_blank_required,
 )
-from addin.issue.text_fit import cell_room, fitted_height, wrapped_lines
+from addin.issue.text_fit import (
+    CELL_PADDING,
+    POINTS_PER_WIDTH,
+    SAFETY,
+    cell_room,
+    fitted_height,
+    text_width,
+    wrapped_lines,
+)
 from addin.rules.template_checks import FormChecks
 from addin.xlsx.limits import cell_text
 from addin.xlsx.meta import write_meta_sheet
 from addin.xlsx.styles import BOX, CENTER, DEFAULT_WIDTHS, FONT, HEADER_FILL, NUMBER_FORMATS, WRAP, font
 
 MASTER_NAME = "bieu_mau_don_vi.xlsx"
+FIELDS_WIDTHS = (5, 38, 45, 12)  # a sheet of single fields: number, label, value (over the last two)
+HEADER_LEFT_MIN = 40  # the header's left half (parent body, unit name, số) is never narrower than this
 NAME_FIT_KEY = "unit_name_fit"  # `_meta` key: how many lines the longest unit name was given (see `name_fit_key`)
 MASTER_LAYOUT_VERSION = "2"  # bump when the code draws the master differently: campaigns' masters are then rebuilt
 INPUT_FILL = PatternFill("solid", fgColor="FFF9E1")
@@ -124,13 +136,19 @@ class MasterBuilder:
         return sheet
 
     def _column_widths(self, sheet_name: str) -> list[float]:
-        tables = [s for s in self.form.sections if s.sheet == sheet_name and s.kind == "table"]
+        sections = [s for s in self.form.sections if s.sheet == sheet_name]
+        tables = [s for s in sections if s.kind == "table"]
         if not tables:
-            return [5, 38, 45, 12]
+            return list(FIELDS_WIDTHS)
         widest = max(tables, key=lambda s: len(s.fields) + s.numbered)
         widths = [5.0] if widest.numbered else []
         widths += [field.width or DEFAULT_WIDTHS[field.type] for field in widest.fields]
-        return widths + [14.0] * max(0, 4 - len(widths))
+        widths += [14.0] * max(0, 4 - len(widths))
+        if sheet_name == self.form.sections[0].sheet:  # the official header is drawn across these columns
+            return header_widths(widths, widest.numbered, self.config.document_header)
+        if any(s.kind == "fields" for s in sections):  # single fields' labels and values share the columns
+            return header_widths(widths, widest.numbered, None)
+        return widths
 
     def width_of(self, sheet: Worksheet) -> int:
         return len(self._column_widths(sheet.title))
@@ -408,6 +426,32 @@ class MasterBuilder:
 
     def _define(self, name: str, sheet: Worksheet, reference: str) -> None:
         self.workbook.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(sheet.title)}!{reference}")
+
+
+def header_widths(widths: list[float], numbered: bool, header: DocumentHeader | None) -> list[float]:
+    """A table's columns widened for what shares its sheet: as wide in all as a sheet of single fields, and, with
+    the official `header` above, each half wide enough for its side (the national title and motto on one line
+    each), so a narrow table never squeezes the header into broken lines. A TT column keeps its width."""
+    split = len(widths) // 2
+    left, right = widths[:split], widths[split:]
+    total = max(sum(FIELDS_WIDTHS), sum(widths))
+    right_target = total * sum(right) / sum(widths)
+    if header is not None:
+        right_target = max(right_target, one_line_width(header.national_title), one_line_width(header.motto))
+    left_target = max(HEADER_LEFT_MIN if header is not None else 0, total - right_target)
+    return _scaled(left, left_target, 1 if numbered else 0) + _scaled(right, right_target, 0)
+
+
+def _scaled(widths: list[float], target: float, fixed: int) -> list[float]:
+    """`widths` made `target` wide in all, the first `fixed` of them kept as they are."""
+    kept, rest = widths[:fixed], widths[fixed:]
+    factor = (target - sum(kept)) / sum(rest) if rest else 1
+    return kept + [round(width * factor, 2) for width in rest]
+
+
+def one_line_width(text: str) -> float:
+    """The (merged) column width a bold 12 pt line needs to show `text` unbroken."""
+    return math.ceil((text_width(text, 12, bold=True) / SAFETY + CELL_PADDING) / POINTS_PER_WIDTH)
 
 
 def name_fit_key(config: CampaignConfig) -> str:

@@ -33,6 +33,7 @@ from addin.outputs.marked_copy import (
 )
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.atomic import write_bytes_atomically
+from addin.xlsx.fast_save import save_workbook_fast
 from addin.xlsx.limits import cell_text
 from addin.xlsx.names import safe_file_stem
 from addin.xlsx.page import set_up_a4
@@ -270,9 +271,7 @@ def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) ->
             row += 1
     _history_sheet(workbook.create_sheet("Lịch sử nhận"), status, names, relative, looks, links)
     target = folder.results / FINDINGS_WORKBOOK
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    write_bytes_atomically(target, buffer.getvalue())
+    write_bytes_atomically(target, save_workbook_fast(workbook))
     return target
 
 

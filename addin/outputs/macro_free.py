@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -67,9 +68,18 @@ def safe_view(archived: Path, views: Path, sha256: str) -> Path | None:
 
 
 def macro_free_copy(source: Path, target: Path, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Write the macro-free .xlsx of the package `source` to `target`, atomically."""
+    """Write the macro-free .xlsx of the package `source` to `target`, atomically.
+
+    A plain .xlsx with nothing to leave out (most returns) is copied byte for byte: re-packing it would
+    only compress every part again (5 ms a file, against a fraction of one to copy it)."""
     with opened_package(source, limits) as package:
-        write_package(package, target, macro_free_plan(package))
+        plan = macro_free_plan(package)
+        if not plan.leaves_out_anything:
+            with temporary_beside(target.parent, target.suffix) as temporary:
+                shutil.copyfile(source, temporary)
+                replace_file(temporary, target)
+            return
+        write_package(package, target, plan)
 
 
 @contextmanager
@@ -100,6 +110,7 @@ class Plan:
     streamed: dict[str, Callable[[Iterator[bytes]], Iterator[bytes]]] = field(default_factory=dict)
     added: dict[str, bytes] = field(default_factory=dict)
     last: dict[str, Callable[[], str | bytes | None]] = field(default_factory=dict)  # None: no such part after all
+    leaves_out_anything: bool = True  # False: the copy would hold every part, each with the bytes it had
 
 
 def macro_free_plan(package: Package) -> Plan:
@@ -119,7 +130,7 @@ def macro_free_plan(package: Package) -> Plan:
     plan = Plan([name for name in names if name not in dropped])
     plan.edited["[Content_Types].xml"] = _plain_types(types, dropped, plan.kept)
     lost_controls = set()
-    for name in plan.kept:
+    for name in plan.kept if dropped else ():  # with nothing dropped, no relationship points at a dropped part
         if name.lower().endswith(".rels"):
             text, removed = _without_relationships(read_text(package, name), _source_of(name), dropped)
             if removed:
@@ -129,6 +140,7 @@ def macro_free_plan(package: Package) -> Plan:
         if sheet.lower().startswith("xl/worksheets/"):
             text = read_text(package, sheet)
             plan.edited[sheet] = re.sub(r"<controls>.*?</controls>", "", text, flags=re.DOTALL)
+    plan.leaves_out_anything = bool(dropped) or plan.edited != {"[Content_Types].xml": types}
     return plan
 
 

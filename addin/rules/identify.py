@@ -20,7 +20,7 @@ from addin.contract import Meta
 from addin.findings import ERROR, WARNING, Finding
 from addin.intake.reading import WorkbookContents
 from addin.subject_tag import find_subject_tag
-from addin.vietnamese import match_unit, nfc
+from addin.vietnamese import UnitNames, nfc
 
 CONFIRM_HINT = (
     "Báo cáo chờ cán bộ xác nhận và chưa được dùng. Nếu đúng là báo cáo của đơn vị nào, hãy chấp nhận cho "
@@ -75,7 +75,7 @@ class UnitIdentifier:
     def __init__(self, config: CampaignConfig):
         self.campaign_id = config.campaign.id
         self.units = {unit.code: unit for unit in config.units}
-        self.unit_names = [(unit.code, [unit.name, unit.short]) for unit in config.units]
+        self.unit_names = UnitNames([(unit.code, [unit.name, unit.short]) for unit in config.units])
         self.unit_emails = {address.strip().casefold(): unit.code for unit in config.units for address in unit.emails}
         self.trusted_addresses = {config.issuer.email.strip().casefold(), config.mail.sender.strip().casefold()}
         self.trusted_domains = {domain.strip().casefold().lstrip("@") for domain in config.mail.trusted_domains}
@@ -135,7 +135,7 @@ class UnitIdentifier:
             clues.append(Clue(sender_code, f"địa chỉ người gửi «{evidence.sender}»", says, "SENDER_MISMATCH", True))
         typed = evidence.typed_name
         if typed:
-            typed_code = match_unit(typed, self.unit_names)
+            typed_code = self.unit_names.match(typed)
             if typed_code:
                 says = f"ô tên đơn vị ghi «{typed}», là tên"
                 clues.append(Clue(typed_code, f"tên đơn vị ghi trong tệp «{typed}»", says, "UNIT_MISMATCH", True))

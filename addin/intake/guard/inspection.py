@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from addin.intake.guard.compound import inspect_ole
@@ -36,7 +36,7 @@ from addin.intake.guard.formats import (
     name_suffix,
     sniff,
 )
-from addin.intake.guard.zip_scan import inspect_zip
+from addin.intake.guard.zip_scan import ScannedWorkbook, SheetsRead, inspect_zip
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class GuardResult:
     readable: bool  # True when the file may be handed to python-calamine
     strict_ooxml: bool = False
     has_macros: bool = False
+    workbook: ScannedWorkbook | None = field(default=None, compare=False, repr=False)  # xlsx/xlsm, for the reader
 
     @property
     def needs_isolation(self) -> bool:
@@ -53,8 +54,13 @@ class GuardResult:
         return self.readable and self.kind in UNSCANNED_KINDS
 
 
-def inspect(path: Path, display_name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> GuardResult:
-    """Decide whether `path` may be handed to a parser, and why not. Raises only OSError (unreadable path)."""
+def inspect(
+    path: Path, display_name: str | None = None, limits: Limits = DEFAULT_LIMITS, sheets_read: SheetsRead | None = None
+) -> GuardResult:
+    """Decide whether `path` may be handed to a parser, and why not. Raises only OSError (unreadable path).
+
+    `sheets_read` (defined names → sheet names) limits the extent scan to the sheets a reader will parse;
+    the result then carries what the reader may take over (`workbook`)."""
     path = Path(path)
     name = display_name or path.name
     found = FindingList(name)
@@ -74,8 +80,9 @@ def inspect(path: Path, display_name: str | None = None, limits: Limits = DEFAUL
             found.error("FILE_TOO_LARGE", too_large)
             return GuardResult(kind, tuple(found.items), readable=False)
         strict = macros = confirmed = False
+        workbook = None
         if head.startswith(ZIP_MAGICS):
-            kind, strict, macros, confirmed = inspect_zip(fp, kind, limits, found)
+            kind, strict, macros, confirmed, workbook = inspect_zip(fp, kind, limits, found, sheets_read)
         elif head.startswith(OLE_MAGIC):
             kind, macros, confirmed = inspect_ole(fp, found)
         else:
@@ -88,7 +95,10 @@ def inspect(path: Path, display_name: str | None = None, limits: Limits = DEFAUL
     if confirmed and kind in WORKBOOK_KINDS and suffix and suffix not in EXTENSIONS[kind]:
         renamed = f"«{name}»: " + MSG_RENAMED.format(ext=suffix, real=DESCRIPTION[kind])
         found.items.insert(0, GuardFinding("warning", "FORMAT_RENAMED", renamed))
-    return GuardResult(kind, tuple(found.items), not found.has_error, strict_ooxml=strict, has_macros=macros)
+    readable = not found.has_error
+    return GuardResult(
+        kind, tuple(found.items), readable, strict, macros, workbook if readable and sheets_read else None
+    )
 
 
 def _refuse_other(kind: FileKind, found: FindingList) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from defusedxml import DefusedXmlException
@@ -40,42 +41,66 @@ from addin.intake.guard.sheet_extent import cell_name, far_reference_screen, pla
 from addin.intake.guard.xml_prolog import PROLOG_MAX, as_utf8, read_prolog
 
 CHUNK = 1 * MiB
+KEEP_LIMIT = 8 * MiB  # a sheet read this large or less is kept inflated for the reader; a larger one it streams again
 _STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 _SHEET_DIRS = ("xl/worksheets/", "xl/dialogsheets/", "xl/macrosheets/")
 
 
-def inspect_zip(fp: BinaryIO, kind: FileKind, limits: Limits, found: FindingList) -> tuple[FileKind, bool, bool, bool]:
-    """(kind, strict, has_macros, kind confirmed by the package rather than guessed from its first bytes)."""
+SheetsRead = Callable[[dict[str, str]], set[str]]  # workbook-level defined names → the sheets a reader reads
+
+
+@dataclass
+class ScannedWorkbook:
+    """What the guard read of an xlsx/xlsm, handed to the reader so that nothing is parsed or inflated twice."""
+
+    sheets: dict[str, str]  # sheet name → its member, in workbook order
+    defined_names: dict[str, str]  # workbook-level name → its reference
+    xml: dict[str, bytes] = field(default_factory=dict)  # member → its inflated bytes: sheets read, xl/styles.xml
+
+
+def inspect_zip(
+    fp: BinaryIO, kind: FileKind, limits: Limits, found: FindingList, sheets_read: SheetsRead | None = None
+) -> tuple[FileKind, bool, bool, bool, ScannedWorkbook | None]:
+    """(kind, strict, has_macros, kind confirmed by the package rather than guessed from its first bytes,
+    what the reader may take over).
+
+    With `sheets_read`, only the sheets it names are scanned for their extent (the others are bounded by
+    their declared sizes, and nothing parses them); without, every sheet is."""
     try:
         fp.seek(0)
         archive = zipfile.ZipFile(fp)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         found.error("FILE_TRUNCATED", MSG_TRUNCATED)
-        return kind, False, False, False
+        return kind, False, False, False, None
     confirmed = strict = macros = False
     try:
-        package = Package(fp, archive, limits)
+        package = Package(fp, archive, limits, sheets_read)
         package.check_structure()
         kind = package.kind(kind)
         confirmed, macros = True, package.has_macros()
         if kind == FileKind.ZIP_OTHER:
             found.error("NOT_A_WORKBOOK", package.not_a_workbook_message())
-            return kind, False, macros, confirmed
+            return kind, False, macros, confirmed, None
         package.check_xml_prologs()
         if kind in (FileKind.XLSX, FileKind.XLSM):
             strict = package.check_workbook(found)
+            package.keep("xl/styles.xml")
     except Damaged as damage:
         found.error(damage.code, damage.text)
-    return kind, strict, macros, confirmed
+        return kind, strict, macros, confirmed, None
+    return kind, strict, macros, confirmed, package.scanned
 
 
 class Package:
     """One zip package under inspection: its members by name, and the checks `inspect_zip` runs in turn."""
 
-    def __init__(self, fp: BinaryIO, archive: zipfile.ZipFile, limits: Limits):
+    def __init__(self, fp: BinaryIO, archive: zipfile.ZipFile, limits: Limits, sheets_read: SheetsRead | None = None):
         self.fp = fp
         self.archive = archive
         self.limits = limits
+        self.sheets_read = sheets_read
+        self.scanned: ScannedWorkbook | None = None  # the primary workbook's layout, once parsed
+        self.candidates: dict[str, list[str]] = {}  # sheet name → every member a reader might take for it
         self.infos = archive.infolist()
         self.by_name = {info.filename: info for info in self.infos}
         self.by_lower = {info.filename.lower(): info for info in self.infos}
@@ -253,18 +278,49 @@ class Package:
 
     # -- workbook, sheets, extents
     def check_workbook(self, found: FindingList) -> bool:
-        """Scan every part a reader could take for a sheet; True when the workbook is Strict Open XML."""
+        """Scan every part a reader could take for a sheet it reads; True when the workbook is Strict Open XML."""
         parts, strict = self._sheet_parts()
         if strict:
             found.warning("STRICT_OOXML", MSG_STRICT)
         screen = far_reference_screen(self.limits)
+        unread = self._unread_members()
         for part, sheet in parts.items():
-            if plainly_near(tag_bodies(self.chunks(part)), screen):
+            if part in unread:
                 continue
-            max_row, max_col = sheet_extent(lambda part=part: self.chunks(part))
+            chunks = self._kept_chunks(part) or (lambda part=part: self.chunks(part))
+            if plainly_near(tag_bodies(chunks()), screen):
+                continue
+            max_row, max_col = sheet_extent(chunks)
             if max_row > self.limits.max_rows or max_col > self.limits.max_columns:
                 found.error("SHEET_TOO_LARGE", self._too_large(sheet, max_row, max_col))
         return strict
+
+    def _unread_members(self) -> set[str]:
+        """Members that only sheets the reader does not read resolve to (none without `sheets_read`)."""
+        if self.sheets_read is None or self.scanned is None:
+            return set()
+        wanted = self.sheets_read(self.scanned.defined_names)
+        members = {sheet: set(found) for sheet, found in self.candidates.items()}
+        unread = set().union(*(found for sheet, found in members.items() if sheet not in wanted))
+        return unread - set().union(*(found for sheet, found in members.items() if sheet in wanted))
+
+    def _kept_chunks(self, part: str) -> Callable[[], Iterator[bytes]] | None:
+        """For a sheet the reader reads and that is small enough: inflate it once, keep it, scan the kept bytes."""
+        if self.scanned is None or part not in self.scanned.sheets.values():
+            return None
+        data = self.keep(part)
+        if data is None:
+            return None
+        return lambda: (data[start : start + CHUNK] for start in range(0, max(len(data), 1), CHUNK))
+
+    def keep(self, name: str) -> bytes | None:
+        """The member inflated and kept for the reader, when the package is a workbook and it is small enough."""
+        info = self.by_name.get(name)
+        if self.scanned is None or info is None or info.file_size > KEEP_LIMIT:
+            return None
+        if name not in self.scanned.xml:
+            self.scanned.xml[name] = self.read(name, limit=KEEP_LIMIT)
+        return self.scanned.xml[name]
 
     def _sheet_parts(self) -> tuple[dict[str, str], bool]:
         """({member: sheet name} for every part a reader could take for a sheet, whether the workbook is Strict)."""
@@ -273,6 +329,7 @@ class Package:
         if not workbooks:
             raise Damaged("FILE_CORRUPT", MSG_CORRUPT.format(what="thiếu phần workbook"))
         parts: dict[str, str] = {}
+        layout: dict[str, str] = {}
         strict = False
         for workbook in workbooks:
             root = self._parse(workbook)
@@ -291,6 +348,11 @@ class Package:
                     raise Damaged("FILE_CORRUPT", MSG_CORRUPT.format(what=f"thiếu phần dữ liệu của trang «{sheet}»"))
                 for part in existing:
                     parts.setdefault(part, sheet or part)
+                self.candidates.setdefault(sheet, []).extend(existing)
+                if workbook == workbooks[0]:
+                    layout.setdefault(sheet, existing[0])
+            if workbook == workbooks[0]:
+                self.scanned = ScannedWorkbook(layout, _defined_names(root))
         for name in self.sheet_roots + [i.filename for i in self.infos if i.filename.lower().startswith(_SHEET_DIRS)]:
             parts.setdefault(name, name.rsplit("/", 1)[-1])
         return parts, strict
@@ -347,3 +409,12 @@ class Package:
             return name
         info = self.by_lower.get(name.lower())
         return info.filename if info is not None else None
+
+
+def _defined_names(workbook) -> dict[str, str]:
+    """Workbook-level defined names (those scoped to one sheet are not the form's) → their references."""
+    return {
+        element.get("name", ""): element.text or ""
+        for element in workbook.iter()
+        if element.tag.rsplit("}", 1)[-1] == "definedName" and element.get("localSheetId") is None
+    }

@@ -2,13 +2,14 @@
 (submission)."""
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from addin.config import Annex
+from addin.config import NUMERIC_TYPES, Annex, SummaryColumn
 from addin.outputs.summary.cells import new_style, style_of
 from addin.outputs.summary.facts import Facts, UnitFacts, as_number, plain_value, submission_counts
 from addin.outputs.summary.form import report_note, written_date
@@ -21,19 +22,14 @@ from addin.xlsx.styles import font
 def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
     """A row per unit under a bold row per group with its totals, and a bold grand total."""
     table = Table(workbook, number)
-    figures: list[tuple[dict, bool]] = []
-    for column in annex.columns:
-        if column.count_rows:
-            figures.append((facts.row_counts(column.count_rows), True))
-        else:
-            figures.append((facts.column_sums(column.sum), facts.is_whole(column.sum)))
+    figures = [_by_unit_figure(facts, column) for column in annex.columns]
 
     def unit_figures(each: UnitFacts) -> list:
-        return [_figure(values.get(each.unit.code, 0), whole) for values, whole in figures]
+        return [figure.of(each.unit.code) for figure in figures]
 
     def totals(units: list[UnitFacts]) -> list:
         chosen = [each.unit.code for each in units if each.included]
-        return [as_number(math.fsum(values.get(code) or 0 for code in chosen), whole) for values, whole in figures]
+        return [figure.total(chosen) for figure in figures]
 
     def coverage(units: list[UnitFacts]) -> str:
         return f"{sum(each.included for each in units)}/{len(units)} đơn vị có số liệu"
@@ -50,6 +46,40 @@ def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
             row += 1
     table.row(row, [None, TOTAL_LABEL, *totals(facts.units), coverage(facts.units)], bold=True)
     table.finish(row)
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """One by-unit column's values per unit code; `summed`: its group and grand totals add them up (numbers)."""
+
+    values: dict
+    whole: bool
+    summed: bool = True
+    absent: object = 0  # what a unit with no entry shows: 0 rows / nothing summed, or a blank single field
+
+    def of(self, code: str):
+        value = self.values.get(code, self.absent)
+        return _figure(value, self.whole) if self.summed and _is_number(value) else value
+
+    def total(self, codes: list[str]):
+        if not self.summed:
+            return None  # a date or a text has no total
+        numbers = [self.values.get(code) for code in codes]
+        return as_number(math.fsum(value for value in numbers if _is_number(value)), self.whole)
+
+
+def _is_number(value) -> bool:
+    """A figure that adds up (a value a staff-accepted return left as text is shown as typed, never summed)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _by_unit_figure(facts: Facts, column: SummaryColumn) -> _Figure:
+    if column.count_rows:
+        return _Figure(facts.row_counts(column.count_rows), True)
+    if column.sum:
+        return _Figure(facts.column_sums(column.sum), facts.is_whole(column.sum))
+    numeric = facts.field(column.value).type in NUMERIC_TYPES
+    return _Figure(facts.single_values(column.value), facts.is_whole(column.value), numeric, None)
 
 
 def _figure(value: float | None, whole: bool):

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.styles import Alignment
 
-from addin.config import Annex, CampaignConfig, FormField, Section
+from addin.config import Annex, CampaignConfig, FormField, Section, SummaryColumn
 from addin.xlsx.styles import CENTER, DEFAULT_WIDTHS, NUMBER_FORMATS
 
 TEXT = Alignment(vertical="center", wrap_text=True)
@@ -27,10 +27,7 @@ def annex_columns(config: CampaignConfig, annex: Annex) -> list[Column]:
     """The table columns an annex's layout draws (empty for charts)."""
     tt = Column("TT", 5, align=CENTER)
     if annex.kind == "by_unit":
-        figures = [
-            Column(column.label, 12, column.group, _figure_format(config, column.sum), NUMBER)
-            for column in annex.columns
-        ]
+        figures = [_by_unit_column(config, column) for column in annex.columns]
         return [tt, Column("Đơn vị", 34), *figures, Column("Ghi chú", 24)]
     if annex.kind == "listing":
         section = config.form.section(annex.table)
@@ -70,6 +67,19 @@ def annex_columns(config: CampaignConfig, annex: Annex) -> list[Column]:
             Column("Đúng hạn", 10, "Tỷ lệ so với số phải báo cáo", PERCENT_FORMAT, NUMBER),
         ]
     return []
+
+
+def _by_unit_column(config: CampaignConfig, column: SummaryColumn) -> Column:
+    """A figure column: a count or a sum (a number, right-aligned), or a single field's value as its type shows."""
+    if not column.value:
+        return Column(column.label, 12, column.group, _figure_format(config, column.sum), NUMBER)
+    section, name = column.value.split(".")
+    field_type = config.form.section(section).field(name).type
+    if field_type in ("integer", "decimal"):
+        return Column(column.label, 12, column.group, NUMBER_FORMATS[field_type], NUMBER)
+    if field_type == "date":
+        return Column(column.label, 12, column.group, NUMBER_FORMATS["date"], CENTER)
+    return Column(column.label, 20, column.group)
 
 
 def _figure_format(config: CampaignConfig, dotted: str | None) -> str:

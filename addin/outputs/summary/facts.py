@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pandas
 
-from addin.config import CampaignConfig, UnitEntry
+from addin.config import CampaignConfig, FormField, UnitEntry
 from addin.standing import State
 
 
@@ -86,9 +86,23 @@ class Facts:
             return {}
         return {str(code): int(count) for code, count in frame.groupby("unit_code").size().items()}
 
+    def single_values(self, dotted: str) -> dict:
+        """Per unit code, the value of a single field ("section.field" of a fields section) as written: a number,
+        a date, a text; a unit that left it blank (or whose form version had no such field) has none."""
+        section, name = dotted.split(".")
+        frame = self.frame(section)
+        if frame is None or frame.empty or name not in frame.columns:
+            return {}
+        pairs = zip(frame["unit_code"], frame[name], strict=True)
+        found = {str(code): plain_value(value) for code, value in pairs}
+        return {code: value for code, value in found.items() if value is not None and value != ""}
+
+    def field(self, dotted: str) -> FormField:
+        section, name = dotted.split(".")
+        return self.config.form.section(section).field(name)
+
     def is_whole(self, dotted: str) -> bool:
-        table, name = dotted.split(".")
-        return self.config.form.section(table).field(name).type == "integer"
+        return self.field(dotted).type == "integer"
 
 
 def submission_counts(units: list[UnitFacts]) -> list:

@@ -11,12 +11,12 @@ from addin.contract import META_SHEET
 from addin.outputs.summary.annexes import fill_by_unit, fill_listing, fill_submission
 from addin.outputs.summary.charts import fill_charts
 from addin.outputs.summary.facts import Facts, MergedCampaign
-from addin.outputs.summary.fast_save import save_workbook_fast
 from addin.outputs.summary.form import fill_placeholders, placeholder_values
 from addin.outputs.summary.layout_cache import open_layout
 from addin.outputs.summary.matrix import fill_matrix
 from addin.outputs.summary.names import data_name, name_target
 from addin.xlsx.atomic import write_bytes_atomically
+from addin.xlsx.fast_save import save_workbook_fast
 
 FILLERS = {
     "by_unit": fill_by_unit,

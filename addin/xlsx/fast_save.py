@@ -1,4 +1,5 @@
-"""Saving a workbook whose big sheets' cells are written by this module, about ten times faster than openpyxl.
+"""Saving a workbook whose big sheets' cells are written by this module, about ten times faster than openpyxl
+(the summary's annexes, the findings workbook).
 
 openpyxl without lxml spends ~30 µs a cell (70,000 cells: 2 s). Each big sheet's cells and row settings are taken
 out while openpyxl writes everything else (styles, merges, print settings, charts), then its `<sheetData>`, as
@@ -26,7 +27,7 @@ from openpyxl.worksheet.dimensions import DimensionHolder, RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 FAST_WRITE_MIN_CELLS = 2_000
-_EMPTY_SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>\s*</sheetData>")
+_SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.DOTALL)
 _DIMENSION = re.compile(r"<dimension ref=\"[^\"]*\"\s*/>")
 
 
@@ -56,12 +57,14 @@ def _stored_cells(sheet: Worksheet) -> dict[tuple[int, int], Cell]:
 def _cells_set_aside(sheets: list[Worksheet]) -> Iterator[None]:
     """Let openpyxl write these sheets without their cells and row settings, then give them back.
 
+    Cells with a hyperlink stay: openpyxl gathers the links (and their relationships) from the cells it
+    writes; the `<sheetData>` it writes with them is replaced by ours, which holds every cell.
     Private `_cells`: openpyxl has no public way to keep a sheet's cells from its writer.
     """
     kept = [(sheet, sheet._cells, sheet.row_dimensions) for sheet in sheets]
     try:
         for sheet in sheets:
-            sheet._cells = {}
+            sheet._cells = {place: cell for place, cell in sheet._cells.items() if cell.hyperlink is not None}
             sheet.row_dimensions = DimensionHolder(worksheet=sheet, default_factory=partial(RowDimension, sheet))
         yield
     finally:
@@ -88,7 +91,8 @@ class _StyleIds:
 
 
 def _with_sheet_data(saved: io.BytesIO, parts: dict[str, tuple[str, str]]) -> bytes:
-    """The saved package with each named part's empty `<sheetData>` and `<dimension>` replaced."""
+    """The saved package with each named part's `<sheetData>` (empty, or the hyperlinked cells alone) and
+    `<dimension>` replaced."""
     result = io.BytesIO()
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -96,9 +100,9 @@ def _with_sheet_data(saved: io.BytesIO, parts: dict[str, tuple[str, str]]) -> by
             if info.filename in parts:
                 xml, dimension = parts[info.filename]
                 text = data.decode("utf-8")
-                match = _EMPTY_SHEET_DATA.search(text)
+                match = _SHEET_DATA.search(text)
                 if match is None:
-                    raise RuntimeError(f"openpyxl wrote {info.filename} without an empty <sheetData>")
+                    raise RuntimeError(f"openpyxl wrote {info.filename} without <sheetData>")
                 text = text[: match.start()] + xml + text[match.end() :]
                 text = _DIMENSION.sub(f'<dimension ref="{dimension}"/>', text, count=1)
                 data = text.encode("utf-8")
@@ -108,7 +112,7 @@ def _with_sheet_data(saved: io.BytesIO, parts: dict[str, tuple[str, str]]) -> by
 
 def _sheet_data_xml(workbook: Workbook, sheet: Worksheet) -> str | None:
     """`<sheetData>` as openpyxl writes it (inline strings, dates as serial numbers), or None when the sheet has
-    formulas, comments, hyperlinks, rich text or error values."""
+    formulas, comments, rich text or error values. A hyperlink is not in the cell: openpyxl writes it apart."""
     if workbook.iso_dates:
         return None
     rows: dict[int, list] = defaultdict(list)
@@ -125,7 +129,7 @@ def _sheet_data_xml(workbook: Workbook, sheet: Worksheet) -> str | None:
             attributes.update(dimension)
         parts.append("<row" + "".join(f' {key}="{escape(value)}"' for key, value in attributes.items()) + ">")
         for cell in rows[row]:
-            if cell.comment is not None or cell.hyperlink is not None:
+            if cell.comment is not None:
                 return None
             value, kind = cell.value, cell.data_type
             styled = cell.has_style
