@@ -51,7 +51,9 @@ LIBRARY_CONFIG = SECOND_CONFIG.parent / "config_sach_thu_vien.yaml"  # written b
 
 
 @pytest.mark.parametrize(
-    "source", [SHIPPED_CONFIG, SECOND_CONFIG, LIBRARY_CONFIG], ids=["shipped", "thu_vien", "sach_thu_vien"]
+    "source",
+    [SHIPPED_CONFIG, SECOND_CONFIG, LIBRARY_CONFIG, SECOND_CONFIG.parent / "config_sach.yaml"],
+    ids=["shipped", "thu_vien", "sach_thu_vien", "sach"],
 )
 def test_export_then_import_gives_the_same_config(source, tmp_path):
     original = load_config(source)
@@ -265,8 +267,8 @@ def test_cli_design_export_import_and_init_from_a_design(tmp_path):
     assert "Bước tiếp theo: baocao templates" in made.stdout
     again = baocao("design", "export", str(tmp_path / "dot thu vien"))
     assert again.stdout.splitlines()[-1] == (
-        f'Sửa bằng Excel rồi chạy: baocao design import "{tmp_path / "dot thu vien"}" '
-        f'"{tmp_path / "dot thu vien" / DESIGN_NAME}"'
+        f"Sửa bằng Excel rồi chạy: baocao design import '{tmp_path / 'dot thu vien'}' "
+        f"'{tmp_path / 'dot thu vien' / DESIGN_NAME}'"
     )
     changed = baocao("design", "import", str(tmp_path / "dot thu vien"), str(skeleton), "--json")
     assert changed.returncode == 0 and '"changed": []' in changed.stdout
@@ -368,6 +370,7 @@ def test_every_optional_part_round_trips_too(tmp_path):
     data["summary"]["report_date"] = "2019-12-19"
     data["summary"]["recipients"] = ["UBND tỉnh (b/c)", "Lưu: VT, TCCB"]
     data["mail"]["trusted_domains"] = ["laocai.edu.vn"]
+    data["summary"]["annexes"][0]["columns"].append({"label": "Kinh phí hỗ trợ", "value": "chi_so.kinh_phi_ho_tro"})
     data["mail"]["resubmit_by"] = "2019-12-25"
     data["mail"]["send"]["body"] = "Kính gửi: {unit_name}\n\n= dòng bắt đầu bằng dấu bằng\n\nTrân trọng."
     hoat_dong = data["form"]["sections"][2]
@@ -479,5 +482,6 @@ def test_annex_problems_are_reported_at_the_annex_rows(tmp_path):
     assert [str(problem) for problem in raised.value.problems] == [
         "«Tổng hợp» dòng 5, cột «Tên trang»: phụ lục 1 đã được khai ở dòng 3; các dòng sau của nó chỉ ghi các cột "
         "«Cột: …». Hãy chuyển «PL1 khác» lên dòng 3 hoặc đổi số phụ lục.",
-        "«Tổng hợp» dòng 7, cột «Cột: cộng cột»: không có cột «hoat_dong.khong_co» (dạng bảng.cột) trong form.",
+        "«Tổng hợp» dòng 7, cột «Cột: cộng cột»: «hoat_dong.khong_co»: phần «hoat_dong» không có trường «khong_co»; "
+        "các trường có: noi_dung, hinh_thuc, ngay, dia_diem, co_quan_phoi_hop, tong, nam, nu.",
     ]

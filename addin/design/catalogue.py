@@ -283,6 +283,13 @@ ANNEXES_SPEC = SheetSpec(
         Column("Cột: nhóm tiêu đề", "columns.group", value_kind(str), 16),
         Column("Cột: đếm dòng của bảng", "columns.count_rows", value_kind(str), 14),
         Column("Cột: cộng cột", "columns.sum", value_kind(str), 18, note="bảng.cột, ví dụ hoat_dong.tong."),
+        Column(
+            "Cột: giá trị của trường",
+            "columns.value",
+            value_kind(str),
+            18,
+            note="phần.trường: giá trị một trường đơn của đơn vị, ví dụ chung.kinh_phi.",
+        ),
     ),
     "Các phụ lục của bảng tổng hợp; phụ lục by_unit có thêm một dòng cho mỗi cột.",
 )

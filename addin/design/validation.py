@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from addin.config.loading import _pydantic_message
+from addin.config.messages import pydantic_message
 from addin.config.model import CampaignConfig
 from addin.config.problems import semantic_problems
 from addin.design.catalogue import FIELDS, SHEET_ORDER, SPECS, UNITS, settings
@@ -125,7 +125,7 @@ def _message(item: dict, where: KeyPath) -> str:
         shape = tuple(part for part in where if isinstance(part, str))
         if shape in EMPTY_PARTS:
             return EMPTY_PARTS[shape]
-    return _pydantic_message(item)
+    return pydantic_message(item)
 
 
 def _set_aside(data: dict, where: KeyPath, drop: set[KeyPath], stand_ins: dict) -> bool:

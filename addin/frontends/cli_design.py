@@ -1,6 +1,5 @@
 """`baocao design export|import` and `baocao init --design`: the campaign designed in an Excel workbook."""
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -8,6 +7,7 @@ import typer
 
 from addin import stages
 from addin.campaign import CampaignFolder
+from addin.command_line import command
 from addin.design.campaign_design import (
     apply_design,
     changed_text,
@@ -34,12 +34,6 @@ DesignOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON (cho máy đọc).")]
-
-
-def _quoted(path: Path | str) -> str:
-    """A path as it can be pasted into cmd, PowerShell or bash: in double quotes when it has spaces."""
-    text = str(path)
-    return f'"{text}"' if re.search(r"[\s&()'^;,]", text) else text
 
 
 @design_app.command("export")
@@ -71,7 +65,7 @@ def export_command(
     typer.echo(f"Đã ghi bảng thiết kế {said}: {exported.path}")
     if exported.backup:
         typer.echo(f"Bảng thiết kế cũ (kể cả những gì đã sửa mà chưa áp dụng) lưu ở {exported.backup}")
-    typer.echo(f"Sửa bằng Excel rồi chạy: baocao design import {_quoted(directory)} {_quoted(exported.path)}")
+    typer.echo(f"Sửa bằng Excel rồi chạy: {command('design', 'import', directory, exported.path)}")
 
 
 @design_app.command("import")
@@ -97,7 +91,7 @@ def import_command(
     if not CampaignFolder(directory.resolve()).config_path.is_file():
         raise BaocaoError(
             f"Thư mục {directory} chưa phải thư mục đợt báo cáo (không có config.yaml). "
-            f"Để tạo đợt mới từ bảng thiết kế: baocao init {_quoted(directory)} --design {_quoted(design)}"
+            f"Để tạo đợt mới từ bảng thiết kế: {command('init', directory, '--design', design)}"
         )
     try:
         result = apply_design(directory, design)
@@ -112,7 +106,7 @@ def import_command(
         return
     typer.echo(changed_text(result))
     if result.changed:
-        typer.echo(f"Bước tiếp theo: baocao templates {_quoted(directory)}")
+        typer.echo(f"Bước tiếp theo: {command('templates', directory)}")
 
 
 def init_campaign_with(directory: Path, config: Path | None, design: Path | None) -> CampaignFolder:
