@@ -4,6 +4,14 @@ Attribute VB_Name = "BaoCao"
 ' Built into the workbook by "baocao workbook"; do not edit the workbook's copy.
 Option Explicit
 
+Public Sub BaoCao_ThietKe()
+    RunPython "import addin.frontends.buttons as b; b.design_campaign()"
+End Sub
+
+Public Sub BaoCao_ApDungThietKe()
+    RunPython "import addin.frontends.buttons as b; b.apply_design()"
+End Sub
+
 Public Sub BaoCao_TaoBieuMau()
     RunPython "import addin.frontends.buttons as b; b.make_templates()"
 End Sub

@@ -25,6 +25,7 @@ from addin.campaign import CampaignFolder, open_campaign
 from addin.channels.channel import OUTBOX
 from addin.channels.sending import FAILED, SENT, SKIPPED
 from addin.errors import BaocaoError, write_error_log
+from addin.frontends.design_buttons import apply_design_workbook, open_design
 from addin.frontends.excel_ui import ExcelUI
 from addin.frontends.installation import installation_report
 from addin.intake.mail_files import why_no_return
@@ -65,6 +66,14 @@ Step = Callable[[CampaignFolder, StatusBarReporter], Outcome]
 
 
 # ---------------------------------------------------------------- the buttons
+
+
+def design_campaign(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Thiết kế đợt báo cáo", open_design)
+
+
+def apply_design(ui: ExcelUI | None = None) -> None:
+    _press(ui, "Áp dụng thiết kế", apply_design_workbook)
 
 
 def make_templates(ui: ExcelUI | None = None) -> None:

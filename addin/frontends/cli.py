@@ -23,6 +23,7 @@ from addin.channels.sending import (
 from addin.command_line import command
 from addin.demo.run import run_demo
 from addin.errors import BaocaoError, write_error_log
+from addin.frontends.cli_design import DesignOption, design_app, init_campaign_with
 from addin.frontends.cli_doctor import doctor
 from addin.frontends.cli_render import print_json, show_decision, show_sending, show_status, show_summary
 from addin.frontends.cli_text import (
@@ -53,6 +54,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.add_typer(design_app)
 errors = Console(stderr=True)
 _options = {"debug": False}
 
@@ -127,10 +129,11 @@ def init(
             "--config", metavar="TỆP", help="Tệp cấu hình dùng cho đợt (mặc định: config.yaml đi kèm baocao)."
         ),
     ] = None,
+    design: DesignOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Tạo thư mục đợt báo cáo: cấu hình (đã kiểm tra), biểu mẫu gốc và các thư mục con."""
-    folder = stages.init_campaign(directory, config)
+    folder = init_campaign_with(directory, config, design)
     if as_json:
         print_json({"campaign_dir": str(folder.root), "config": str(folder.config_path)})
         return

@@ -31,6 +31,13 @@ class Button:
 
 
 BUTTONS = (
+    Button(
+        "BaoCao_ThietKe",
+        "design_campaign",
+        "Thiết kế đợt báo cáo",
+        "Mở bảng thiết kế Excel: đơn vị, biểu mẫu, quy tắc.",
+    ),
+    Button("BaoCao_ApDungThietKe", "apply_design", "Áp dụng thiết kế", "Kiểm tra bảng thiết kế, ghi config.yaml."),
     Button("BaoCao_TaoBieuMau", "make_templates", "1. Tạo biểu mẫu", "Tạo biểu mẫu riêng của từng đơn vị."),
     Button("BaoCao_GuiBieuMau", "send_templates", "2. Gửi biểu mẫu", "Gửi thư kèm biểu mẫu tới từng đơn vị."),
     Button("BaoCao_NhanBaoCao", "collect_returns", "3. Nhận báo cáo", "Lấy các tệp trong 2_bao_cao_nhan và hộp thư."),
