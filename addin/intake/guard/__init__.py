@@ -4,15 +4,18 @@ Returns are untrusted (DESIGN.md §4). `inspection.inspect` finds the real forma
 (never from the name), bounds zip sizes and ratios, rejects XML parts with a DTD and bounds the
 cell extent of every xlsx/xlsm worksheet by stream-scanning its XML, so python-calamine never
 meets a file that makes it abort the process (a lone cell at XFD1048576 asks it for 512 GiB).
+Told which sheets the reader reads (`sheets_read`), it scans only those (nothing parses the others)
+and hands the reader what it already read: the workbook's layout, defined names and the inflated
+bytes of those sheets and of styles.xml (`GuardResult.workbook`).
 Formats that cannot be scanned cheaply (.xls, .xlsb, .ods: `GuardResult.needs_isolation`) are
 read with `isolated.read_isolated`, which runs calamine in a child process with a memory cap and
 a timeout.
 
-How a caller reads a return:
-    result = inspect(path, original_name)
+How a caller reads a return (addin/checking.py):
+    result = inspect(path, original_name, sheets_read=reading.sheets_read)
     if not result.readable: report result.findings (errors) and stop
     elif result.needs_isolation: grid = read_isolated(path, display_name=original_name)
-    else: CalamineWorkbook.from_filelike(open(path, "rb"))  # from the bytes; from_path trusts the extension
+    else: reading.read_workbook(path, result.kind, config, result.workbook)  # python-calamine, in process
 
 Modules: `findings` (limits, finding types, every message), `formats` (file kinds, sniffing the
 first bytes), `inspection` (the public `inspect`), `zip_scan` (zip packages), `xml_prolog` and
