@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the test helpers that build a large return
+
 from report import report
 
 from addin.checking import check_campaign
