@@ -133,19 +133,26 @@ def _directives(section: ReportSection, facts: Facts) -> list[dict]:
     counts = facts.row_counts(section.table)
     total = sum(counts.get(each.unit.code, 0) for each in facts.units if each.included)
     issuing = sum(1 for each in facts.units if each.included and counts.get(each.unit.code, 0))
-    paragraphs = [
-        body(
-            f"Các đơn vị đã ban hành {number_text(total)} văn bản chỉ đạo, hướng dẫn triển khai "
-            f"({issuing} đơn vị có văn bản; {_with_data(facts.units)}). Theo nhóm đơn vị:"
-        )
-    ]
-    for code, name, units in facts.groups():
+
+    def in_group(units: list[UnitFacts]) -> str:
         group_total = sum(counts.get(each.unit.code, 0) for each in units if each.included)
-        paragraphs.append(item(f"{code}. {name}: {number_text(group_total)} văn bản ({_with_data(units)});"))
+        return f"{number_text(group_total)} văn bản ({_with_data(units)})"
+
+    paragraphs = _by_group(
+        facts,
+        f"Các đơn vị đã ban hành {number_text(total)} văn bản chỉ đạo, hướng dẫn triển khai "
+        f"({issuing} đơn vị có văn bản; {_with_data(facts.units)}). Theo nhóm đơn vị:",
+        in_group,
+    )
     reference = annex_reference(facts, section.table)
     if reference:
         paragraphs.append(body(f"Số văn bản của từng đơn vị và danh sách văn bản tại {reference} kèm theo."))
     return paragraphs
+
+
+def _by_group(facts: Facts, lead: str, in_group) -> list[dict]:
+    """A lead paragraph, then one item per unit group: «I. Phòng Giáo dục và Đào tạo: <in_group(its units)>;»."""
+    return [body(lead)] + [item(f"{code}. {name}: {in_group(units)};") for code, name, units in facts.groups()]
 
 
 def _tasks(section: ReportSection, facts: Facts) -> list[dict]:
@@ -225,9 +232,9 @@ def _activities(section: ReportSection, facts: Facts) -> list[dict]:
             last_group = group
         return "; ".join(", ".join(part) for part in parts)
 
-    paragraphs = [body(f"Toàn ngành: {figures(facts.units)} ({_with_data(facts.units)}). Theo nhóm đơn vị:")]
-    for code, name, units in facts.groups():
-        paragraphs.append(item(f"{code}. {name}: {figures(units)};"))
+    paragraphs = _by_group(
+        facts, f"Toàn ngành: {figures(facts.units)} ({_with_data(facts.units)}). Theo nhóm đơn vị:", figures
+    )
     reference = annex_reference(facts, section.table)
     if reference:
         paragraphs.append(body(f"Số liệu chi tiết tại {reference} kèm theo."))
@@ -243,9 +250,9 @@ def _submission(section: ReportSection, facts: Facts) -> list[dict]:
         )
 
     deadline = facts.config.campaign.deadline
-    paragraphs = [body(f"Hạn gửi báo cáo: {deadline:%d/%m/%Y}. Toàn ngành: {counts(facts.units)}. Theo nhóm:")]
-    for code, name, units in facts.groups():
-        paragraphs.append(item(f"{code}. {name}: {counts(units)};"))
+    paragraphs = _by_group(
+        facts, f"Hạn gửi báo cáo: {deadline:%d/%m/%Y}. Toàn ngành: {counts(facts.units)}. Theo nhóm:", counts
+    )
     missing = [each for each in facts.units if each.state == State.MISSING]
     if missing:
         names = "; ".join(each.unit.name for each in missing)
