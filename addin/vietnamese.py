@@ -406,11 +406,6 @@ def _without_administrative(folded: str) -> str:
     return " ".join(_ADMINISTRATIVE.sub(" ", folded).split())
 
 
-def match_unit(text: str, units: Sequence[tuple[str, Sequence[str]]]) -> str | None:
-    """The code of the one unit `text` names; None when no unit or several fit (see `UnitNames.match`)."""
-    return UnitNames(units).match(text)
-
-
 _CLOSE_ENOUGH, _CLEAR_LEAD = 92, 4
 
 

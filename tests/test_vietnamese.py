@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from addin.vietnamese import (
     ParsedNumber,
+    UnitNames,
     convert_typed_in,
     detect_legacy,
     detect_legacy_pooled,
@@ -17,7 +18,6 @@ from addin.vietnamese import (
     fold_name,
     font_encoding,
     legacy_to_unicode,
-    match_unit,
     nfc,
     parse_vn_date,
     parse_vn_number,
@@ -413,11 +413,11 @@ UNITS = [
     ],
 )
 def test_match_unit(text, code):
-    assert match_unit(text, UNITS) == code
+    assert UnitNames(UNITS).match(text) == code
 
 
 def test_match_unit_never_guesses_between_two_units():
     units = [("H", ["Phòng GD&ĐT huyện Lào Cai"]), ("TP", ["Phòng GD&ĐT thành phố Lào Cai"])]
-    assert match_unit("Phòng GD&ĐT Lào Cai", units) is None
-    assert match_unit("Phòng GD&ĐT TP Lào Cai", units) == "TP"
-    assert match_unit("Phòng GD&ĐT", [("A", ["Phòng GD&ĐT"]), ("B", ["Phòng GDĐT"])]) is None
+    assert UnitNames(units).match("Phòng GD&ĐT Lào Cai") is None
+    assert UnitNames(units).match("Phòng GD&ĐT TP Lào Cai") == "TP"
+    assert UnitNames([("A", ["Phòng GD&ĐT"]), ("B", ["Phòng GDĐT"])]).match("Phòng GD&ĐT") is None

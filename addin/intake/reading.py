@@ -20,7 +20,7 @@ from addin.config import CampaignConfig, Section
 from addin.contract import META_SHEET, NAME_PREFIX, field_name
 from addin.intake.guard.formats import FileKind
 from addin.intake.guard.isolated import read_isolated
-from addin.intake.guard.zip_scan import ScannedWorkbook
+from addin.intake.guard.zip_scan import ScannedWorkbook, defined_names
 from addin.vietnamese import LegacyEncoding, font_encoding
 from addin.xlsx.meta import meta_from_rows
 
@@ -164,12 +164,7 @@ def workbook_layout(read_part) -> tuple[dict[str, str], dict[str, str]]:
     for sheet in _elements(workbook, "sheet"):
         target = targets.get(_relation_id(sheet), "").lstrip("/")
         parts[sheet.get("name")] = target if target.startswith("xl/") else f"xl/{target}"
-    names = {
-        item.get("name"): item.text or ""
-        for item in _elements(workbook, "definedName")
-        if item.get("localSheetId") is None
-    }
-    return parts, names
+    return parts, defined_names(workbook)
 
 
 def sheets_read(defined_names: dict[str, str]) -> set[str]:

@@ -352,7 +352,7 @@ class Package:
                 if workbook == workbooks[0]:
                     layout.setdefault(sheet, existing[0])
             if workbook == workbooks[0]:
-                self.scanned = ScannedWorkbook(layout, _defined_names(root))
+                self.scanned = ScannedWorkbook(layout, defined_names(root))
         for name in self.sheet_roots + [i.filename for i in self.infos if i.filename.lower().startswith(_SHEET_DIRS)]:
             parts.setdefault(name, name.rsplit("/", 1)[-1])
         return parts, strict
@@ -411,7 +411,7 @@ class Package:
         return info.filename if info is not None else None
 
 
-def _defined_names(workbook) -> dict[str, str]:
+def defined_names(workbook) -> dict[str, str]:
     """Workbook-level defined names (those scoped to one sheet are not the form's) → their references."""
     return {
         element.get("name", ""): element.text or ""
