@@ -37,21 +37,29 @@ from addin.stages import init_campaign
 from addin.standing import campaign_standing
 
 
-def campaign_with_units(root: Path, count: int):
+def campaign_with_units(root: Path, count: int, groups: int = 1):
+    """The shipped campaign with `count` made-up units, spread over `groups` groups (a ministry has many)."""
     folder = init_campaign(root)
     data = yaml.safe_load(folder.config_path.read_text(encoding="utf-8"))
-    model = data["unit_groups"][0]["units"][0]
-    units = [
+    first_group, model = data["unit_groups"][0], data["unit_groups"][0]["units"][0]
+    per_group = -(-count // groups)
+    data["unit_groups"] = [
         {
-            **model,
-            "code": f"DV{index:04d}",
-            "name": f"Đơn vị thử số {index}",
-            "short": f"Đơn vị {index}",
-            "email": f"dv{index:04d}@laocai.example",
+            **first_group,
+            **({"code": f"N{group + 1:02d}", "name": f"Nhóm đơn vị số {group + 1}"} if groups > 1 else {}),
+            "units": [
+                {
+                    **model,
+                    "code": f"DV{index:05d}",
+                    "name": f"Đơn vị thử số {index}",
+                    "short": f"Đơn vị {index}",
+                    "email": f"dv{index:05d}@laocai.example",
+                }
+                for index in range(group * per_group, min(count, (group + 1) * per_group))
+            ],
         }
-        for index in range(count)
+        for group in range(groups)
     ]
-    data["unit_groups"] = [{**data["unit_groups"][0], "units": units}]
     folder.config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return folder
 

@@ -24,41 +24,8 @@ import warnings
 from pathlib import Path
 
 import pandas
-import yaml
-from bench_check import make_returns
+from bench_check import campaign_with_units, make_returns
 from report import report
-
-from addin.stages import init_campaign
-
-HERE = Path(__file__).parent
-
-
-def campaign_with_groups(root: Path, count: int, groups: int):
-    """The shipped campaign with `count` made-up units spread over `groups` groups."""
-    folder = init_campaign(root)
-    data = yaml.safe_load(folder.config_path.read_text(encoding="utf-8"))
-    model = data["unit_groups"][0]["units"][0]
-    per_group = -(-count // groups)
-    data["unit_groups"] = [
-        {
-            "code": f"N{group + 1:02d}",
-            "name": f"Nhóm đơn vị số {group + 1}",
-            "units": [
-                {
-                    **model,
-                    "code": f"DV{index:05d}",
-                    "name": f"Trường thử số {index} thuộc nhóm {group + 1}",
-                    "short": f"Trường {index}",
-                    "email": f"dv{index:05d}@bo.example",
-                }
-                for index in range(group * per_group, min(count, (group + 1) * per_group))
-            ],
-        }
-        for group in range(groups)
-    ]
-    folder.config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return folder
-
 
 _ONE_STEP = """
 import json, os, resource, sys, time
@@ -96,7 +63,7 @@ def naive_ms_per_file(paths: list[Path]) -> float:
 def one_run(size: int, groups: int, naive_sample: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench_scale_"))
     try:
-        folder = campaign_with_groups(work / "dot", size, groups)
+        folder = campaign_with_units(work / "dot", size, groups)
         paths = make_returns(folder, size, mistake_rate=0.2)
         steps = {step: timed_step(folder, step) for step in STEPS}
         naive_ms = naive_ms_per_file(paths[:naive_sample])
