@@ -28,6 +28,7 @@ from openpyxl.worksheet.dimensions import DimensionHolder, RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 FAST_WRITE_MIN_CELLS = 2_000
+_PLAIN_KINDS = ("n", "s", "d", "b")  # openpyxl's data types of a plain value (not a formula, an error, rich text)
 _SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.DOTALL)
 _DIMENSION = re.compile(r"<dimension ref=\"[^\"]*\"\s*/>")
 
@@ -139,20 +140,10 @@ def _sheet_data_xml(workbook: Workbook, sheet: Worksheet) -> str | None:
             start = f'<c r="{get_column_letter(cell.column)}{row}"'
             if styled:
                 start += f' s="{style_ids.of(cell)}"'
-            if value is None or value == "":
-                parts.append(start + "/>")
-            elif kind == "n" and isinstance(value, int | float) and not isinstance(value, bool):
-                number = "" if math.isnan(value) or math.isinf(value) else format(value, ".16g")
-                parts.append(f"{start}><v>{number}</v></c>" if number else start + "/>")
-            elif kind == "s" and isinstance(value, str):
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                parts.append(f'{start} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
-            elif kind == "d" and isinstance(value, date) and getattr(value, "tzinfo", None) is None:
-                parts.append(f'{start} t="n"><v>{format(to_excel(value, epoch), ".16g")}</v></c>')
-            elif kind == "b" and isinstance(value, bool):
-                parts.append(f'{start} t="b"><v>{int(value)}</v></c>')
-            else:
+            xml = _cell_xml(start, value, epoch) if kind in _PLAIN_KINDS else None
+            if xml is None:
                 return None
+            parts.append(xml)
         parts.append("</row>")
     parts.append("</sheetData>")
     return "".join(parts)
@@ -200,27 +191,30 @@ def _table_xml(workbook: Workbook, sheet: Worksheet, header: list[str], columns:
     for number, values in enumerate(zip(*columns, strict=True), start=2):
         parts.append(f'<row r="{number}">')
         for letter, value in zip(letters, values, strict=True):
-            parts.append(_value_xml(f"{letter}{number}", value, dated, epoch))
+            if value is None or value == "":
+                continue
+            start = f'<c r="{letter}{number}"' + (f' s="{dated}"' if isinstance(value, date) else "")
+            parts.append(_cell_xml(start, value, epoch) or _cell_xml(start, str(value), epoch))
         parts.append("</row>")
     parts.append("</sheetData>")
     return "".join(parts)
 
 
-def _value_xml(place: str, value, dated: int, epoch) -> str:
-    if value is None:
-        return ""
+def _cell_xml(start: str, value, epoch) -> str | None:
+    """A cell from its opening `<c r="…" s="…"`: the value typed as Excel reads it (a blank: the tag closed), or
+    None for a value the fast writers leave to openpyxl (a timezone-aware time, an object of another kind)."""
+    if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
+        return start + "/>"
     if isinstance(value, str):
         space = ' xml:space="preserve"' if value != value.strip() else ""
-        return f'<c r="{place}" t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>' if value else ""
+        return f'{start} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
     if isinstance(value, bool):
-        return f'<c r="{place}" t="b"><v>{int(value)}</v></c>'
+        return f'{start} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
-        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-            return ""
-        return f'<c r="{place}"><v>{format(value, ".16g")}</v></c>'
-    if isinstance(value, date):
-        return f'<c r="{place}" s="{dated}"><v>{format(to_excel(value, epoch), ".16g")}</v></c>'
-    return f'<c r="{place}" t="inlineStr"><is><t>{_text(str(value))}</t></is></c>'
+        return f"{start}><v>{format(value, '.16g')}</v></c>"
+    if isinstance(value, date) and getattr(value, "tzinfo", None) is None:
+        return f"{start}><v>{format(to_excel(value, epoch), '.16g')}</v></c>"
+    return None
 
 
 def _text(value: str) -> str:
