@@ -16,6 +16,7 @@ from addin.config import CampaignConfig
 from addin.contract import Meta
 from addin.findings import ERROR, Finding, count
 from addin.form_history import FormHistory, accepted_versions, added_labels, contract_config, record_issued
+from addin.garbage import collect_less
 from addin.intake.guard.findings import GuardError
 from addin.intake.guard.inspection import inspect
 from addin.intake.reading import read_workbook, sheets_read
@@ -208,6 +209,7 @@ def _checked_in_order(
 
 def _start_worker(folder: CampaignFolder, config: CampaignConfig) -> None:
     _end_with_parent()
+    collect_less()  # a worker only checks files: set here, as a spawned worker (Windows) inherits nothing
     _worker["folder"], _worker["checkers"] = folder, Checkers(folder, config)
 
 

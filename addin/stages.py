@@ -18,6 +18,7 @@ from addin.channels.compose import resubmit_words
 from addin.checking import check_campaign
 from addin.config import CampaignConfig, load_config
 from addin.errors import BaocaoError
+from addin.garbage import collect_less
 from addin.intake.collect import CollectResult, MailSource
 from addin.intake.collect import collect as collect_returns
 from addin.intake.imap import ImapMailbox
@@ -56,12 +57,14 @@ from addin.xlsx.meta import read_layout_meta
 
 
 def changes_campaign(step: str):
-    """The stage changes the campaign: it runs holding the campaign lock (addin/campaign_lock.py), and a write
-    that fails deep in a library because the disk is full or a folder read-only is said plainly."""
+    """The stage changes the campaign: it runs holding the campaign lock (addin/campaign_lock.py), collecting
+    garbage in larger batches (addin/garbage.py), and a write that fails deep in a library because the disk is full
+    or a folder read-only is said plainly."""
 
     def wrap(function):
         @functools.wraps(function)
         def locked(folder: CampaignFolder, *args, **kwargs):
+            collect_less()
             with campaign_lock(folder.root, step):
                 try:
                     return function(folder, *args, **kwargs)
