@@ -14,14 +14,16 @@ from addin.outputs.summary.cells import new_style, style_of
 from addin.outputs.summary.facts import Facts, UnitFacts, as_number, plain_value, submission_counts
 from addin.outputs.summary.form import report_note, written_date
 from addin.outputs.summary.names import head_name, name_target
-from addin.outputs.summary.table import TOTAL_LABEL, Table
+from addin.outputs.summary.table import TOTAL_LABEL, StreamedTable, Table, streamed_or_plain
 from addin.standing import State
 from addin.xlsx.styles import font
 
 
-def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
-    """A row per unit under a bold row per group with its totals, and a bold grand total."""
-    table = Table(workbook, number)
+def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> dict:
+    """A row per unit under a bold row per group with its totals, and a bold grand total.
+
+    Returns the rows written without cell objects, for `save_workbook_with_rows` ({} if none were)."""
+    table = streamed_or_plain(workbook, number)
     figures = [_by_unit_figure(facts, column) for column in annex.columns]
 
     def unit_figures(each: UnitFacts) -> list:
@@ -46,6 +48,7 @@ def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
             row += 1
     table.row(row, [None, TOTAL_LABEL, *totals(facts.units), coverage(facts.units)], bold=True)
     table.finish(row)
+    return table.rows() if isinstance(table, StreamedTable) else {}
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,11 @@ def _figure(value: float | None, whole: bool):
     return None if value is None else as_number(value, whole)  # None: the unit's form had no such field
 
 
-def fill_listing(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
-    """Every row of one table section, numbered, under a band naming each unit; totals where config asks."""
-    table = Table(workbook, number)
+def fill_listing(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> dict:
+    """Every row of one table section, numbered, under a band naming each unit; totals where config asks.
+
+    Returns the rows written without cell objects, for `save_workbook_with_rows` ({} if none were)."""
+    table = streamed_or_plain(workbook, number)
     section = facts.config.form.section(annex.table)
     names = [each.name for each in section.fields]
     frame = facts.frame(annex.table)
@@ -123,6 +128,7 @@ def fill_listing(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
         table.row(row, totals, bold=True)
         row += 1
     table.finish(row - 1)
+    return table.rows() if isinstance(table, StreamedTable) else {}
 
 
 def fill_submission(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:

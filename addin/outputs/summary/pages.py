@@ -37,11 +37,14 @@ def fixed_scale(sheet: Worksheet, last_column: int) -> int:
     return scale
 
 
-def row_height(sheet: Worksheet, row: int) -> float:
-    dimension = sheet.row_dimensions.get(row)
-    if dimension is not None and dimension.height:
-        return dimension.height
-    return sheet.sheet_format.defaultRowHeight or 15
+def row_height(sheet: Worksheet, row: int, heights: dict[int, float | None] | None = None) -> float:
+    """A row's height; `heights`: those of rows written without openpyxl (None: the sheet's default)."""
+    if heights is not None and row in heights:
+        height = heights[row]
+    else:
+        dimension = sheet.row_dimensions.get(row)
+        height = dimension.height if dimension is not None else None
+    return height or sheet.sheet_format.defaultRowHeight or 15
 
 
 def page_rows(sheet: Worksheet, scale: int) -> float:
@@ -60,22 +63,28 @@ def paginate(
     headings: set[int],
     signature: tuple[int, int] | None = None,
     scale: int | None = None,
+    heights: dict[int, float | None] | None = None,
 ) -> list[int]:
     """Fix the scale and put row breaks: never after a heading row, never before a signature block alone.
 
     `title_rows` are repeated on every page after the first (they count against its height); `signature` is the
-    block (first, last row) kept with the rows above it. Returns the rows that end a page.
+    block (first, last row) kept with the rows above it; `heights`: as `row_height` takes them. Returns the rows that
+    end a page.
     """
     scale = scale or fixed_scale(sheet, last_column)  # a matrix comes with its own, set for its widest page
     capacity = page_rows(sheet, scale)
-    repeated = 0.0 if title_rows is None else sum(row_height(sheet, r) for r in range(title_rows[0], title_rows[1] + 1))
+    repeated = (
+        0.0
+        if title_rows is None
+        else sum(row_height(sheet, r, heights) for r in range(title_rows[0], title_rows[1] + 1))
+    )
     breaks: list[int] = []
     used, row = 0.0, 1
     page_first = 1
     while row <= last_row:
-        height = row_height(sheet, row)
+        height = row_height(sheet, row, heights)
         if signature and row == signature[0]:
-            height = sum(row_height(sheet, r) for r in range(signature[0], signature[1] + 1))
+            height = sum(row_height(sheet, r, heights) for r in range(signature[0], signature[1] + 1))
         if used + height > capacity and row > page_first:
             end = row - 1
             while end in headings and end > page_first:

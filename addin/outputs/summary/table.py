@@ -1,17 +1,23 @@
 """Filling one annex table of the layout: rows styled like its prototype row, the rows below it kept aside
 and put back under the data, then the data named and the sheet's print area set."""
 
+import functools
 import math
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.compat.strings import safe_string
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.outputs.summary.cells import (
     apply_style,
     bold_style,
+    clean_text,
     delete_cells,
     fresh_cell,
     merge_styled,
@@ -20,7 +26,8 @@ from addin.outputs.summary.cells import (
 )
 from addin.outputs.summary.names import data_name, define, head_name, name_target
 from addin.outputs.summary.pages import paginate
-from addin.xlsx.styles import fit_row_height
+from addin.xlsx.fast_save import _cell_xml, _StyleIds, writes_fast
+from addin.xlsx.styles import wrapped_height
 
 TOTAL_LABEL = "Tổng cộng"
 DEFAULT_WIDTH = 9  # Excel's width of a column staff never resized
@@ -81,6 +88,9 @@ def wrapped_lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / max(width * 1.1, 1))) for part in text.split("\n"))
 
 
+_cached_lines = functools.lru_cache(maxsize=16_384)(wrapped_lines)  # a listing repeats its texts
+
+
 def word_lines(text: str, width: float, per_unit: float = 0.9) -> int:
     """Lines a text takes wrapped at word boundaries in a column `width` wide (bold capitals: ~0.9 a unit)."""
     room, lines = max(width * per_unit, 1), 0
@@ -121,39 +131,61 @@ class Table:
 
     def put(self, row: int, column: int, value, style: StyleArray, width: float | None = None, fit: bool = True):
         """Write one cell; a long text makes its row tall enough (`width`: the columns it spans)."""
-        cell = fresh_cell(self.sheet, row, column)
-        apply_style(cell, style)
-        write_value(cell, value)
+        self._write(row, column, value, style)
         if fit and isinstance(value, str) and len(value) > 8:
-            fit_row_height(self.sheet, row, value, width or self.column_width(column), self.min_height)
-        return cell
+            self._fit(row, value, width or self.column_width(column))
 
     def row(self, row: int, values: list, bold: bool = False, styles: list[StyleArray] | None = None) -> None:
         """Write a data row, as tall as its longest wrapped text needs."""
         styles = styles or (self.bold if bold else self.plain)
         tallest = (1, "", 1.0)
         for index, value in enumerate(values):
-            self.put(row, index + 1, value, styles[index], fit=False)
+            self._write(row, index + 1, value, styles[index])
             if isinstance(value, str) and len(value) > 8:
                 width = self.column_width(index + 1)
-                lines = wrapped_lines(value, width)
+                lines = _cached_lines(value, width)
                 if lines > tallest[0]:
                     tallest = (lines, value, width)
         if tallest[0] > 1:
-            fit_row_height(self.sheet, row, tallest[1], tallest[2], self.min_height)
+            self._fit(row, tallest[1], tallest[2])
         elif self.height:
-            self.sheet.row_dimensions[row].height = max(self.height, self.sheet.row_dimensions[row].height or 0)
+            self._set_height(row, max(self.height, self._height(row) or 0))
 
     def band(self, row: int, first: int, text: str, style: StyleArray, last: int | None = None) -> None:
         """A text across columns first..last (merged), e.g. a unit's name above its rows."""
         last = last or self.width
-        for column in range(first, last + 1):
-            apply_style(self.sheet.cell(row=row, column=column), style)
+        for column in range(first + 1, last + 1):
+            self._write(row, column, None, style)
         self.put(row, first, text, style, width=sum(self.widths[first - 1 : last]))
         if last > first:
-            merge_styled(self.sheet, row, first, row, last)
-        if self.height and not self.sheet.row_dimensions[row].height:
-            self.sheet.row_dimensions[row].height = self.height
+            self._merge(row, first, last)
+        if self.height and not self._height(row):
+            self._set_height(row, self.height)
+
+    # the primitives row, put and band are written with (StreamedTable writes the same rows without cell objects)
+
+    def _write(self, row: int, column: int, value, style: StyleArray) -> None:
+        cell = fresh_cell(self.sheet, row, column)
+        apply_style(cell, style)
+        write_value(cell, value)
+
+    def _fit(self, row: int, text: str, width: float) -> None:
+        """Make the row tall enough for `text` wrapped in `width` (never lower it), as `fit_row_height` does."""
+        self._set_height(row, max(wrapped_height(text, width, self.min_height), self._height(row) or 0))
+
+    def _height(self, row: int) -> float | None:
+        dimension = self.sheet.row_dimensions.get(row)
+        return dimension.height if dimension is not None else None
+
+    def _set_height(self, row: int, height: float) -> None:
+        self.sheet.row_dimensions[row].height = height
+
+    def _merge(self, row: int, first: int, last: int) -> None:
+        merge_styled(self.sheet, row, first, row, last)
+
+    def _paginate(self, last_column: int, printed_last: int, signature: tuple[int, int] | None) -> list[int]:
+        _, (_, top, _, bottom) = name_target(self.workbook, head_name(self.number))
+        return paginate(self.sheet, last_column, printed_last, (top, bottom), self.headings, signature)
 
     def finish(
         self,
@@ -175,9 +207,134 @@ class Table:
         printed_last = max(end, last_row)
         self.sheet.print_area = f"A1:{get_column_letter(last_column)}{printed_last}"
         if pages:
-            _, (_, top, _, bottom) = name_target(self.workbook, head_name(self.number))
             signature = (last_row + 1, end) if end > last_row else None
-            breaks = paginate(self.sheet, last_column, printed_last, (top, bottom), self.headings, signature)
+            breaks = self._paginate(last_column, printed_last, signature)
             if not any(self.first <= end < data_last_row for end in breaks):
                 self.sheet.print_title_rows = None  # the table fits its first page: nothing to repeat
         return printed_last
+
+
+class StreamedTable(Table):
+    """A table whose rows go straight to the sheet's `<sheetData>` XML, with no cell objects: what `Table` would
+    write, cell for cell (values, styles, heights, merges), for a long listing (a cell object costs openpyxl about
+    1 KB and 10 µs; the listing of 10,000 units has hundreds of thousands of cells).
+
+    Rows are written top to bottom; save the workbook with `save_workbook_with_rows(workbook, table.rows())`.
+    Only for a sheet whose own cells the fast writer writes (`streamed_or_plain` checks).
+    """
+
+    def __init__(self, workbook: Workbook, number: int):
+        super().__init__(workbook, number)
+        sheet = self.sheet
+        delete_cells(sheet, self.first, self.first)  # the prototype row: its styles are taken, its place is ours
+        prototype = sheet.row_dimensions.pop(self.first, None)
+        self._dimensions = {self.first: prototype} if prototype is not None else {}
+        self._heights: dict[int, float] = {self.first: self.height} if self.height else {}
+        self._rows: dict[int, str] = {}
+        self._open: tuple[int, dict[int, tuple[object, StyleArray]]] = (self.first - 1, {})
+        self._last_column = 1
+        self._ids = _StyleIds(workbook)
+        self._scratch = Cell(sheet)
+        self._texts: dict[str, str] = {}  # a text's XML after its cell's opening, once per distinct text
+        self._others: dict[tuple[type, object], str] = {}  # the same for a date, a time, a truth value
+        self._converted: dict[tuple[type, bytes], StyleArray] = {}
+        self._attributes: dict[bytes, str] = {}
+        self._letters: list[str] = []
+        self._epoch = workbook.epoch
+
+    def rows(self) -> dict:
+        """{sheet: (its rows' XML by row, the last column they use)}, all rows written."""
+        self._flush()
+        return {self.sheet: (self._rows, self._last_column)}
+
+    def finish(self, last_row: int, *args, **kwargs) -> int:
+        self._flush()
+        return super().finish(last_row, *args, **kwargs)
+
+    def _write(self, row: int, column: int, value, style: StyleArray) -> None:
+        if row != self._open[0]:
+            if row < self._open[0] or row in self._rows:
+                raise ValueError(f"row {row} written after row {self._open[0]}")
+            self._flush()
+            self._open = (row, {})
+        self._open[1][column] = (value, style)
+
+    def _height(self, row: int) -> float | None:
+        return self._heights.get(row)
+
+    def _set_height(self, row: int, height: float) -> None:
+        self._heights[row] = height
+
+    def _merge(self, row: int, first: int, last: int) -> None:
+        self.sheet.merged_cells.ranges.add(CellRange(min_col=first, min_row=row, max_col=last, max_row=row))
+
+    def _paginate(self, last_column: int, printed_last: int, signature: tuple[int, int] | None) -> list[int]:
+        _, (_, top, _, bottom) = name_target(self.workbook, head_name(self.number))
+        heights = {row: self._heights.get(row) for row in self._rows}
+        return paginate(self.sheet, last_column, printed_last, (top, bottom), self.headings, signature, heights=heights)
+
+    def _flush(self) -> None:
+        """The open row as XML, as `_sheet_data_xml` writes an openpyxl row of the same cells."""
+        row, cells = self._open
+        if not cells:
+            return
+        attributes = {"r": str(row)}
+        height = self._heights.get(row)
+        dimension = self._dimensions.get(row)
+        if dimension is not None:
+            dimension.height = height
+            attributes.update(dimension)
+        elif height:
+            attributes.update(ht=safe_string(height), customHeight="1")
+        parts = ["<row" + "".join(f' {key}="{escape(value)}"' for key, value in attributes.items()) + ">"]
+        texts, others, epoch = self._texts, self._others, self._epoch
+        for column in sorted(cells):
+            value, style = cells[column]
+            if isinstance(value, str):
+                tail = texts.get(value)
+                if tail is None:
+                    tail = texts[value] = _cell_xml("", clean_text(value), epoch)
+            elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+                if value is None and not any(style):
+                    continue
+                tail = _cell_xml("", value, epoch)
+            else:  # a date, a time, a truth value: openpyxl may give its cell a number format (`write_value`)
+                style = self._converted_style(value, style)
+                key = (type(value), value)
+                tail = others.get(key)
+                if tail is None:
+                    tail = others[key] = _cell_xml("", value, epoch) or _cell_xml("", str(value), epoch)
+            parts.append(f'<c r="{self._letter(column)}{row}"{self._style_attribute(style)}{tail}')
+        parts.append("</row>")
+        self._rows[row] = "".join(parts)
+        self._last_column = max(self._last_column, max(cells))
+        self._open = (row, {})
+
+    def _letter(self, column: int) -> str:
+        while len(self._letters) < column:
+            self._letters.append(get_column_letter(len(self._letters) + 1))
+        return self._letters[column - 1]
+
+    def _style_attribute(self, style: StyleArray) -> str:
+        """` s="…"`, the style's number in styles.xml (registered now), or nothing for the default style."""
+        key = style.tobytes()
+        attribute = self._attributes.get(key)
+        if attribute is None:
+            self._scratch._style = style
+            attribute = self._attributes[key] = f' s="{self._ids.of(self._scratch)}"' if any(style) else ""
+        return attribute
+
+    def _converted_style(self, value, style: StyleArray) -> StyleArray:
+        key = (type(value), style.tobytes())
+        if key not in self._converted:
+            cell = Cell(self.sheet)
+            apply_style(cell, style)
+            write_value(cell, value)
+            self._converted[key] = StyleArray(cell._style)
+        return self._converted[key]
+
+
+def streamed_or_plain(workbook: Workbook, number: int) -> Table:
+    """A `StreamedTable` for annex `number` when the fast writer writes all its sheet's own cells, else a `Table`."""
+    sheet, _ = name_target(workbook, data_name(number))
+    return StreamedTable(workbook, number) if writes_fast(workbook, sheet) else Table(workbook, number)

@@ -16,7 +16,7 @@ from addin.outputs.summary.layout_cache import open_layout
 from addin.outputs.summary.matrix import fill_matrix
 from addin.outputs.summary.names import data_name, name_target
 from addin.xlsx.atomic import write_bytes_atomically
-from addin.xlsx.fast_save import save_workbook_fast
+from addin.xlsx.fast_save import save_workbook_with_rows
 
 FILLERS = {
     "by_unit": fill_by_unit,
@@ -45,8 +45,9 @@ def build_summary(
     workbook = layout if layout is not None else open_layout(config, Path(layouts_dir))[1]
     facts = Facts(config, merged)
     values = placeholder_values(config)
+    streamed = {}  # rows an annex wrote without cell objects, by sheet
     for number, annex in enumerate(config.summary.annexes, start=1):
-        FILLERS[annex.kind](workbook, number, annex, facts, generated_at)
+        streamed.update(FILLERS[annex.kind](workbook, number, annex, facts, generated_at) or {})
         sheet, (_, first, _, _) = name_target(workbook, data_name(number))
         fill_placeholders(sheet, 1, first - 1, values)  # the caption and dates above the table, never the data
     meta = workbook[META_SHEET]
@@ -55,5 +56,5 @@ def build_summary(
     workbook.properties.title = config.summary.title
     workbook.properties.created = generated_at
     out_path = Path(out_path)
-    write_bytes_atomically(out_path, save_workbook_fast(workbook))
+    write_bytes_atomically(out_path, save_workbook_with_rows(workbook, streamed))
     return out_path
