@@ -14,7 +14,7 @@ from addin.outputs.summary.cells import new_style, style_of
 from addin.outputs.summary.facts import Facts, UnitFacts, as_number, plain_value, submission_counts
 from addin.outputs.summary.form import report_note, written_date
 from addin.outputs.summary.names import head_name, name_target
-from addin.outputs.summary.table import TOTAL_LABEL, StreamedTable, Table, streamed_or_plain
+from addin.outputs.summary.table import TOTAL_LABEL, Table, streamed_or_plain
 from addin.standing import State
 from addin.xlsx.styles import font
 
@@ -48,7 +48,7 @@ def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
             row += 1
     table.row(row, [None, TOTAL_LABEL, *totals(facts.units), coverage(facts.units)], bold=True)
     table.finish(row)
-    return table.rows() if isinstance(table, StreamedTable) else {}
+    return table.rows()
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def fill_listing(workbook: Workbook, number: int, annex: Annex, facts: Facts, ge
         table.row(row, totals, bold=True)
         row += 1
     table.finish(row - 1)
-    return table.rows() if isinstance(table, StreamedTable) else {}
+    return table.rows()
 
 
 def fill_submission(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:

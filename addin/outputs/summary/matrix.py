@@ -19,7 +19,7 @@ from addin.outputs.summary.facts import Facts, plain_value
 from addin.outputs.summary.form import HEADER_ROWS, draw_header, draw_signature, fill_placeholders, placeholder_values
 from addin.outputs.summary.names import define, head_name, name_target
 from addin.outputs.summary.pages import PIXELS_PER_WIDTH, PRINTABLE_PIXELS, column_pixels, paginate
-from addin.outputs.summary.table import Table, word_lines
+from addin.outputs.summary.table import Table, streamed_or_plain, word_lines
 from addin.xlsx.styles import fit_row_height
 
 MIN_SCALE = 84  # Times New Roman 12 printed at 84 % is 10 pt: the fewest units a page holds follow from it
@@ -32,9 +32,11 @@ ITEM_CHARS_PER_UNIT = 0.95  # characters of Times New Roman 12 a unit of column 
 A4_LANDSCAPE_PIXELS = PRINTABLE_PIXELS["landscape"]
 
 
-def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> None:
+def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> dict:
+    """Items down, units across (in printed blocks of columns), each unit's answer; returns the rows written
+    without cell objects, for `save_workbook_with_rows`."""
     config = facts.config
-    table = Table(workbook, number)
+    table = streamed_or_plain(workbook, number)
     sheet = table.sheet
     _, (_, top, layout_last, bottom) = name_target(workbook, head_name(number))
     frame = facts.frame(annex.table)
@@ -68,7 +70,7 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
         table.row(row, [tt, label, *cells, *counted], styles=styles)
         if isinstance(label, str):  # wrapped at words, as LibreOffice does: a long task never clipped
             needed = 15.75 * word_lines(label, table.widths[1], ITEM_CHARS_PER_UNIT) + 4
-            sheet.row_dimensions[row].height = max(sheet.row_dimensions[row].height or 0, needed)
+            table.raise_height(row, needed)
         row += 1
     if not items:
         table.band(row, 1, "Chưa có số liệu.", table.plain[1], last=last)
@@ -89,8 +91,16 @@ def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, gen
             )
     # rows down the page: the signature kept with the last rows (LibreOffice would break inside it)
     paginate(
-        sheet, last, signature[1] if signature else row - 1, (top, bottom), set(), signature, sheet.page_setup.scale
+        sheet,
+        last,
+        signature[1] if signature else row - 1,
+        (top, bottom),
+        set(),
+        signature,
+        sheet.page_setup.scale,
+        table.streamed_heights(),
     )
+    return table.rows()
 
 
 def _sign_on_the_last_page(table: Table, config: CampaignConfig, rows: tuple[int, int], first: int, last: int):

@@ -162,6 +162,18 @@ class Table:
         if self.height and not self._height(row):
             self._set_height(row, self.height)
 
+    def raise_height(self, row: int, height: float) -> None:
+        """Make the row at least `height` tall."""
+        self._set_height(row, max(self._height(row) or 0, height))
+
+    def rows(self) -> dict:
+        """The rows written without cell objects, by sheet, for `save_workbook_with_rows`: none here."""
+        return {}
+
+    def streamed_heights(self) -> dict[int, float | None] | None:
+        """The heights of the rows written without cell objects (for `paginate`): none here."""
+        return None
+
     # the primitives row, put and band are written with (StreamedTable writes the same rows without cell objects)
 
     def _write(self, row: int, column: int, value, style: StyleArray) -> None:
@@ -185,7 +197,8 @@ class Table:
 
     def _paginate(self, last_column: int, printed_last: int, signature: tuple[int, int] | None) -> list[int]:
         _, (_, top, _, bottom) = name_target(self.workbook, head_name(self.number))
-        return paginate(self.sheet, last_column, printed_last, (top, bottom), self.headings, signature)
+        heights = self.streamed_heights()
+        return paginate(self.sheet, last_column, printed_last, (top, bottom), self.headings, signature, heights=heights)
 
     def finish(
         self,
@@ -252,6 +265,9 @@ class StreamedTable(Table):
         return super().finish(last_row, *args, **kwargs)
 
     def _write(self, row: int, column: int, value, style: StyleArray) -> None:
+        if row < self.first:  # the header above the table (a matrix's unit columns) stays in cells
+            super()._write(row, column, value, style)
+            return
         if row != self._open[0]:
             if row < self._open[0] or row in self._rows:
                 raise ValueError(f"row {row} written after row {self._open[0]}")
@@ -260,18 +276,19 @@ class StreamedTable(Table):
         self._open[1][column] = (value, style)
 
     def _height(self, row: int) -> float | None:
-        return self._heights.get(row)
+        return super()._height(row) if row < self.first else self._heights.get(row)
 
     def _set_height(self, row: int, height: float) -> None:
-        self._heights[row] = height
+        if row < self.first:
+            super()._set_height(row, height)
+        else:
+            self._heights[row] = height
+
+    def streamed_heights(self) -> dict[int, float | None]:
+        return {row: self._heights.get(row) for row in self._rows}
 
     def _merge(self, row: int, first: int, last: int) -> None:
         self.sheet.merged_cells.ranges.add(CellRange(min_col=first, min_row=row, max_col=last, max_row=row))
-
-    def _paginate(self, last_column: int, printed_last: int, signature: tuple[int, int] | None) -> list[int]:
-        _, (_, top, _, bottom) = name_target(self.workbook, head_name(self.number))
-        heights = {row: self._heights.get(row) for row in self._rows}
-        return paginate(self.sheet, last_column, printed_last, (top, bottom), self.headings, signature, heights=heights)
 
     def _flush(self) -> None:
         """The open row as XML, as `_sheet_data_xml` writes an openpyxl row of the same cells."""
