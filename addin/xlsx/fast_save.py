@@ -237,15 +237,16 @@ _ROW_START = re.compile(r'<row r="(\d+)"')
 
 
 def save_workbook_with_rows(
-    workbook: Workbook, rows: dict[Worksheet, tuple[dict[int, str], int]], min_cells: int = FAST_WRITE_MIN_CELLS
+    workbook: Workbook, rows: dict[Worksheet, tuple[dict[int, bytes], int]], min_cells: int = FAST_WRITE_MIN_CELLS
 ) -> bytes:
-    """As `save_workbook_fast`, and each sheet of `rows` also gets those rows, given as their `<row>` XML ({row
-    number: XML}, with the last column they use) and written in place of the sheet's own cells in those rows.
+    """As `save_workbook_fast`, and each sheet of `rows` also gets those rows, given as their `<row>` XML in UTF-8
+    ({row number: XML}, with the last column they use), written in place of the sheet's own cells in those rows.
 
-    A long table written this way has no cell objects (one costs openpyxl about 1 KB and 10 µs). The sheet's own
-    cells (above and below the table) must be ones the fast writer writes: check with `writes_fast` first.
+    A long table written this way has no cell objects (one costs openpyxl about 1 KB and 10 µs), and its rows go
+    into the package one by one, never joined into one text. The sheet's own cells (above and below the table)
+    must be ones the fast writer writes: check with `writes_fast` first.
     """
-    taken: dict[Worksheet, tuple[str, str]] = {}
+    taken: dict[Worksheet, tuple[str, dict[int, bytes], str]] = {}
     for sheet in workbook.worksheets:
         streamed, last_column = rows.get(sheet, ({}, 0))
         if not streamed and len(_stored_cells(sheet)) < min_cells:
@@ -255,16 +256,14 @@ def save_workbook_with_rows(
             if streamed:
                 raise ValueError(f"{sheet.title!r}: cells the fast writer cannot write beside the rows given")
             continue
-        dimension = sheet.calculate_dimension()
-        if streamed:
-            xml, dimension = _interleaved(xml, streamed), _joined_dimension(sheet, streamed, last_column)
-        taken[sheet] = (xml, dimension)
+        dimension = _joined_dimension(sheet, streamed, last_column) if streamed else sheet.calculate_dimension()
+        taken[sheet] = (xml, streamed, dimension)
     buffer = io.BytesIO()
     with _cells_set_aside(list(taken)):
         workbook.save(buffer)
     if not taken:
         return buffer.getvalue()
-    return _with_sheet_data(buffer, {sheet.path.lstrip("/"): parts for sheet, parts in taken.items()})
+    return _with_sheet_rows(buffer, {sheet.path.lstrip("/"): parts for sheet, parts in taken.items()})
 
 
 def writes_fast(workbook: Workbook, sheet: Worksheet) -> bool:
@@ -272,20 +271,52 @@ def writes_fast(workbook: Workbook, sheet: Worksheet) -> bool:
     return _sheet_data_xml(workbook, sheet) is not None
 
 
-def _interleaved(own: str, streamed: dict[int, str]) -> str:
-    """`<sheetData>` of the sheet's own rows (`own`, as `_sheet_data_xml` wrote it) and the streamed rows, by row."""
+def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[str, dict[int, bytes], str]]) -> bytes:
+    """As `_with_sheet_data`, each named part's `<sheetData>` made of its own rows (as `_sheet_data_xml` wrote
+    them) and the streamed ones, by row number, written into the package row by row."""
+    result = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename not in parts:
+                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            own, streamed, dimension = parts[info.filename]
+            text = data.decode("utf-8")
+            match = _SHEET_DATA.search(text)
+            if match is None:
+                raise RuntimeError(f"openpyxl wrote {info.filename} without <sheetData>")
+            head = _DIMENSION.sub(f'<dimension ref="{dimension}"/>', text[: match.start()], count=1)
+            entry = zipfile.ZipInfo(info.filename, info.date_time)
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            with target.open(entry, "w") as out:
+                out.write(head.encode("utf-8") + b"<sheetData>")
+                batch: list[bytes] = []
+                for row in _rows_in_order(own, streamed):
+                    batch.append(row)
+                    if len(batch) == 1_000:  # a write per row would cost the compressor a call per row
+                        out.write(b"".join(batch))
+                        batch = []
+                out.write(b"".join(batch))
+                out.write(b"</sheetData>" + text[match.end() :].encode("utf-8"))
+    return result.getvalue()
+
+
+def _rows_in_order(own: str, streamed: dict[int, bytes]) -> Iterator[bytes]:
+    """The `<row>` elements of `own` (a `<sheetData>` as `_sheet_data_xml` wrote it) and the streamed ones (which
+    replace own rows of the same number), by row number, in UTF-8."""
     body = own[len("<sheetData>") : -len("</sheetData>")] if own != "<sheetData/>" else ""
     starts = [(int(found[1]), found.start()) for found in _ROW_START.finditer(body)]
-    rows = {
+    rows: dict[int, str | bytes] = {
         row: body[start : starts[index + 1][1] if index + 1 < len(starts) else len(body)]
         for index, (row, start) in enumerate(starts)
         if row not in streamed
     }
-    rows.update(streamed)
-    return "<sheetData>" + "".join(rows[row] for row in sorted(rows)) + "</sheetData>"
+    for row in sorted(rows.keys() | streamed.keys()):
+        yield streamed[row] if row in streamed else rows[row].encode("utf-8")
 
 
-def _joined_dimension(sheet: Worksheet, streamed: dict[int, str], last_column: int) -> str:
+def _joined_dimension(sheet: Worksheet, streamed: dict[int, bytes], last_column: int) -> str:
     """The used range of the sheet's own cells and the streamed rows (columns A..`last_column`) together."""
     bounds = [(1, min(streamed), max(last_column, 1), max(streamed))]
     if _stored_cells(sheet):
