@@ -182,11 +182,31 @@ def _csv_bytes(frame: pandas.DataFrame) -> bytes:
     The tidy workbook keeps the exact text; here a unit's "=1+1" is written '=1+1 (see safe_text).
     Values holding a comma, quote or line break are quoted by pandas (csv.QUOTE_MINIMAL).
     """
-    inert = frame.copy()
-    for column in inert.columns:
-        if pandas.api.types.is_object_dtype(inert[column]) or pandas.api.types.is_string_dtype(inert[column]):
-            inert[column] = inert[column].map(inert_csv_text)
+    inert = frame
+    for column in frame.columns:
+        if pandas.api.types.is_object_dtype(frame[column]) or pandas.api.types.is_string_dtype(frame[column]):
+            changed = _inert_column(frame[column])
+            if changed is not None:
+                inert = inert.copy(deep=False) if inert is frame else inert
+                inert[column] = changed
     return inert.to_csv(index=False).encode("utf-8-sig")
+
+
+def _inert_column(column: pandas.Series) -> pandas.Series | None:
+    """The column with `inert_csv_text` applied, or None when it changes nothing (nearly always).
+
+    Each distinct value is looked at once: a column repeats its choices, places and dates."""
+    _, distinct = pandas.factorize(column)
+    changes = {}
+    for value in distinct:
+        if isinstance(value, str):
+            inert = inert_csv_text(value)
+            if inert != value:
+                changes[value] = inert
+    if not changes:
+        return None
+    chosen = column.isin(list(changes))
+    return column.mask(chosen, column[chosen].map(changes))
 
 
 def _excel_bytes(frames: dict[str, pandas.DataFrame]) -> bytes:
