@@ -290,9 +290,7 @@ def _paginate(sheet: Worksheet, pages: list[int], last: int) -> None:
     never below MIN_SCALE, which set how many units a page holds. Rows that do not fit a page's height go on to
     the next page down, under the repeated header rows."""
     breaks = list(itertools.accumulate(pages[:-1], initial=2))[1:]
-    sheet.col_breaks = ColBreak()
-    for column in breaks:
-        sheet.col_breaks.append(Break(id=column))
+    sheet.col_breaks = ColBreak(brk=[Break(id=column) for column in breaks])  # append checks the whole list each time
     edges = [2, *breaks, last]
     widest = max(
         column_pixels(sheet, 1, 2) + column_pixels(sheet, start + 1, end) for start, end in itertools.pairwise(edges)

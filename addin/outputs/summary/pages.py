@@ -101,7 +101,5 @@ def paginate(
             row = signature[1] + 1
             continue
         row += 1
-    sheet.row_breaks = RowBreak()
-    for end in breaks:
-        sheet.row_breaks.append(Break(id=end))
+    sheet.row_breaks = RowBreak(brk=[Break(id=end) for end in breaks])  # append checks the whole list every time
     return breaks
