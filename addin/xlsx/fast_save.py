@@ -15,6 +15,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from xml.sax.saxutils import escape
@@ -24,6 +25,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.dimensions import DimensionHolder, RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -234,30 +236,44 @@ def _style_id(workbook: Workbook, sheet: Worksheet, bold: bool = False, date_for
 # ---------------------------------------------------------------- rows written straight as XML, beside a sheet's cells
 
 _ROW_START = re.compile(r'<row r="(\d+)"')
+_MERGE_CELLS = re.compile(r'<mergeCells count="(\d+)">')
+
+
+@dataclass
+class SheetRows:
+    """A sheet's rows written straight as XML, for `save_workbook_with_rows`."""
+
+    rows: dict[int, bytes]  # row number → its `<row>` element, in UTF-8
+    last_column: int  # the last column the rows use
+    merges: list[str] = field(default_factory=list)  # ranges merged within those rows, e.g. "B8:I8"
 
 
 def save_workbook_with_rows(
-    workbook: Workbook, rows: dict[Worksheet, tuple[dict[int, bytes], int]], min_cells: int = FAST_WRITE_MIN_CELLS
+    workbook: Workbook, streamed: dict[Worksheet, SheetRows], min_cells: int = FAST_WRITE_MIN_CELLS
 ) -> bytes:
-    """As `save_workbook_fast`, and each sheet of `rows` also gets those rows, given as their `<row>` XML in UTF-8
-    ({row number: XML}, with the last column they use), written in place of the sheet's own cells in those rows.
+    """As `save_workbook_fast`, and each sheet of `streamed` also gets those rows, written in place of the sheet's
+    own cells in those rows, and their merged ranges.
 
     A long table written this way has no cell objects (one costs openpyxl about 1 KB and 10 µs), and its rows go
     into the package one by one, never joined into one text. The sheet's own cells (above and below the table)
     must be ones the fast writer writes: check with `writes_fast` first.
     """
-    taken: dict[Worksheet, tuple[str, dict[int, bytes], str]] = {}
+    taken: dict[Worksheet, tuple[str, SheetRows | None, str]] = {}
     for sheet in workbook.worksheets:
-        streamed, last_column = rows.get(sheet, ({}, 0))
-        if not streamed and len(_stored_cells(sheet)) < min_cells:
+        given = streamed.get(sheet)
+        if given is None and len(_stored_cells(sheet)) < min_cells:
             continue
         xml = _sheet_data_xml(workbook, sheet)  # registers the cell styles before styles.xml is written
         if xml is None:
-            if streamed:
+            if given is not None:
                 raise ValueError(f"{sheet.title!r}: cells the fast writer cannot write beside the rows given")
             continue
-        dimension = _joined_dimension(sheet, streamed, last_column) if streamed else sheet.calculate_dimension()
-        taken[sheet] = (xml, streamed, dimension)
+        if given is not None and given.merges and not sheet.merged_cells.ranges:
+            for merged in given.merges:  # no <mergeCells> of the sheet's own to add them to: openpyxl writes them
+                sheet.merged_cells.ranges.add(CellRange(merged))
+            given = replace(given, merges=[])
+        dimension = _joined_dimension(sheet, given) if given and given.rows else sheet.calculate_dimension()
+        taken[sheet] = (xml, given, dimension)
     buffer = io.BytesIO()
     with _cells_set_aside(list(taken)):
         workbook.save(buffer)
@@ -271,9 +287,10 @@ def writes_fast(workbook: Workbook, sheet: Worksheet) -> bool:
     return _sheet_data_xml(workbook, sheet) is not None
 
 
-def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[str, dict[int, bytes], str]]) -> bytes:
+def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[str, SheetRows | None, str]]) -> bytes:
     """As `_with_sheet_data`, each named part's `<sheetData>` made of its own rows (as `_sheet_data_xml` wrote
-    them) and the streamed ones, by row number, written into the package row by row."""
+    them) and the streamed ones, by row number, written into the package row by row; the streamed merged ranges
+    join the sheet's own `<mergeCells>`."""
     result = io.BytesIO()
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -281,7 +298,8 @@ def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[str, dict[int, by
             if info.filename not in parts:
                 target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                 continue
-            own, streamed, dimension = parts[info.filename]
+            own, given, dimension = parts[info.filename]
+            streamed = given.rows if given is not None else {}
             text = data.decode("utf-8")
             match = _SHEET_DATA.search(text)
             if match is None:
@@ -298,8 +316,20 @@ def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[str, dict[int, by
                         out.write(b"".join(batch))
                         batch = []
                 out.write(b"".join(batch))
-                out.write(b"</sheetData>" + text[match.end() :].encode("utf-8"))
+                out.write(b"</sheetData>" + _with_merges(text[match.end() :], given).encode("utf-8"))
     return result.getvalue()
+
+
+def _with_merges(tail: str, given: SheetRows | None) -> str:
+    """The part of a sheet's XML after `<sheetData>`, with the streamed merged ranges in its `<mergeCells>`."""
+    if given is None or not given.merges:
+        return tail
+    found = _MERGE_CELLS.search(tail)
+    if found is None:
+        raise RuntimeError("openpyxl wrote a sheet with merged cells without <mergeCells>")
+    added = "".join(f'<mergeCell ref="{merged}"/>' for merged in given.merges)
+    opening = f'<mergeCells count="{int(found[1]) + len(given.merges)}">'
+    return tail[: found.start()] + opening + added + tail[found.end() :]
 
 
 def _rows_in_order(own: str, streamed: dict[int, bytes]) -> Iterator[bytes]:
@@ -316,9 +346,9 @@ def _rows_in_order(own: str, streamed: dict[int, bytes]) -> Iterator[bytes]:
         yield streamed[row] if row in streamed else rows[row].encode("utf-8")
 
 
-def _joined_dimension(sheet: Worksheet, streamed: dict[int, bytes], last_column: int) -> str:
-    """The used range of the sheet's own cells and the streamed rows (columns A..`last_column`) together."""
-    bounds = [(1, min(streamed), max(last_column, 1), max(streamed))]
+def _joined_dimension(sheet: Worksheet, given: SheetRows) -> str:
+    """The used range of the sheet's own cells and the streamed rows (columns A..their last) together."""
+    bounds = [(1, min(given.rows), max(given.last_column, 1), max(given.rows))]
     if _stored_cells(sheet):
         rows = [row for row, _ in _stored_cells(sheet)]
         columns = [column for _, column in _stored_cells(sheet)]

@@ -11,7 +11,6 @@ from openpyxl.cell.cell import Cell
 from openpyxl.compat.strings import safe_string
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.outputs.summary.cells import (
@@ -26,7 +25,7 @@ from addin.outputs.summary.cells import (
 )
 from addin.outputs.summary.names import data_name, define, head_name, name_target
 from addin.outputs.summary.pages import paginate
-from addin.xlsx.fast_save import _cell_xml, _StyleIds, writes_fast
+from addin.xlsx.fast_save import SheetRows, _cell_xml, _StyleIds, writes_fast
 from addin.xlsx.styles import wrapped_height
 
 TOTAL_LABEL = "Tổng cộng"
@@ -166,7 +165,7 @@ class Table:
         """Make the row at least `height` tall."""
         self._set_height(row, max(self._height(row) or 0, height))
 
-    def rows(self) -> dict:
+    def rows(self) -> dict[Worksheet, SheetRows]:
         """The rows written without cell objects, by sheet, for `save_workbook_with_rows`: none here."""
         return {}
 
@@ -253,12 +252,13 @@ class StreamedTable(Table):
         self._converted: dict[tuple[type, bytes], StyleArray] = {}
         self._attributes: dict[bytes, str] = {}
         self._letters: list[str] = []
+        self._merges: list[str] = []
         self._epoch = workbook.epoch
 
-    def rows(self) -> dict:
+    def rows(self) -> dict[Worksheet, SheetRows]:
         """{sheet: (its rows' XML by row, the last column they use)}, all rows written."""
         self._flush()
-        return {self.sheet: (self._rows, self._last_column)}
+        return {self.sheet: SheetRows(self._rows, self._last_column, self._merges)}
 
     def finish(self, last_row: int, *args, **kwargs) -> int:
         self._flush()
@@ -288,7 +288,10 @@ class StreamedTable(Table):
         return {row: self._heights.get(row) for row in self._rows}
 
     def _merge(self, row: int, first: int, last: int) -> None:
-        self.sheet.merged_cells.ranges.add(CellRange(min_col=first, min_row=row, max_col=last, max_row=row))
+        if row < self.first:
+            super()._merge(row, first, last)
+        else:  # written with the rows: openpyxl's merged ranges cost it some 60 µs each
+            self._merges.append(f"{self._letter(first)}{row}:{self._letter(last)}{row}")
 
     def _flush(self) -> None:
         """The open row as XML, as `_sheet_data_xml` writes an openpyxl row of the same cells."""
