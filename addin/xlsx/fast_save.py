@@ -174,32 +174,32 @@ def save_tables_fast(tables: dict[str, tuple[list[str], list[list]]]) -> bytes:
         last = get_column_letter(max(len(header), 1))
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{last}{rows + 1}"
-        parts[sheet] = (_table_xml(workbook, sheet, header, columns), f"A1:{last}{rows + 1}")
+        styles = _style_id(workbook, sheet, bold=True), _style_id(workbook, sheet, date_format="dd/mm/yyyy")
+        parts[sheet] = (_table_rows(workbook.epoch, styles, header, columns), f"A1:{last}{rows + 1}", [])
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _with_sheet_data(buffer, {sheet.path.lstrip("/"): xml for sheet, xml in parts.items()})
+    workbook.save(buffer)  # names each sheet's part
+    # each table's rows are made as they go into the package, never all held
+    return _with_sheet_rows(buffer, {sheet.path.lstrip("/"): rows for sheet, rows in parts.items()})
 
 
-def _table_xml(workbook: Workbook, sheet: Worksheet, header: list[str], columns: list[list]) -> str:
-    bold, dated = _style_id(workbook, sheet, bold=True), _style_id(workbook, sheet, date_format="dd/mm/yyyy")
+def _table_rows(epoch, styles: tuple[int, int], header: list[str], columns: list[list]) -> Iterator[bytes]:
+    """A table's `<row>` elements in UTF-8: the header in bold (`styles`: bold, dated), then the values."""
+    bold, dated = styles
     letters = [get_column_letter(index) for index in range(1, len(header) + 1)]
-    parts = ['<sheetData><row r="1">']
-    parts += [
+    cells = (
         f'<c r="{letter}1" s="{bold}" t="inlineStr"><is><t>{_text(text)}</t></is></c>'
         for letter, text in zip(letters, header, strict=True)
-    ]
-    parts.append("</row>")
-    epoch = workbook.epoch
+    )
+    yield ('<row r="1">' + "".join(cells) + "</row>").encode("utf-8")
     for number, values in enumerate(zip(*columns, strict=True), start=2):
-        parts.append(f'<row r="{number}">')
+        parts = [f'<row r="{number}">']
         for letter, value in zip(letters, values, strict=True):
             if value is None or value == "":
                 continue
             start = f'<c r="{letter}{number}"' + (f' s="{dated}"' if isinstance(value, date) else "")
             parts.append(_cell_xml(start, value, epoch) or _cell_xml(start, str(value), epoch))
         parts.append("</row>")
-    parts.append("</sheetData>")
-    return "".join(parts)
+        yield "".join(parts).encode("utf-8")
 
 
 def _cell_xml(start: str, value, epoch) -> str | None:
@@ -258,7 +258,7 @@ def save_workbook_with_rows(
     into the package one by one, never joined into one text. The sheet's own cells (above and below the table)
     must be ones the fast writer writes: check with `writes_fast` first.
     """
-    taken: dict[Worksheet, tuple[str, SheetRows | None, str]] = {}
+    taken: dict[Worksheet, tuple[Iterator[bytes], str, list[str]]] = {}
     for sheet in workbook.worksheets:
         given = streamed.get(sheet)
         if given is None and len(_stored_cells(sheet)) < min_cells:
@@ -273,7 +273,8 @@ def save_workbook_with_rows(
                 sheet.merged_cells.ranges.add(CellRange(merged))
             given = replace(given, merges=[])
         dimension = _joined_dimension(sheet, given) if given and given.rows else sheet.calculate_dimension()
-        taken[sheet] = (xml, given, dimension)
+        rows = _rows_in_order(xml, given.rows if given else {})
+        taken[sheet] = (rows, dimension, given.merges if given else [])
     buffer = io.BytesIO()
     with _cells_set_aside(list(taken)):
         workbook.save(buffer)
@@ -287,10 +288,10 @@ def writes_fast(workbook: Workbook, sheet: Worksheet) -> bool:
     return _sheet_data_xml(workbook, sheet) is not None
 
 
-def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[str, SheetRows | None, str]]) -> bytes:
-    """As `_with_sheet_data`, each named part's `<sheetData>` made of its own rows (as `_sheet_data_xml` wrote
-    them) and the streamed ones, by row number, written into the package row by row; the streamed merged ranges
-    join the sheet's own `<mergeCells>`."""
+def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[Iterator[bytes], str, list[str]]]) -> bytes:
+    """The saved package with each named part's `<sheetData>` made of the rows given (`<row>` elements in UTF-8,
+    in order), written into the package as they come, its `<dimension>` replaced and the merged ranges given added
+    to its `<mergeCells>`."""
     result = io.BytesIO()
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -298,8 +299,7 @@ def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[str, SheetRows | 
             if info.filename not in parts:
                 target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                 continue
-            own, given, dimension = parts[info.filename]
-            streamed = given.rows if given is not None else {}
+            rows, dimension, merges = parts[info.filename]
             text = data.decode("utf-8")
             match = _SHEET_DATA.search(text)
             if match is None:
@@ -310,25 +310,25 @@ def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[str, SheetRows | 
             with target.open(entry, "w") as out:
                 out.write(head.encode("utf-8") + b"<sheetData>")
                 batch: list[bytes] = []
-                for row in _rows_in_order(own, streamed):
+                for row in rows:
                     batch.append(row)
                     if len(batch) == 1_000:  # a write per row would cost the compressor a call per row
                         out.write(b"".join(batch))
                         batch = []
                 out.write(b"".join(batch))
-                out.write(b"</sheetData>" + _with_merges(text[match.end() :], given).encode("utf-8"))
+                out.write(b"</sheetData>" + _with_merges(text[match.end() :], merges).encode("utf-8"))
     return result.getvalue()
 
 
-def _with_merges(tail: str, given: SheetRows | None) -> str:
-    """The part of a sheet's XML after `<sheetData>`, with the streamed merged ranges in its `<mergeCells>`."""
-    if given is None or not given.merges:
+def _with_merges(tail: str, merges: list[str]) -> str:
+    """The part of a sheet's XML after `<sheetData>`, with `merges` added to its `<mergeCells>`."""
+    if not merges:
         return tail
     found = _MERGE_CELLS.search(tail)
     if found is None:
         raise RuntimeError("openpyxl wrote a sheet with merged cells without <mergeCells>")
-    added = "".join(f'<mergeCell ref="{merged}"/>' for merged in given.merges)
-    opening = f'<mergeCells count="{int(found[1]) + len(given.merges)}">'
+    added = "".join(f'<mergeCell ref="{merged}"/>' for merged in merges)
+    opening = f'<mergeCells count="{int(found[1]) + len(merges)}">'
     return tail[: found.start()] + opening + added + tail[found.end() :]
 
 
