@@ -191,10 +191,17 @@ def _table_rows(epoch, styles: tuple[int, int], header: list[str], columns: list
         for letter, text in zip(letters, header, strict=True)
     )
     yield ('<row r="1">' + "".join(cells) + "</row>").encode("utf-8")
+    texts: dict[str, str] = {}  # a text's XML after `<c r="…"`, once per distinct text (codes, choices repeat)
     for number, values in enumerate(zip(*columns, strict=True), start=2):
         parts = [f'<row r="{number}">']
         for letter, value in zip(letters, values, strict=True):
             if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                tail = texts.get(value)
+                if tail is None:
+                    tail = texts[value] = _cell_xml("", value, epoch)
+                parts.append(f'<c r="{letter}{number}"{tail}')
                 continue
             start = f'<c r="{letter}{number}"' + (f' s="{dated}"' if isinstance(value, date) else "")
             parts.append(_cell_xml(start, value, epoch) or _cell_xml(start, str(value), epoch))
