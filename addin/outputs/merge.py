@@ -30,15 +30,18 @@ def merge_campaign(
 ) -> MergedCampaign:
     config = config or folder.load_config()
     standing = standing or campaign_standing(folder, config, with_findings=False)
-    with Ledger(folder.ledger_path) as ledger:
-        data = {s.unit.code: ledger.check_data(s.counted.record.sha256) for s in standing.units if s.counted}
     units = pandas.DataFrame([_unit_row(unit_standing) for unit_standing in standing.units])
     included = units[units["included"]]
-    left_out: list[str] = []
-    sections = {
-        section.name: _section_frame(config, section, included, data, left_out) for section in config.form.sections
-    }
-    return MergedCampaign(units, sections, left_out)
+    counted = {each.unit.code: each.counted.record.sha256 for each in standing.units if each.counted}
+    sections = [_SectionColumns(config, section) for section in config.form.sections]
+    # one return's data at a time: holding every return's (10,000 at most) would double the memory merging takes
+    with Ledger(folder.ledger_path) as ledger:
+        for unit in included.itertuples():
+            stored = ledger.check_data(counted[unit.unit_code]) if unit.unit_code in counted else None
+            for section in sections:
+                section.add(unit, stored or {})
+    left_out = [line for section in sections for line in section.left_out]
+    return MergedCampaign(units, {section.section.name: section.frame() for section in sections}, left_out)
 
 
 def _unit_row(standing: UnitStanding) -> dict:
@@ -62,36 +65,51 @@ def _unit_row(standing: UnitStanding) -> dict:
     }
 
 
-def _section_frame(
-    config: CampaignConfig, section: Section, included: pandas.DataFrame, data: dict, left_out: list[str]
-) -> pandas.DataFrame:
-    labels = {
-        form_field.name: {choice.name: choice.label for choice in config.form.choices[form_field.choices]}
-        for form_field in section.fields
-        if form_field.type == "select_one"
-    }
-    kinds = {form_field.name: form_field.type for form_field in section.fields}
-    rows = []
-    for unit in included.itertuples():
-        stored = data.get(unit.unit_code) or {}
-        base = {"unit_code": unit.unit_code, "group_code": unit.group_code, "order": unit.order}
-        stored_rows = (
-            [stored.get("fields", {})] if section.kind == "fields" else stored.get("tables", {}).get(section.name, [])
-        )
+class _SectionColumns:
+    """One form section's rows of every included unit, gathered column by column (a dict per row would cost
+    several times the memory of the finished frame)."""
+
+    def __init__(self, config: CampaignConfig, section: Section):
+        self.section = section
+        self.labels = {
+            form_field.name: {choice.name: choice.label for choice in config.form.choices[form_field.choices]}
+            for form_field in section.fields
+            if form_field.type == "select_one"
+        }
+        self.kinds = {form_field.name: form_field.type for form_field in section.fields}
+        rows = [] if section.kind == "fields" else ["row"]
+        self.columns: dict[str, list] = {name: [] for name in ["unit_code", "group_code", "order", *rows, *self.kinds]}
+        self.left_out: list[str] = []
+
+    def add(self, unit, stored: dict) -> None:
+        """The unit's rows of this section, from its stored check data."""
+        section, columns = self.section, self.columns
+        if section.kind == "fields":
+            stored_rows = [stored.get("fields", {})]
+        else:
+            stored_rows = stored.get("tables", {}).get(section.name, [])
         for row in stored_rows:
-            typed = {}
+            columns["unit_code"].append(unit.unit_code)
+            columns["group_code"].append(unit.group_code)
+            columns["order"].append(unit.order)
+            if section.kind != "fields":
+                columns["row"].append(row.get("_row"))
             for form_field in section.fields:
                 value = _writable(form_field, row.get(form_field.name))
                 if value is _UNWRITABLE:
-                    left_out.append(_left_out_line(unit, section, form_field, row))
+                    self.left_out.append(_left_out_line(unit, section, form_field, row))
                     value = None
-                typed[form_field.name] = _typed(value, form_field.type, labels.get(form_field.name))
-            rows.append({**base, **({} if section.kind == "fields" else {"row": row.get("_row")}), **typed})
-    columns = ["unit_code", "group_code", "order"] + ([] if section.kind == "fields" else ["row"]) + list(kinds)
-    frame = pandas.DataFrame(rows, columns=columns)
-    for name in (name for name, kind in kinds.items() if kind == "integer"):
-        frame[name] = _whole_numbers(frame[name])
-    return frame
+                columns[form_field.name].append(_typed(value, form_field.type, self.labels.get(form_field.name)))
+
+    def frame(self) -> pandas.DataFrame:
+        if not self.columns["unit_code"]:
+            frame = pandas.DataFrame([], columns=list(self.columns))
+        else:
+            frame = pandas.DataFrame(self.columns)
+        self.columns = {}
+        for name in (name for name, kind in self.kinds.items() if kind == "integer"):
+            frame[name] = _whole_numbers(frame[name])
+        return frame
 
 
 def _whole_numbers(column: pandas.Series) -> pandas.Series:
