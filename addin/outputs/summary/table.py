@@ -256,7 +256,7 @@ class StreamedTable(Table):
         self._epoch = workbook.epoch
 
     def rows(self) -> dict[Worksheet, SheetRows]:
-        """{sheet: (its rows' XML by row, the last column they use)}, all rows written."""
+        """The rows written, their merged ranges and last column, for `save_workbook_with_rows`."""
         self._flush()
         return {self.sheet: SheetRows(self._rows, self._last_column, self._merges)}
 
