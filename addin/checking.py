@@ -147,7 +147,7 @@ def _check_and_record(
     workers: int | None,
 ) -> list[FileResult]:
     config, done = checkers.current.config, []
-    units = {unit.code: unit for unit in config.units}
+    units = config.units_by_code
     for record, checked in _checked_in_order(folder, checkers, pending, parallel_from, workers):
         errors, warnings = count(checked.findings)
         check = CheckRecord(
