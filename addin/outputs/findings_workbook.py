@@ -30,6 +30,7 @@ from addin.outputs.marked_copy import (
     heading_height,
     patched_copy,
 )
+from addin.parallel import map_in_order
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.atomic import write_bytes_atomically
 from addin.xlsx.fast_save import RowStream, save_workbook_fast, style_number
@@ -469,6 +470,10 @@ def write_feedback_copies(
     out = folder.results / FEEDBACK_DIR
     out.mkdir(parents=True, exist_ok=True)
     written = FeedbackCopies()
+    to_make: list[tuple[Path, Path, FileResult, str, ListingHeading]] = []
+    earlier: dict[str, list[Path]] = {}  # listed once: a glob per unit would read the folder once per unit
+    for path in out.glob("*_can_sua_*.xlsx"):
+        earlier.setdefault(path.name.rsplit("_", 1)[0], []).append(path)
     for unit_status in status.units:
         latest = unit_status.latest
         if not can_mark_up(unit_status):
@@ -478,7 +483,7 @@ def write_feedback_copies(
         stem = f"{unit_status.unit.code}_{safe_file_stem(unit_status.unit.short)}_can_sua"
         digest = hashlib.sha256("\0".join([latest.record.sha256, heading.title, *heading.lines]).encode())
         target = out / f"{stem}_{digest.hexdigest()[:8]}.xlsx"
-        for older in out.glob(f"{stem}_*.xlsx"):
+        for older in earlier.get(stem, ()):  # an earlier copy for another return or other words
             if older != target:
                 older.unlink()
         who = f"{unit_status.unit.code} {unit_status.unit.short}"
@@ -488,12 +493,18 @@ def write_feedback_copies(
             written.problems.append(damaged)
             continue
         if not target.exists():
-            not_made = _mark_up(folder.root / latest.record.archive_path, target, latest, who, heading)
-            if not_made:
-                written.problems.append(not_made)
-                continue
+            to_make.append((folder.root / latest.record.archive_path, target, latest, who, heading))
         written.append(target)
+    # each copy is its own file's work (8 ms or so): many are made on every core
+    for (_, target, *_), not_made in zip(to_make, map_in_order(_mark_up_one, to_make), strict=True):
+        if not_made:
+            written.remove(target)
+            written.problems.append(not_made)
     return written
+
+
+def _mark_up_one(job: tuple[Path, Path, FileResult, str, ListingHeading]) -> Finding | None:
+    return _mark_up(*job)
 
 
 def _mark_up(source: Path, target: Path, result: FileResult, who: str, heading: ListingHeading) -> Finding | None:
