@@ -1,8 +1,5 @@
 """Check every recorded return not yet checked with the current config, and record the outcome in the ledger."""
 
-import multiprocessing
-import os
-import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -16,12 +13,12 @@ from addin.config import CampaignConfig
 from addin.contract import Meta
 from addin.findings import ERROR, Finding, count
 from addin.form_history import FormHistory, accepted_versions, added_labels, contract_config, record_issued
-from addin.garbage import collect_less
 from addin.intake.guard.findings import GuardError
 from addin.intake.guard.inspection import inspect
 from addin.intake.reading import read_workbook, sheets_read
 from addin.integrity import archive_problem, unit_label
 from addin.ledger import CheckRecord, Ledger, ReturnRecord
+from addin.parallel import PARALLEL_FROM, pool_size, start_worker
 from addin.progress import NullReporter, Reporter
 from addin.rules.validation import CheckedReturn, EarlierForm, ReturnChecker
 from addin.standing import FileResult, check_outcome
@@ -147,7 +144,7 @@ def _check_and_record(
     workers: int | None,
 ) -> list[FileResult]:
     config, done = checkers.current.config, []
-    units = {unit.code: unit for unit in config.units}
+    units = config.units_by_code
     for record, checked in _checked_in_order(folder, checkers, pending, parallel_from, workers):
         errors, warnings = count(checked.findings)
         check = CheckRecord(
@@ -168,17 +165,7 @@ def _check_and_record(
     return done
 
 
-PARALLEL_FROM = 40
-MAX_WORKERS = 4
 _worker: dict = {}
-
-
-def pool_size(files: int, parallel_from: int = PARALLEL_FROM, cores: int | None = None) -> int:
-    """How many processes check `files` files: one (no pool) for fewer than `parallel_from`, where starting
-    workers costs more than they save; else one per core, at most MAX_WORKERS. More workers than cores only
-    share the cores and add their start-up and memory (measured: benchmarks/bench_check.py --workers)."""
-    cores = cores or os.cpu_count() or 1
-    return 1 if files < parallel_from else max(1, min(cores, MAX_WORKERS))
 
 
 def _checked_in_order(
@@ -208,23 +195,8 @@ def _checked_in_order(
 
 
 def _start_worker(folder: CampaignFolder, config: CampaignConfig) -> None:
-    _end_with_parent()
-    collect_less()  # a worker only checks files: set here, as a spawned worker (Windows) inherits nothing
+    start_worker()
     _worker["folder"], _worker["checkers"] = folder, Checkers(folder, config)
-
-
-def _end_with_parent() -> None:
-    """A worker whose `check` was killed ends too, instead of lingering with its ~100 MB (Linux and Windows alike:
-    the parent's process sentinel is signalled when it dies)."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        parent.join()
-        os._exit(1)
-
-    threading.Thread(target=watch, name="baocao-parent-watch", daemon=True).start()
 
 
 def _check_in_worker(record: ReturnRecord) -> CheckedReturn:

@@ -57,7 +57,7 @@ def archive_problem(root: Path, record: ReturnRecord, unit: str | None) -> Findi
 
 
 def unit_label(config, code: str | None) -> str | None:
-    unit = next((unit for unit in config.units if unit.code == code), None)
+    unit = config.units_by_code.get(code or "")
     return f"{unit.code} {unit.short}" if unit else code
 
 

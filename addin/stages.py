@@ -220,7 +220,7 @@ def decide(folder: CampaignFolder, unit_code: str, decision: str, note: str, fil
     """
     config = folder.load_config()
     code = unit_code.strip().upper()
-    if code not in {unit.code for unit in config.units}:
+    if code not in config.units_by_code:
         raise BaocaoError(f"Không có đơn vị mã «{unit_code}» trong cấu hình. Xem mã ở lệnh «baocao status».")
     standing = campaign_standing(folder, config, with_findings=False)
     unit_standing = next(s for s in standing.units if s.unit.code == code)

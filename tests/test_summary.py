@@ -510,6 +510,65 @@ def test_fast_sheet_writer_writes_what_openpyxl_writes(tmp_path):
     assert len(sheet._cells) > 300, "the workbook itself is left as it was"
 
 
+def test_streamed_rows_read_back_as_the_same_cells_written_by_openpyxl(tmp_path):
+    """The findings workbook's tables are streamed (RowStream): no cell objects, the same workbook."""
+    from openpyxl.styles import PatternFill
+
+    from addin.xlsx.fast_save import RowStream, save_workbook_fast, style_number
+
+    rows = [
+        ["Trường A", " lề ", datetime(2019, 12, 1, 8, 30), 3, 2.5, "=SUM(A1)", None, "Mở"],
+        ['Trường <B> & "C"', "Nữ", None, 0, None, "chữ", True, "Không mở được"],
+    ]
+    looks = [Font(name="Times New Roman"), Font(name="Times New Roman", bold=True)]
+    books = {}
+    for way in ("openpyxl", "stream"):
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = "Bảng"
+        sheet["A1"], sheet["A1"].font = "Tiêu đề", Font(bold=True)
+        stream = RowStream(workbook, sheet)
+        scratch = workbook.create_sheet("nháp")
+        numbers = []
+        for index, font in enumerate(looks, start=1):
+            cell = scratch.cell(row=1, column=index)
+            cell.font, cell.fill, cell.number_format = font, PatternFill("solid", fgColor="FFC7CE"), "dd/mm/yyyy hh:mm"
+            numbers.append((cell, style_number(workbook, cell)))
+        for row, values in enumerate(rows, start=2):
+            look, number = numbers[row % 2]
+            if way == "stream":
+                stream.add(row, [(value, number) for value in values], height=33 if row == 3 else None)
+                stream.link(row, 8, f"ban_xem/{row}.xlsx#'Hoạt động'!C9")
+                continue
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=row, column=column)
+                cell.value, cell._style = value, look._style
+                if isinstance(value, str):
+                    cell.data_type = "s"
+            sheet.cell(row=row, column=8).hyperlink = f"ban_xem/{row}.xlsx#'Hoạt động'!C9"
+        sheet.row_dimensions[3].height = 33
+        workbook.remove(scratch)
+        books[way] = tmp_path / f"{way}.xlsx"
+        books[way].write_bytes(save_workbook_fast(workbook, streamed={sheet: stream} if way == "stream" else None))
+        if way == "stream":  # the header and the two link carriers: the rows' values are in no cell object
+            assert sorted(sheet._cells) == [(1, 1), (2, 8), (3, 8)]
+    assert grid(books["stream"], "Bảng") == grid(books["openpyxl"], "Bảng")
+    assert grid(books["stream"], "Bảng")[1][5:7] == ["=SUM(A1)", ""]
+    ours, theirs = (openpyxl.load_workbook(books[way])["Bảng"] for way in ("stream", "openpyxl"))
+    assert ours.dimensions == theirs.dimensions == "A1:H3"
+    for place in ("A1", "A2", "C2", "B3", "H2", "H3"):
+        assert (ours[place].font.b, ours[place].fill.fgColor.rgb, ours[place].number_format) == (
+            theirs[place].font.b,
+            theirs[place].fill.fgColor.rgb,
+            theirs[place].number_format,
+        ), place
+    assert ours.row_dimensions[3].height == 33 and ours["C2"].is_date and ours["F2"].data_type == "s"
+    assert [ours.cell(row=row, column=8).hyperlink.target for row in (2, 3)] == [
+        "ban_xem/2.xlsx#'Hoạt động'!C9",
+        "ban_xem/3.xlsx#'Hoạt động'!C9",
+    ]
+
+
 def test_a_config_without_annexes_is_explained(shipped_config, tmp_path):
     from addin.errors import BaocaoError
 

@@ -535,6 +535,11 @@ class CampaignConfig(_Model):
                 )
         return entries
 
+    @cached_property
+    def units_by_code(self) -> dict[str, UnitEntry]:
+        """Each unit by its code: looking one up must not scan 10,000 units for every return."""
+        return {unit.code: unit for unit in self.units}
+
     def contract_parts(self) -> dict:
         """What a return must contain (the reader's contract) as plain data: form, tasks and rules."""
         return self.model_dump(mode="json", include=set(FORM_PARTS))

@@ -6,7 +6,6 @@ import math
 import os
 import zipfile
 from collections.abc import Sequence
-from copy import copy
 from pathlib import Path
 
 import openpyxl
@@ -31,9 +30,10 @@ from addin.outputs.marked_copy import (
     heading_height,
     patched_copy,
 )
+from addin.parallel import map_in_order
 from addin.standing import LABELS, CampaignStanding, FileResult, State, UnitStanding
 from addin.xlsx.atomic import write_bytes_atomically
-from addin.xlsx.fast_save import save_workbook_fast
+from addin.xlsx.fast_save import RowStream, save_workbook_fast, style_number
 from addin.xlsx.limits import cell_text
 from addin.xlsx.names import safe_file_stem
 from addin.xlsx.page import set_up_a4
@@ -132,30 +132,24 @@ def print_scale(widths: Sequence[float], landscape: bool = True, side_margin: fl
 
 def put_text(sheet, row: int, column: int, value) -> None:
     """Write a value that came from a return: text stays text, never a formula."""
-    cell = _with_value(sheet, row, column, value)
-    cell.font = TEXT_FONT
-    cell.alignment = WRAP
-    cell.border = BOX
-
-
-def _with_value(sheet, row: int, column: int, value):
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
         cell.value = cell_text(value)
         cell.data_type = "s"
     else:
         cell.value = value
-    return cell
+    cell.font = TEXT_FONT
+    cell.alignment = WRAP
+    cell.border = BOX
 
 
 class _Looks:
-    """The few cell looks of the findings workbook, each registered once in the workbook's style tables and then
-    shared by reference: styling every cell with its own Font, Border and Alignment objects made openpyxl hash
-    them again for each of the thousands of cells (most of the workbook's time)."""
+    """The few cell looks of the findings workbook, each registered once in the workbook's styles; its tables'
+    rows are streamed (`RowStream`) with these style numbers, with no cell objects."""
 
     def __init__(self, workbook):
         scratch = workbook.create_sheet("_looks")
-        looks = {}
+        self.numbers: dict[str, int] = {}
         for name, fill, number_format, font in (
             ("text", None, None, TEXT_FONT),
             ("date", None, DATE_FORMAT, TEXT_FONT),
@@ -163,31 +157,39 @@ class _Looks:
             ("warn", WARN_FILL, None, TEXT_FONT),
             ("link", None, None, LINK_FONT),
         ):
-            cell = scratch.cell(row=1, column=len(looks) + 1)
+            cell = scratch.cell(row=1, column=len(self.numbers) + 1)
             cell.font, cell.alignment, cell.border = font, WRAP, BOX
             if fill is not None:
                 cell.fill = fill
             if number_format is not None:
                 cell.number_format = number_format
-            looks[name] = copy(cell._style)
+            self.numbers[name] = style_number(workbook, cell)
         workbook.remove(scratch)
-        self.looks = looks
 
-    def put(self, sheet, row: int, column: int, value, look: str = "text"):
-        """`put_text` with one of the shared looks."""
-        cell = _with_value(sheet, row, column, value)
-        cell._style = copy(self.looks[look])
-        return cell
-
-    def row(self, sheet, row: int, values: Sequence, columns: Sequence[tuple[str, float]], looks: dict[int, str]):
+    def row(
+        self,
+        stream: RowStream,
+        row: int,
+        values: Sequence,
+        columns: Sequence[tuple[str, float]],
+        looks: dict[int, str],
+        link: tuple[int, str | None] | None = None,
+    ) -> None:
         """A table row of `values` (text stays text), the date columns and fills as `looks` {column: look}, and
-        the row's height fitted to its longest wrapped text (LibreOffice does not re-measure rows)."""
-        lines = 1
+        the row's height fitted to its longest wrapped text (LibreOffice does not re-measure rows). `link`:
+        (column, what it opens), the column styled as a link when it opens something."""
+        column_linked, target = link or (0, None)
+        if target is not None:
+            looks = {**looks, column_linked: "link"}
+        lines, cells = 1, []
         for column, value in enumerate(values, start=1):
-            text = self.put(sheet, row, column, value, looks.get(column, "text")).value
-            if isinstance(text, str):
-                lines = max(lines, wrapped_lines(text, columns[column - 1][1]))
-        sheet.row_dimensions[row].height = 15.75 * lines + 3 if lines > 1 else 15
+            if isinstance(value, str):
+                value = cell_text(value)
+                lines = max(lines, wrapped_lines(value, columns[column - 1][1]))
+            cells.append((value, self.numbers[looks.get(column, "text")]))
+        stream.add(row, cells, 15.75 * lines + 3 if lines > 1 else 15)
+        if target is not None:
+            stream.link(row, column_linked, target)
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -238,48 +240,50 @@ def _header(sheet, headers: Sequence[tuple[str, float]]) -> None:
 def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) -> Path:
     relative = _Relative(folder.root)
     workbook = openpyxl.Workbook()
-    looks = _Looks(workbook)
-    links = _Links(folder, looks)
+    looks, links = _Looks(workbook), _Links(folder)
     summary = workbook.active
     summary.title = "Tình hình nộp"
+    streams = {sheet: RowStream(workbook, sheet) for sheet in (summary, workbook.create_sheet("Chi tiết"))}
     _header(summary, SUBMISSION_COLUMNS)
     for index, unit_status in enumerate(status.units, start=1):
-        _summary_row(summary, index + 1, index, unit_status, looks)
-    details = workbook.create_sheet("Chi tiết")
+        _summary_row(streams[summary], index + 1, index, unit_status, looks)
+    details = workbook["Chi tiết"]
     _header(details, DETAIL_COLUMNS)
     names = {unit_status.unit.code: unit_status.unit.short for unit_status in status.units}
     row = 2
     current = [s.latest for s in status.units if s.latest] + status.unassigned
     for result in current:
         for finding in result.findings:
-            message = relative(finding.message)
+            target = links.target(result, finding.sheet, finding.cell)
             values = [
                 names.get(result.unit_code or "", "(chưa xác định)"),
                 result.record.original_name,
                 SEVERITY_LABELS[finding.severity],
-                message,
+                relative(finding.message),
                 finding.sheet or "",
                 finding.cell or "",
                 finding.field or "",
                 finding.row,
-                None,
+                _link_text(target),
                 result.unit_code or "",
                 finding.code,
             ]
-            looks.row(details, row, values, DETAIL_COLUMNS, {3: "bad"} if finding.severity == "error" else {})
-            links.put(details, row, 9, result, finding.sheet, finding.cell)
+            special = {3: "bad"} if finding.severity == "error" else {}
+            looks.row(streams[details], row, values, DETAIL_COLUMNS, special, link=(9, target))
             row += 1
-    _history_sheet(workbook.create_sheet("Lịch sử nhận"), status, names, relative, looks, links)
+    history = workbook.create_sheet("Lịch sử nhận")
+    streams[history] = RowStream(workbook, history)
+    _history_sheet(streams[history], status, names, relative, looks, links)
     target = folder.results / FINDINGS_WORKBOOK
-    write_bytes_atomically(target, save_workbook_fast(workbook))
+    write_bytes_atomically(target, save_workbook_fast(workbook, streamed=streams))
     return target
 
 
 def _history_sheet(
-    sheet, status: CampaignStanding, names: dict[str, str], relative: _Relative, looks: _Looks, links: "_Links"
+    stream: RowStream, status: CampaignStanding, names: dict[str, str], relative: _Relative, looks: _Looks, links
 ) -> None:
     """Every file ever received, newest use marked: a resubmission supersedes, nothing disappears."""
-    _header(sheet, HISTORY_COLUMNS)
+    _header(stream.sheet, HISTORY_COLUMNS)
     counted = {id(unit.counted) for unit in status.units if unit.counted}
     newest = {id(unit.latest) for unit in status.units if unit.latest}
     for row, result in enumerate(status.files, start=2):
@@ -287,22 +291,22 @@ def _history_sheet(
         in_use = _use_of(result, counted, newest)
         if result.unit_code not in names:
             in_use = "Chưa rõ đơn vị"
-        source, identification = relative(record.source), relative(check.identification)
+        target = links.target(result, None, None)
         values = [
             names.get(result.unit_code or "", ""),
             record.original_name,
             record.received_at,
-            source,
+            relative(record.source),
             LABELS[result.state],
             check.errors,
             check.warnings,
-            identification,
+            relative(check.identification),
             in_use,
-            None,
+            _link_text(target),
             result.unit_code or "",
         ]
-        looks.row(sheet, row, values, HISTORY_COLUMNS, {3: "date"} if record.received_at is not None else {})
-        links.put(sheet, row, 10, result, None, None)
+        special = {3: "date"} if record.received_at is not None else {}
+        looks.row(stream, row, values, HISTORY_COLUMNS, special, link=(10, target))
 
 
 def _use_of(result: FileResult, counted: set[int], newest: set[int]) -> str:
@@ -311,7 +315,7 @@ def _use_of(result: FileResult, counted: set[int], newest: set[int]) -> str:
     return "Mới nhất, chưa dùng được" if id(result) in newest else "Đã thay thế"
 
 
-def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding, looks: _Looks) -> None:
+def _summary_row(stream: RowStream, row: int, index: int, unit_status: UnitStanding, looks: _Looks) -> None:
     latest = unit_status.latest
     values = [
         index,
@@ -328,7 +332,7 @@ def _summary_row(sheet, row: int, index: int, unit_status: UnitStanding, looks: 
     special = {6: "date"} if values[5] is not None else {}
     if unit_status.state not in (State.VALID, State.ACCEPTED_BY_STAFF):
         special[4] = "bad" if unit_status.state in PROBLEM_STATES else "warn"
-    looks.row(sheet, row, values, SUBMISSION_COLUMNS, special)
+    looks.row(stream, row, values, SUBMISSION_COLUMNS, special)
 
 
 class _Links:
@@ -336,8 +340,8 @@ class _Links:
     other kinds (.xls, .xlsb, .ods) open the archive copy, which carries the Mark-of-the-Web on Windows. Each
     file's copy is looked up (or made) once, however many of its findings link to it."""
 
-    def __init__(self, folder: CampaignFolder, looks: _Looks):
-        self.folder, self.looks = folder, looks
+    def __init__(self, folder: CampaignFolder):
+        self.folder = folder
         self.opened: dict[tuple[str, str], str | None] = {}
 
     def _opened(self, result: FileResult) -> str | None:
@@ -351,13 +355,17 @@ class _Links:
             self.opened[key] = None if relative is None else relative.replace(os.sep, "/")
         return self.opened[key]
 
-    def put(self, sheet, row: int, column: int, result: FileResult, where: str | None, address: str | None) -> None:
+    def target(self, result: FileResult, where: str | None, address: str | None) -> str | None:
+        """What «Mở» opens for a finding at `where`!`address` (both None: the file); None when nothing is safe to
+        open (damaged, over a bound, changed in the archive)."""
         opened = self._opened(result)
-        if opened is None:  # damaged, over a bound, changed in the archive: nothing safe to open
-            self.looks.put(sheet, row, column, "Không mở được")
-            return
-        cell = self.looks.put(sheet, row, column, "Mở", "link")
-        cell.hyperlink = opened + (f"#{quote_sheetname(where)}!{address}" if where and address else "")
+        if opened is None:
+            return None
+        return opened + (f"#{quote_sheetname(where)}!{address}" if where and address else "")
+
+
+def _link_text(target: str | None) -> str:
+    return "Không mở được" if target is None else "Mở"
 
 
 def owes_correction(unit_status: UnitStanding) -> bool:
@@ -462,6 +470,10 @@ def write_feedback_copies(
     out = folder.results / FEEDBACK_DIR
     out.mkdir(parents=True, exist_ok=True)
     written = FeedbackCopies()
+    to_make: list[tuple[Path, Path, FileResult, str, ListingHeading]] = []
+    earlier: dict[str, list[Path]] = {}  # listed once: a glob per unit would read the folder once per unit
+    for path in out.glob("*_can_sua_*.xlsx"):
+        earlier.setdefault(path.name.rsplit("_", 1)[0], []).append(path)
     for unit_status in status.units:
         latest = unit_status.latest
         if not can_mark_up(unit_status):
@@ -471,7 +483,7 @@ def write_feedback_copies(
         stem = f"{unit_status.unit.code}_{safe_file_stem(unit_status.unit.short)}_can_sua"
         digest = hashlib.sha256("\0".join([latest.record.sha256, heading.title, *heading.lines]).encode())
         target = out / f"{stem}_{digest.hexdigest()[:8]}.xlsx"
-        for older in out.glob(f"{stem}_*.xlsx"):
+        for older in earlier.get(stem, ()):  # an earlier copy for another return or other words
             if older != target:
                 older.unlink()
         who = f"{unit_status.unit.code} {unit_status.unit.short}"
@@ -481,12 +493,18 @@ def write_feedback_copies(
             written.problems.append(damaged)
             continue
         if not target.exists():
-            not_made = _mark_up(folder.root / latest.record.archive_path, target, latest, who, heading)
-            if not_made:
-                written.problems.append(not_made)
-                continue
+            to_make.append((folder.root / latest.record.archive_path, target, latest, who, heading))
         written.append(target)
+    # each copy is its own file's work (8 ms or so): many are made on every core
+    for (_, target, *_), not_made in zip(to_make, map_in_order(_mark_up_one, to_make), strict=True):
+        if not_made:
+            written.remove(target)
+            written.problems.append(not_made)
     return written
+
+
+def _mark_up_one(job: tuple[Path, Path, FileResult, str, ListingHeading]) -> Finding | None:
+    return _mark_up(*job)
 
 
 def _mark_up(source: Path, target: Path, result: FileResult, who: str, heading: ListingHeading) -> Finding | None:

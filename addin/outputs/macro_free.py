@@ -128,6 +128,10 @@ def macro_free_plan(package: Package) -> Plan:
     dropped = {name for name in names if _DROPPED.fullmatch(name.lower()) or name.lower() in typed}
     dropped |= {_rels_of(name) for name in dropped if _rels_of(name) in package.by_name}
     plan = Plan([name for name in names if name not in dropped])
+    if not dropped and not _names_macros(types):  # most returns: nothing to leave out, nothing to rename
+        plan.edited["[Content_Types].xml"] = types
+        plan.leaves_out_anything = False
+        return plan
     plan.edited["[Content_Types].xml"] = _plain_types(types, dropped, plan.kept)
     lost_controls = set()
     for name in plan.kept if dropped else ():  # with nothing dropped, no relationship points at a dropped part
@@ -222,6 +226,13 @@ def _plain_types(types: str, dropped: set[str], kept: list[str]) -> str:
     for macro in MACRO_MAIN:
         types = re.sub(re.escape(macro), PLAIN_MAIN, types, flags=re.IGNORECASE)
     return types
+
+
+def _names_macros(types: str) -> bool:
+    """Whether [Content_Types].xml names a macro part's type or a macro-enabled main part: then `_plain_types`
+    has something to change."""
+    lowered = types.lower()
+    return any(word in lowered for word in _MACRO_TYPES) or any(macro.lower() in lowered for macro in MACRO_MAIN)
 
 
 def _rels_of(name: str) -> str:

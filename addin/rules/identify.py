@@ -74,7 +74,7 @@ class UnitIdentifier:
 
     def __init__(self, config: CampaignConfig):
         self.campaign_id = config.campaign.id
-        self.units = {unit.code: unit for unit in config.units}
+        self.units = config.units_by_code
         self.unit_names = UnitNames([(unit.code, [unit.name, unit.short]) for unit in config.units])
         self.unit_emails = {address.strip().casefold(): unit.code for unit in config.units for address in unit.emails}
         self.trusted_addresses = {config.issuer.email.strip().casefold(), config.mail.sender.strip().casefold()}

@@ -9,13 +9,13 @@ internals are each in one small function below.
 """
 
 import io
+import itertools
 import math
 import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from xml.sax.saxutils import escape
@@ -25,7 +25,6 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
-from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.dimensions import DimensionHolder, RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -35,20 +34,63 @@ _SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.DOTAL
 _DIMENSION = re.compile(r"<dimension ref=\"[^\"]*\"\s*/>")
 
 
-def save_workbook_fast(workbook: Workbook, min_cells: int = FAST_WRITE_MIN_CELLS) -> bytes:
-    """The workbook as .xlsx bytes; sheets of at least `min_cells` cells get their `<sheetData>` from here."""
-    taken: dict[Worksheet, tuple[str, str]] = {}
+def save_workbook_fast(
+    workbook: Workbook, min_cells: int = FAST_WRITE_MIN_CELLS, streamed: "dict[Worksheet, RowStream] | None" = None
+) -> bytes:
+    """The workbook as .xlsx bytes; sheets of at least `min_cells` cells get their `<sheetData>` from here, and
+    so does each sheet of `streamed`: its own cells (a header) followed by the stream's rows."""
+    streamed = streamed or {}
+    taken: dict[Worksheet, tuple[list[str | bytes], str]] = {}
     for sheet in workbook.worksheets:
-        if len(_stored_cells(sheet)) >= min_cells:
-            xml = _sheet_data_xml(workbook, sheet)  # registers the cell styles before styles.xml is written
+        stream = streamed.get(sheet)
+        if stream is not None or len(_stored_cells(sheet)) >= min_cells:
+            # registers the cell styles before styles.xml is written
+            xml = _sheet_data_xml(workbook, sheet, stream.rows if stream else None)
             if xml is not None:
-                taken[sheet] = (xml, sheet.calculate_dimension())
+                taken[sheet] = (xml, stream.dimension(sheet) if stream else sheet.calculate_dimension())
+            elif stream is not None:
+                raise ValueError(f"{sheet.title!r}: cells the fast writer cannot write above the streamed rows")
     buffer = io.BytesIO()
     with _cells_set_aside(list(taken)):
         workbook.save(buffer)
     if not taken:
         return buffer.getvalue()
     return _with_sheet_data(buffer, {sheet.path.lstrip("/"): parts for sheet, parts in taken.items()})
+
+
+class RowStream:
+    """A sheet's long table written straight to `<sheetData>` rows, with no cell objects (a cell object costs
+    openpyxl about 1 KB and 10 µs: the findings workbook of 10,000 returns has some 260,000 cells).
+
+    Rows are added in order, below the sheet's own cells (its header). A value is written as `_cell_xml`
+    writes it; each cell's style is a number from `style_number`. A cell that carries a hyperlink is also made in
+    the sheet (`link`), empty, because openpyxl writes the links and their relationships from cells.
+    """
+
+    def __init__(self, workbook: Workbook, sheet: Worksheet):
+        self.sheet, self.epoch = sheet, workbook.epoch
+        self.rows: dict[int, bytes] = {}  # UTF-8: half the memory of str for Vietnamese text in ASCII markup
+        self.last_column = 1
+
+    def add(self, row: int, cells: Sequence[tuple[object, int]], height: float | None = None) -> None:
+        """Row `row`: (value, style number) from column A on; a None value with style 0 is left out."""
+        parts = [f'<row r="{row}"' + (f' ht="{format(height, "g")}" customHeight="1">' if height else ">")]
+        for column, (value, style) in enumerate(cells, start=1):
+            if value is None and not style:
+                continue
+            start = f'<c r="{get_column_letter(column)}{row}"' + (f' s="{style}"' if style else "")
+            parts.append(_cell_xml(start, value, self.epoch) or _cell_xml(start, str(value), self.epoch))
+        parts.append("</row>")
+        self.rows[row] = "".join(parts).encode("utf-8")
+        self.last_column = max(self.last_column, len(cells))
+
+    def link(self, row: int, column: int, target: str) -> None:
+        self.sheet.cell(row=row, column=column).hyperlink = target
+
+    def dimension(self, sheet: Worksheet) -> str:
+        own_rows, own_columns = sheet.max_row if _stored_cells(sheet) else 1, sheet.max_column
+        last_row = max([own_rows, *self.rows])
+        return f"A1:{get_column_letter(max(own_columns, self.last_column))}{last_row}"
 
 
 def _stored_cells(sheet: Worksheet) -> dict[tuple[int, int], Cell]:
@@ -94,39 +136,63 @@ class _StyleIds:
         return self.ids[key]
 
 
-def _with_sheet_data(saved: io.BytesIO, parts: dict[str, tuple[str, str]]) -> bytes:
+def _with_sheet_data(saved: io.BytesIO, parts: dict[str, tuple[Iterable[str | bytes], str]]) -> bytes:
     """The saved package with each named part's `<sheetData>` (empty, or the hyperlinked cells alone) and
-    `<dimension>` replaced."""
+    `<dimension>` replaced; the new `<sheetData>` is written piece by piece, never joined whole in memory."""
     result = io.BytesIO()
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info)
-            if info.filename in parts:
-                xml, dimension = parts[info.filename]
-                text = data.decode("utf-8")
-                match = _SHEET_DATA.search(text)
-                if match is None:
-                    raise RuntimeError(f"openpyxl wrote {info.filename} without <sheetData>")
-                text = text[: match.start()] + xml + text[match.end() :]
-                text = _DIMENSION.sub(f'<dimension ref="{dimension}"/>', text, count=1)
-                data = text.encode("utf-8")
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if info.filename not in parts:
+                target.writestr(info, data)
+                continue
+            pieces, dimension = parts[info.filename]
+            text = data.decode("utf-8")
+            match = _SHEET_DATA.search(text)
+            if match is None:
+                raise RuntimeError(f"openpyxl wrote {info.filename} without <sheetData>")
+            head = _DIMENSION.sub(f'<dimension ref="{dimension}"/>', text[: match.start()], count=1)
+            with target.open(info, "w") as member:
+                _write_pieces(member, itertools.chain([head], pieces, [text[match.end() :]]))
     return result.getvalue()
 
 
-def _sheet_data_xml(workbook: Workbook, sheet: Worksheet) -> str | None:
-    """`<sheetData>` as openpyxl writes it (inline strings, dates as serial numbers), or None when the sheet has
-    formulas, comments, rich text or error values. A hyperlink is not in the cell: openpyxl writes it apart."""
+def _write_pieces(member, pieces: Iterable[str | bytes]) -> None:
+    """Write text and bytes pieces as UTF-8, in writes of about a megabyte (one per piece would be slow)."""
+    batch = bytearray()
+    for piece in pieces:
+        batch += piece.encode("utf-8") if isinstance(piece, str) else piece
+        if len(batch) >= 1 << 20:
+            member.write(batch)
+            batch.clear()
+    member.write(batch)
+
+
+def _sheet_data_xml(
+    workbook: Workbook, sheet: Worksheet, streamed: dict[int, bytes] | None = None
+) -> list[str | bytes] | None:
+    """`<sheetData>` as openpyxl writes it (inline strings, dates as serial numbers), in pieces, or None when the
+    sheet has formulas, comments, rich text or error values. A hyperlink is not in the cell: openpyxl writes it
+    apart. `streamed` rows ({row: its XML}) are written as given, in place of the sheet's cells in those rows."""
     if workbook.iso_dates:
         return None
+    streamed = streamed or {}
     rows: dict[int, list] = defaultdict(list)
     for (row, _), cell in sorted(_stored_cells(sheet).items()):
-        rows[row].append(cell)
-    for row in sheet.row_dimensions.keys() - rows.keys():
+        if row not in streamed:
+            rows[row].append(cell)
+    for row in sheet.row_dimensions.keys() - rows.keys() - streamed.keys():
         rows[row] = []
+    rows.update(streamed)
     style_ids, epoch = _StyleIds(workbook), workbook.epoch
+    pieces: list[str | bytes] = []
     parts = ["<sheetData>"]
     for row in sorted(rows):
+        if row in streamed:
+            pieces += ["".join(parts), streamed[row]]
+            parts = []
+            continue
         attributes = {"r": str(row)}
         dimension = sheet.row_dimensions.get(row)
         if dimension is not None:
@@ -148,7 +214,7 @@ def _sheet_data_xml(workbook: Workbook, sheet: Worksheet) -> str | None:
             parts.append(xml)
         parts.append("</row>")
     parts.append("</sheetData>")
-    return "".join(parts)
+    return [*pieces, "".join(parts)]
 
 
 # ---------------------------------------------------------------- plain tables, straight from their values
@@ -174,39 +240,38 @@ def save_tables_fast(tables: dict[str, tuple[list[str], list[list]]]) -> bytes:
         last = get_column_letter(max(len(header), 1))
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{last}{rows + 1}"
-        styles = _style_id(workbook, sheet, bold=True), _style_id(workbook, sheet, date_format="dd/mm/yyyy")
-        parts[sheet] = (_table_rows(workbook.epoch, styles, header, columns), f"A1:{last}{rows + 1}", [])
+        parts[sheet] = (_table_xml(workbook, sheet, header, columns), f"A1:{last}{rows + 1}")
     buffer = io.BytesIO()
-    workbook.save(buffer)  # names each sheet's part
-    # each table's rows are made as they go into the package, never all held
-    return _with_sheet_rows(buffer, {sheet.path.lstrip("/"): rows for sheet, rows in parts.items()})
+    workbook.save(buffer)
+    return _with_sheet_data(buffer, {sheet.path.lstrip("/"): parts for sheet, parts in parts.items()})
 
 
-def _table_rows(epoch, styles: tuple[int, int], header: list[str], columns: list[list]) -> Iterator[bytes]:
-    """A table's `<row>` elements in UTF-8: the header in bold (`styles`: bold, dated), then the values."""
-    bold, dated = styles
+def _table_xml(workbook: Workbook, sheet: Worksheet, header: list[str], columns: list[list]) -> Iterator[str]:
+    """The table's `<sheetData>`, a row at a time as the package is written (a tidy table of 10,000 units is some
+    40 MB of XML: joined whole, it was the summary's largest use of memory). Its two styles are registered now,
+    before the workbook's styles are written."""
+    bold, dated = _style_id(workbook, sheet, bold=True), _style_id(workbook, sheet, date_format="dd/mm/yyyy")
     letters = [get_column_letter(index) for index in range(1, len(header) + 1)]
-    cells = (
-        f'<c r="{letter}1" s="{bold}" t="inlineStr"><is><t>{_text(text)}</t></is></c>'
-        for letter, text in zip(letters, header, strict=True)
-    )
-    yield ('<row r="1">' + "".join(cells) + "</row>").encode("utf-8")
-    texts: dict[str, str] = {}  # a text's XML after `<c r="…"`, once per distinct text (codes, choices repeat)
-    for number, values in enumerate(zip(*columns, strict=True), start=2):
-        parts = [f'<row r="{number}">']
-        for letter, value in zip(letters, values, strict=True):
-            if value is None or value == "":
-                continue
-            if isinstance(value, str):
-                tail = texts.get(value)
-                if tail is None:
-                    tail = texts[value] = _cell_xml("", value, epoch)
-                parts.append(f'<c r="{letter}{number}"{tail}')
-                continue
-            start = f'<c r="{letter}{number}"' + (f' s="{dated}"' if isinstance(value, date) else "")
-            parts.append(_cell_xml(start, value, epoch) or _cell_xml(start, str(value), epoch))
-        parts.append("</row>")
-        yield "".join(parts).encode("utf-8")
+    epoch = workbook.epoch
+
+    def rows() -> Iterator[str]:
+        yield '<sheetData><row r="1">' + "".join(
+            f'<c r="{letter}1" s="{bold}" t="inlineStr"><is><t>{_text(text)}</t></is></c>'
+            for letter, text in zip(letters, header, strict=True)
+        )
+        yield "</row>"
+        for number, values in enumerate(zip(*columns, strict=True), start=2):
+            parts = [f'<row r="{number}">']
+            for letter, value in zip(letters, values, strict=True):
+                if value is None or value == "":
+                    continue
+                start = f'<c r="{letter}{number}"' + (f' s="{dated}"' if isinstance(value, date) else "")
+                parts.append(_cell_xml(start, value, epoch) or _cell_xml(start, str(value), epoch))
+            parts.append("</row>")
+            yield "".join(parts)
+        yield "</sheetData>"
+
+    return rows()
 
 
 def _cell_xml(start: str, value, epoch) -> str | None:
@@ -230,6 +295,11 @@ def _text(value: str) -> str:
     return escape(_CONTROL.sub(lambda found: "_x005F_x" if found[0] == "_x" else f"_x{ord(found[0]):04X}_", value))
 
 
+def style_number(workbook: Workbook, cell: Cell) -> int:
+    """The number in styles.xml of `cell`'s style (a scratch cell styled as wanted), registered there now."""
+    return _StyleIds(workbook).of(cell)
+
+
 def _style_id(workbook: Workbook, sheet: Worksheet, bold: bool = False, date_format: str | None = None) -> int:
     """The number in styles.xml of a bold or a dated cell style, registered through a cell outside the sheet."""
     scratch = Cell(sheet)
@@ -240,126 +310,6 @@ def _style_id(workbook: Workbook, sheet: Worksheet, bold: bool = False, date_for
     return _StyleIds(workbook).of(scratch)
 
 
-# ---------------------------------------------------------------- rows written straight as XML, beside a sheet's cells
-
-_ROW_START = re.compile(r'<row r="(\d+)"')
-_MERGE_CELLS = re.compile(r'<mergeCells count="(\d+)">')
-
-
-@dataclass
-class SheetRows:
-    """A sheet's rows written straight as XML, for `save_workbook_with_rows`."""
-
-    rows: dict[int, bytes]  # row number → its `<row>` element, in UTF-8
-    last_column: int  # the last column the rows use
-    merges: list[str] = field(default_factory=list)  # ranges merged within those rows, e.g. "B8:I8"
-
-
-def save_workbook_with_rows(
-    workbook: Workbook, streamed: dict[Worksheet, SheetRows], min_cells: int = FAST_WRITE_MIN_CELLS
-) -> bytes:
-    """As `save_workbook_fast`, and each sheet of `streamed` also gets those rows, written in place of the sheet's
-    own cells in those rows, and their merged ranges.
-
-    A long table written this way has no cell objects (one costs openpyxl about 1 KB and 10 µs), and its rows go
-    into the package one by one, never joined into one text. The sheet's own cells (above and below the table)
-    must be ones the fast writer writes: check with `writes_fast` first.
-    """
-    taken: dict[Worksheet, tuple[Iterator[bytes], str, list[str]]] = {}
-    for sheet in workbook.worksheets:
-        given = streamed.get(sheet)
-        if given is None and len(_stored_cells(sheet)) < min_cells:
-            continue
-        xml = _sheet_data_xml(workbook, sheet)  # registers the cell styles before styles.xml is written
-        if xml is None:
-            if given is not None:
-                raise ValueError(f"{sheet.title!r}: cells the fast writer cannot write beside the rows given")
-            continue
-        if given is not None and given.merges and not sheet.merged_cells.ranges:
-            for merged in given.merges:  # no <mergeCells> of the sheet's own to add them to: openpyxl writes them
-                sheet.merged_cells.ranges.add(CellRange(merged))
-            given = replace(given, merges=[])
-        dimension = _joined_dimension(sheet, given) if given and given.rows else sheet.calculate_dimension()
-        rows = _rows_in_order(xml, given.rows if given else {})
-        taken[sheet] = (rows, dimension, given.merges if given else [])
-    buffer = io.BytesIO()
-    with _cells_set_aside(list(taken)):
-        workbook.save(buffer)
-    if not taken:
-        return buffer.getvalue()
-    return _with_sheet_rows(buffer, {sheet.path.lstrip("/"): parts for sheet, parts in taken.items()})
-
-
 def writes_fast(workbook: Workbook, sheet: Worksheet) -> bool:
     """Whether the fast writer writes every cell the sheet holds (no formula, comment, rich text, error value)."""
     return _sheet_data_xml(workbook, sheet) is not None
-
-
-def _with_sheet_rows(saved: io.BytesIO, parts: dict[str, tuple[Iterator[bytes], str, list[str]]]) -> bytes:
-    """The saved package with each named part's `<sheetData>` made of the rows given (`<row>` elements in UTF-8,
-    in order), written into the package as they come, its `<dimension>` replaced and the merged ranges given added
-    to its `<mergeCells>`."""
-    result = io.BytesIO()
-    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename not in parts:
-                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-                continue
-            rows, dimension, merges = parts[info.filename]
-            text = data.decode("utf-8")
-            match = _SHEET_DATA.search(text)
-            if match is None:
-                raise RuntimeError(f"openpyxl wrote {info.filename} without <sheetData>")
-            head = _DIMENSION.sub(f'<dimension ref="{dimension}"/>', text[: match.start()], count=1)
-            entry = zipfile.ZipInfo(info.filename, info.date_time)
-            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            with target.open(entry, "w") as out:
-                out.write(head.encode("utf-8") + b"<sheetData>")
-                batch: list[bytes] = []
-                for row in rows:
-                    batch.append(row)
-                    if len(batch) == 1_000:  # a write per row would cost the compressor a call per row
-                        out.write(b"".join(batch))
-                        batch = []
-                out.write(b"".join(batch))
-                out.write(b"</sheetData>" + _with_merges(text[match.end() :], merges).encode("utf-8"))
-    return result.getvalue()
-
-
-def _with_merges(tail: str, merges: list[str]) -> str:
-    """The part of a sheet's XML after `<sheetData>`, with `merges` added to its `<mergeCells>`."""
-    if not merges:
-        return tail
-    found = _MERGE_CELLS.search(tail)
-    if found is None:
-        raise RuntimeError("openpyxl wrote a sheet with merged cells without <mergeCells>")
-    added = "".join(f'<mergeCell ref="{merged}"/>' for merged in merges)
-    opening = f'<mergeCells count="{int(found[1]) + len(merges)}">'
-    return tail[: found.start()] + opening + added + tail[found.end() :]
-
-
-def _rows_in_order(own: str, streamed: dict[int, bytes]) -> Iterator[bytes]:
-    """The `<row>` elements of `own` (a `<sheetData>` as `_sheet_data_xml` wrote it) and the streamed ones (which
-    replace own rows of the same number), by row number, in UTF-8."""
-    body = own[len("<sheetData>") : -len("</sheetData>")] if own != "<sheetData/>" else ""
-    starts = [(int(found[1]), found.start()) for found in _ROW_START.finditer(body)]
-    rows: dict[int, str | bytes] = {
-        row: body[start : starts[index + 1][1] if index + 1 < len(starts) else len(body)]
-        for index, (row, start) in enumerate(starts)
-        if row not in streamed
-    }
-    for row in sorted(rows.keys() | streamed.keys()):
-        yield streamed[row] if row in streamed else rows[row].encode("utf-8")
-
-
-def _joined_dimension(sheet: Worksheet, given: SheetRows) -> str:
-    """The used range of the sheet's own cells and the streamed rows (columns A..their last) together."""
-    bounds = [(1, min(given.rows), max(given.last_column, 1), max(given.rows))]
-    if _stored_cells(sheet):
-        rows = [row for row, _ in _stored_cells(sheet)]
-        columns = [column for _, column in _stored_cells(sheet)]
-        bounds.append((min(columns), min(rows), max(columns), max(rows)))
-    left, top = min(bound[0] for bound in bounds), min(bound[1] for bound in bounds)
-    right, bottom = max(bound[2] for bound in bounds), max(bound[3] for bound in bounds)
-    return f"{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}"

@@ -22,7 +22,7 @@ from addin.xlsx.styles import font
 def fill_by_unit(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> dict:
     """A row per unit under a bold row per group with its totals, and a bold grand total.
 
-    Returns the rows written without cell objects, for `save_workbook_with_rows` ({} if none were)."""
+    Returns the rows written without cell objects, for `save_workbook_fast(streamed=…)` ({} if none were)."""
     table = streamed_or_plain(workbook, number)
     figures = [_by_unit_figure(facts, column) for column in annex.columns]
 
@@ -92,7 +92,7 @@ def _figure(value: float | None, whole: bool):
 def fill_listing(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> dict:
     """Every row of one table section, numbered, under a band naming each unit; totals where config asks.
 
-    Returns the rows written without cell objects, for `save_workbook_with_rows` ({} if none were)."""
+    Returns the rows written without cell objects, for `save_workbook_fast(streamed=…)` ({} if none were)."""
     table = streamed_or_plain(workbook, number)
     section = facts.config.form.section(annex.table)
     names = [each.name for each in section.fields]

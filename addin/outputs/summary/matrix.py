@@ -34,7 +34,7 @@ A4_LANDSCAPE_PIXELS = PRINTABLE_PIXELS["landscape"]
 
 def fill_matrix(workbook: Workbook, number: int, annex: Annex, facts: Facts, generated_at: datetime) -> dict:
     """Items down, units across (in printed blocks of columns), each unit's answer; returns the rows written
-    without cell objects, for `save_workbook_with_rows`."""
+    without cell objects, for `save_workbook_fast(streamed=…)`."""
     config = facts.config
     table = streamed_or_plain(workbook, number)
     sheet = table.sheet

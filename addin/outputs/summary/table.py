@@ -11,6 +11,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.compat.strings import safe_string
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.outputs.summary.cells import (
@@ -25,7 +26,7 @@ from addin.outputs.summary.cells import (
 )
 from addin.outputs.summary.names import data_name, define, head_name, name_target
 from addin.outputs.summary.pages import paginate
-from addin.xlsx.fast_save import SheetRows, _cell_xml, _StyleIds, writes_fast
+from addin.xlsx.fast_save import RowStream, _cell_xml, _StyleIds, writes_fast
 from addin.xlsx.styles import wrapped_height
 
 TOTAL_LABEL = "Tổng cộng"
@@ -165,8 +166,8 @@ class Table:
         """Make the row at least `height` tall."""
         self._set_height(row, max(self._height(row) or 0, height))
 
-    def rows(self) -> dict[Worksheet, SheetRows]:
-        """The rows written without cell objects, by sheet, for `save_workbook_with_rows`: none here."""
+    def rows(self) -> dict[Worksheet, RowStream]:
+        """The rows written without cell objects, by sheet, for `save_workbook_fast(streamed=…)`: none here."""
         return {}
 
     def streamed_heights(self) -> dict[int, float | None] | None:
@@ -231,7 +232,7 @@ class StreamedTable(Table):
     write, cell for cell (values, styles, heights, merges), for a long listing (a cell object costs openpyxl about
     1 KB and 10 µs; the listing of 10,000 units has hundreds of thousands of cells).
 
-    Rows are written top to bottom; save the workbook with `save_workbook_with_rows(workbook, table.rows())`.
+    Rows are written top to bottom; save the workbook with `save_workbook_fast(workbook, streamed=table.rows())`.
     Only for a sheet whose own cells the fast writer writes (`streamed_or_plain` checks).
     """
 
@@ -252,13 +253,14 @@ class StreamedTable(Table):
         self._converted: dict[tuple[type, bytes], StyleArray] = {}
         self._attributes: dict[bytes, str] = {}
         self._letters: list[str] = []
-        self._merges: list[str] = []
         self._epoch = workbook.epoch
 
-    def rows(self) -> dict[Worksheet, SheetRows]:
-        """The rows written, their merged ranges and last column, for `save_workbook_with_rows`."""
+    def rows(self) -> dict[Worksheet, RowStream]:
+        """The rows written, for `save_workbook_fast(streamed=…)`."""
         self._flush()
-        return {self.sheet: SheetRows(self._rows, self._last_column, self._merges)}
+        stream = RowStream(self.workbook, self.sheet)
+        stream.rows, stream.last_column = self._rows, self._last_column
+        return {self.sheet: stream}
 
     def finish(self, last_row: int, *args, **kwargs) -> int:
         self._flush()
@@ -290,8 +292,8 @@ class StreamedTable(Table):
     def _merge(self, row: int, first: int, last: int) -> None:
         if row < self.first:
             super()._merge(row, first, last)
-        else:  # written with the rows: openpyxl's merged ranges cost it some 60 µs each
-            self._merges.append(f"{self._letter(first)}{row}:{self._letter(last)}{row}")
+        else:  # no merged placeholders: the rows are written without cells
+            self.sheet.merged_cells.ranges.add(CellRange(min_col=first, min_row=row, max_col=last, max_row=row))
 
     def _flush(self) -> None:
         """The open row as XML, as `_sheet_data_xml` writes an openpyxl row of the same cells."""

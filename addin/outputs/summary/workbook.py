@@ -16,7 +16,7 @@ from addin.outputs.summary.layout_cache import open_layout
 from addin.outputs.summary.matrix import fill_matrix
 from addin.outputs.summary.names import data_name, name_target
 from addin.xlsx.atomic import write_bytes_atomically
-from addin.xlsx.fast_save import save_workbook_with_rows
+from addin.xlsx.fast_save import save_workbook_fast
 
 FILLERS = {
     "by_unit": fill_by_unit,
@@ -56,5 +56,5 @@ def build_summary(
     workbook.properties.title = config.summary.title
     workbook.properties.created = generated_at
     out_path = Path(out_path)
-    write_bytes_atomically(out_path, save_workbook_with_rows(workbook, streamed))
+    write_bytes_atomically(out_path, save_workbook_fast(workbook, streamed=streamed))
     return out_path
