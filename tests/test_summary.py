@@ -569,6 +569,29 @@ def test_streamed_rows_read_back_as_the_same_cells_written_by_openpyxl(tmp_path)
     ]
 
 
+@pytest.mark.parametrize("own_merge", [False, True], ids=["only_streamed", "beside_the_sheets_own"])
+def test_streamed_rows_carry_their_merged_ranges(tmp_path, own_merge):
+    from addin.xlsx.fast_save import RowStream, save_workbook_fast
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"] = "Tiêu đề"
+    if own_merge:
+        sheet.merge_cells("A1:C1")
+    stream = RowStream(workbook, sheet)
+    for row in range(2, 6):
+        stream.add(row, [(f"Đơn vị {row}", 0), (None, 0), (row, 0)])
+        stream.merge(row, 1, 2)
+    path = tmp_path / "gop.xlsx"
+    path.write_bytes(save_workbook_fast(workbook, streamed={sheet: stream}))
+    again = openpyxl.load_workbook(path).active
+    expected = {f"A{row}:B{row}" for row in range(2, 6)} | ({"A1:C1"} if own_merge else set())
+    assert {str(merged) for merged in again.merged_cells.ranges} == expected
+    assert again["A4"].value == "Đơn vị 4" and again["C5"].value == 5
+    converted = libreoffice_convert(path, "xlsx", tmp_path / "lo")
+    assert {str(merged) for merged in openpyxl.load_workbook(converted).active.merged_cells.ranges} == expected
+
+
 def test_a_config_without_annexes_is_explained(shipped_config, tmp_path):
     from addin.errors import BaocaoError
 

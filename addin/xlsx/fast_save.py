@@ -40,14 +40,15 @@ def save_workbook_fast(
     """The workbook as .xlsx bytes; sheets of at least `min_cells` cells get their `<sheetData>` from here, and
     so does each sheet of `streamed`: its own cells (a header) followed by the stream's rows."""
     streamed = streamed or {}
-    taken: dict[Worksheet, tuple[list[str | bytes], str]] = {}
+    taken: dict[Worksheet, tuple[list[str | bytes], str, list[str]]] = {}
     for sheet in workbook.worksheets:
         stream = streamed.get(sheet)
         if stream is not None or len(_stored_cells(sheet)) >= min_cells:
             # registers the cell styles before styles.xml is written
             xml = _sheet_data_xml(workbook, sheet, stream.rows if stream else None)
             if xml is not None:
-                taken[sheet] = (xml, stream.dimension(sheet) if stream else sheet.calculate_dimension())
+                dimension = stream.dimension(sheet) if stream else sheet.calculate_dimension()
+                taken[sheet] = (xml, dimension, stream.merges if stream else [])
             elif stream is not None:
                 raise ValueError(f"{sheet.title!r}: cells the fast writer cannot write above the streamed rows")
     buffer = io.BytesIO()
@@ -71,6 +72,7 @@ class RowStream:
         self.sheet, self.epoch = sheet, workbook.epoch
         self.rows: dict[int, bytes] = {}  # UTF-8: half the memory of str for Vietnamese text in ASCII markup
         self.last_column = 1
+        self.merges: list[str] = []  # ranges merged within the rows, e.g. "B8:I8"
 
     def add(self, row: int, cells: Sequence[tuple[object, int]], height: float | None = None) -> None:
         """Row `row`: (value, style number) from column A on; a None value with style 0 is left out."""
@@ -86,6 +88,11 @@ class RowStream:
 
     def link(self, row: int, column: int, target: str) -> None:
         self.sheet.cell(row=row, column=column).hyperlink = target
+
+    def merge(self, row: int, first: int, last: int) -> None:
+        """Merge columns first..last of a streamed row; written with the rows (openpyxl's merged ranges cost it
+        some 60 µs each, a listing has one per unit)."""
+        self.merges.append(f"{get_column_letter(first)}{row}:{get_column_letter(last)}{row}")
 
     def dimension(self, sheet: Worksheet) -> str:
         own_rows, own_columns = sheet.max_row if _stored_cells(sheet) else 1, sheet.max_column
@@ -136,9 +143,10 @@ class _StyleIds:
         return self.ids[key]
 
 
-def _with_sheet_data(saved: io.BytesIO, parts: dict[str, tuple[Iterable[str | bytes], str]]) -> bytes:
+def _with_sheet_data(saved: io.BytesIO, parts: dict[str, tuple[Iterable[str | bytes], str, list[str]]]) -> bytes:
     """The saved package with each named part's `<sheetData>` (empty, or the hyperlinked cells alone) and
-    `<dimension>` replaced; the new `<sheetData>` is written piece by piece, never joined whole in memory."""
+    `<dimension>` replaced, and the merged ranges given added; the new `<sheetData>` is written piece by piece,
+    never joined whole in memory."""
     result = io.BytesIO()
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -147,15 +155,37 @@ def _with_sheet_data(saved: io.BytesIO, parts: dict[str, tuple[Iterable[str | by
             if info.filename not in parts:
                 target.writestr(info, data)
                 continue
-            pieces, dimension = parts[info.filename]
+            pieces, dimension, merges = parts[info.filename]
             text = data.decode("utf-8")
             match = _SHEET_DATA.search(text)
             if match is None:
                 raise RuntimeError(f"openpyxl wrote {info.filename} without <sheetData>")
             head = _DIMENSION.sub(f'<dimension ref="{dimension}"/>', text[: match.start()], count=1)
             with target.open(info, "w") as member:
-                _write_pieces(member, itertools.chain([head], pieces, [text[match.end() :]]))
+                _write_pieces(member, itertools.chain([head], pieces, [_with_merges(text[match.end() :], merges)]))
     return result.getvalue()
+
+
+_MERGE_CELLS = re.compile(r'<mergeCells count="(\d+)">')
+# What follows <mergeCells> in a worksheet (ECMA-376 CT_Worksheet); openpyxl always writes <pageMargins>.
+_AFTER_MERGES = re.compile(
+    r"<(?:phoneticPr|conditionalFormatting|dataValidations|hyperlinks|printOptions|pageMargins)\b"
+)
+
+
+def _with_merges(tail: str, merges: list[str]) -> str:
+    """The sheet's XML after `<sheetData>`, with `merges` added to its `<mergeCells>` (made if it has none)."""
+    if not merges:
+        return tail
+    added = "".join(f'<mergeCell ref="{merged}"/>' for merged in merges)
+    found = _MERGE_CELLS.search(tail)
+    if found is not None:
+        opening = f'<mergeCells count="{int(found[1]) + len(merges)}">'
+        return tail[: found.start()] + opening + added + tail[found.end() :]
+    place = _AFTER_MERGES.search(tail)
+    if place is None:
+        raise RuntimeError("openpyxl wrote a sheet without <pageMargins>")
+    return tail[: place.start()] + f'<mergeCells count="{len(merges)}">{added}</mergeCells>' + tail[place.start() :]
 
 
 def _write_pieces(member, pieces: Iterable[str | bytes]) -> None:
@@ -243,7 +273,7 @@ def save_tables_fast(tables: dict[str, tuple[list[str], list[list]]]) -> bytes:
         parts[sheet] = (_table_xml(workbook, sheet, header, columns), f"A1:{last}{rows + 1}")
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _with_sheet_data(buffer, {sheet.path.lstrip("/"): parts for sheet, parts in parts.items()})
+    return _with_sheet_data(buffer, {sheet.path.lstrip("/"): (*parts, []) for sheet, parts in parts.items()})
 
 
 def _table_xml(workbook: Workbook, sheet: Worksheet, header: list[str], columns: list[list]) -> Iterator[str]:
@@ -260,10 +290,17 @@ def _table_xml(workbook: Workbook, sheet: Worksheet, header: list[str], columns:
             for letter, text in zip(letters, header, strict=True)
         )
         yield "</row>"
+        texts: dict[str, str] = {}  # a text's XML after `<c r="…"`, made once per distinct text (codes repeat)
         for number, values in enumerate(zip(*columns, strict=True), start=2):
             parts = [f'<row r="{number}">']
             for letter, value in zip(letters, values, strict=True):
                 if value is None or value == "":
+                    continue
+                if isinstance(value, str):
+                    tail = texts.get(value)
+                    if tail is None:
+                        tail = texts[value] = _cell_xml("", value, epoch)
+                    parts.append(f'<c r="{letter}{number}"{tail}')
                     continue
                 start = f'<c r="{letter}{number}"' + (f' s="{dated}"' if isinstance(value, date) else "")
                 parts.append(_cell_xml(start, value, epoch) or _cell_xml(start, str(value), epoch))
