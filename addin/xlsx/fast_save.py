@@ -290,13 +290,13 @@ def _table_xml(workbook: Workbook, sheet: Worksheet, header: list[str], columns:
             for letter, text in zip(letters, header, strict=True)
         )
         yield "</row>"
-        texts: dict[str, str] = {}  # a text's XML after `<c r="…"`, made once per distinct text (codes repeat)
+        texts: dict[str, str] = {}  # a short text's XML after `<c r="…"`, made once (codes and choices repeat)
         for number, values in enumerate(zip(*columns, strict=True), start=2):
             parts = [f'<row r="{number}">']
             for letter, value in zip(letters, values, strict=True):
                 if value is None or value == "":
                     continue
-                if isinstance(value, str):
+                if isinstance(value, str) and len(value) <= 64:
                     tail = texts.get(value)
                     if tail is None:
                         tail = texts[value] = _cell_xml("", value, epoch)
