@@ -4,6 +4,7 @@ Front ends only parse what staff typed or clicked, call a stage, and render what
 """
 
 import functools
+import gc
 import getpass
 import shutil
 from dataclasses import dataclass, field, replace
@@ -335,12 +336,7 @@ def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> Summary
     merged = merge_campaign(folder, config, standing)
     tidy, csv_dir = write_tidy(folder, config, merged)
     reporter.advance("dữ liệu thô")
-    official = rebuilt = None
-    if config.summary.annexes:
-        _, layout, _, rebuilt = open_layout(config, folder.layouts)  # drawn again now if stale: staff are told why
-        target = folder.results / summary_file_name(config)
-        now = datetime.now().replace(microsecond=0)
-        official = build_summary(config, merged, folder.layouts, target, now, layout)
+    official, rebuilt = _official_summary(folder, config, merged) if config.summary.annexes else (None, None)
     reporter.advance("bảng tổng hợp")
     # so it shows the standing this summary used (the check just wrote it from this very standing)
     findings = run.workbook if run else write_findings_workbook(folder, standing)
@@ -353,6 +349,21 @@ def summary(folder: CampaignFolder, reporter: Reporter | None = None) -> Summary
     checked, feedback = (run.checked, run.feedback) if run else ([], [])
     result = SummaryResult(merged, standing, official, tidy, csv_dir, findings, checked, feedback)
     return replace(result, report=report, pdfs=pdf.files, pdf_note=pdf.note, layout_rebuild=rebuilt)
+
+
+def _official_summary(
+    folder: CampaignFolder, config: CampaignConfig, merged: MergedCampaign
+) -> tuple[Path, LayoutRebuild | None]:
+    """The official summary workbook, and why its layout was drawn again (if it was: staff are told why).
+
+    The filled layout (some 90 MB at 10,000 units, its cells and sheets referring to each other) is freed
+    here, before the báo cáo is built, rather than whenever the collector next gets to it."""
+    _, layout, _, rebuilt = open_layout(config, folder.layouts)
+    target = folder.results / summary_file_name(config)
+    official = build_summary(config, merged, folder.layouts, target, datetime.now().replace(microsecond=0), layout)
+    del layout
+    gc.collect()
+    return official, rebuilt
 
 
 def _waiting_for_check(folder: CampaignFolder, config: CampaignConfig) -> bool:
