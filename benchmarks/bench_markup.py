@@ -39,9 +39,10 @@ from addin.demo.samples import SampleMaker, write_samples
 from addin.intake.collect import collect
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import build_templates
-from addin.outputs.findings_workbook import can_mark_up, feedback_heading, unpacked_bytes, write_feedback_copies
+from addin.outputs.findings_workbook import can_mark_up, feedback_heading, write_feedback_copies
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
+from addin.xlsx.zip_parts import unpacked_bytes
 from tests.office_files import with_big_sheet
 
 ROOT = Path(__file__).resolve().parent.parent

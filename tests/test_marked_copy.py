@@ -30,10 +30,11 @@ from addin.intake.collect import collect
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import build_templates
 from addin.outputs import findings_workbook
-from addin.outputs.findings_workbook import FEEDBACK_DIR, MARKUP_FAILED, MARKUP_SKIPPED, can_mark_up, unpacked_bytes
+from addin.outputs.findings_workbook import FEEDBACK_DIR, MARKUP_FAILED, MARKUP_SKIPPED, can_mark_up
 from addin.outputs.marked_copy import ListingRow, patched_copy
 from addin.stages import init_campaign
 from addin.standing import campaign_standing
+from addin.xlsx.zip_parts import unpacked_bytes
 from tests.libreoffice import libreoffice_convert
 from tests.office_files import as_xlsm, repack, with_big_sheet
 from tests.package_check import package_problems

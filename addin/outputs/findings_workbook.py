@@ -4,7 +4,6 @@ import hashlib
 import io
 import math
 import os
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from addin.xlsx.limits import cell_text
 from addin.xlsx.names import safe_file_stem
 from addin.xlsx.page import set_up_a4
 from addin.xlsx.styles import BOX, FONT, HEADER_FILL, WRAP, fit_row_height
+from addin.xlsx.zip_parts import unpacked_bytes
 
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"
@@ -395,16 +395,6 @@ def can_mark_up(unit_status: UnitStanding, root: Path | None = None) -> bool:
         return True
     size = unpacked_bytes(root / latest.record.archive_path)
     return size <= MARKUP_MAX and (0 < size <= MARKUP_OPENPYXL_MAX or can_patch(root / latest.record.archive_path))
-
-
-def unpacked_bytes(path: Path) -> int:
-    """How large a workbook is unpacked (every part: sheets, shared strings, comments, images), from the zip
-    directory alone; 0 when it cannot be read (the mark-up then says why)."""
-    try:
-        with zipfile.ZipFile(path) as package:
-            return sum(info.file_size for info in package.infolist())
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
-        return 0
 
 
 class FeedbackCopies(list):

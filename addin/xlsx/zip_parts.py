@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -40,3 +41,13 @@ def rewrite_parts(package: bytes, edits: Mapping[str, Callable[[str], str]]) -> 
         return data
 
     return write_parts((name, edited(name, data)) for name, data in read_parts(package).items())
+
+
+def unpacked_bytes(path: Path) -> int:
+    """How large a workbook is unpacked (every part: sheets, shared strings, comments, images), from the zip
+    directory alone; 0 when it cannot be read (the mark-up then says why)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            return sum(info.file_size for info in package.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return 0
