@@ -247,7 +247,7 @@ class StreamedTable(Table):
         self._last_column = 1
         self._ids = _StyleIds(workbook)
         self._scratch = Cell(sheet)
-        self._texts: dict[str, str] = {}  # a text's XML after its cell's opening, once per distinct text
+        self._texts: dict[str, str] = {}  # a short text's XML after its cell's opening, once per distinct text
         self._others: dict[tuple[type, object], str] = {}  # the same for a date, a time, a truth value
         self._converted: dict[tuple[type, bytes], StyleArray] = {}
         self._attributes: dict[bytes, str] = {}
@@ -315,7 +315,9 @@ class StreamedTable(Table):
             if isinstance(value, str):
                 tail = texts.get(value)
                 if tail is None:
-                    tail = texts[value] = _cell_xml("", clean_text(value), epoch)
+                    tail = _cell_xml("", clean_text(value), epoch)
+                    if len(value) <= 64:  # names, codes and choices repeat; a long text rarely does
+                        texts[value] = tail
             elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
                 if value is None and not any(style):
                     continue
