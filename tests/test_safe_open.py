@@ -26,8 +26,7 @@ from addin.intake.guard.findings import Limits
 from addin.issue.master import MASTER_NAME
 from addin.issue.unit_copies import build_templates
 from addin.outputs.findings_workbook import FINDINGS_WORKBOOK, VIEW_DIR
-from addin.outputs.macro_free import NotRepackable, macro_free_copy, make_views, safe_view
-from addin.parallel import PARALLEL_FROM
+from addin.outputs.macro_free import NotRepackable, macro_free_copy, safe_view
 from addin.stages import init_campaign
 from tests.libreoffice import libreoffice_convert
 from tests.office_files import XLSX_MAIN, as_xlsm, repack
@@ -152,25 +151,6 @@ def test_a_plain_xlsx_with_nothing_to_leave_out_is_viewed_as_its_own_bytes(check
     assert view.read_bytes() == plain.read_bytes()
     [xlsm_view] = (folder.results / VIEW_DIR).iterdir()  # the .xlsm of the fixture: re-packed, not copied
     assert b"vbaProject" not in xlsm_view.read_bytes() and b"vbaProject" in original.read_bytes()
-
-
-def test_many_views_are_made_at_once_each_as_one_would_be(tmp_path):
-    """A thousand returns' views are made on every core before the findings workbook is written: each the view
-    `safe_view` makes; none for an archive copy whose bytes changed."""
-    files = []
-    for number in range(PARALLEL_FROM + 2):
-        copy = tmp_path / "kho" / f"{number}.xlsx"
-        copy.parent.mkdir(exist_ok=True)
-        book = openpyxl.Workbook()
-        book.active["A1"] = f"Đơn vị {number}"
-        book.save(copy)
-        files.append((copy, tmp_path / VIEW_DIR, hashlib.sha256(copy.read_bytes()).hexdigest()))
-    files[0][0].write_bytes(files[0][0].read_bytes() + b"\0")  # changed after it was received
-    make_views(files)
-    made = {path.name for path in (tmp_path / VIEW_DIR).iterdir()}
-    assert made == {f"{sha[:12]}.xlsx" for _, _, sha in files[1:]}
-    for copy, views, sha in files[1:]:
-        assert (views / f"{sha[:12]}.xlsx").read_bytes() == copy.read_bytes()
 
 
 # ---------------------------------------------------------------- the re-packing, on its own

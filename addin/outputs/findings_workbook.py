@@ -18,7 +18,7 @@ from addin.config import CampaignConfig
 from addin.findings import SEVERITY_LABELS, WARNING, Finding
 from addin.intake.guard.findings import MiB, megabytes_text
 from addin.integrity import archive_problem
-from addin.outputs.macro_free import NotRepackable, make_views, safe_view
+from addin.outputs.macro_free import NotRepackable, safe_view
 from addin.outputs.marked_copy import (
     LISTING_COLUMNS,
     NO_HEADING,
@@ -42,7 +42,6 @@ from addin.xlsx.zip_parts import unpacked_bytes
 FINDINGS_WORKBOOK = "ket_qua_kiem_tra.xlsx"
 FEEDBACK_DIR = "tra_lai_don_vi"
 VIEW_DIR = "ban_xem"  # macro-free copies of units' workbooks, opened by the «Mở» links
-VIEWED = (".xlsx", ".xlsm")  # archive copies opened through a macro-free view; others are opened as they are
 
 
 # Marking up a copy (issue 12, case 12), by the workbook's unpacked size (`unpacked_bytes`, from the zip directory).
@@ -242,8 +241,6 @@ def write_findings_workbook(folder: CampaignFolder, status: CampaignStanding) ->
     relative = _Relative(folder.root)
     workbook = openpyxl.Workbook()
     looks, links = _Looks(workbook), _Links(folder)
-    views = [(folder.root / f.record.archive_path, folder.results / VIEW_DIR, f.record.sha256) for f in status.files]
-    make_views([view for view in views if view[0].suffix.lower() in VIEWED])
     summary = workbook.active
     summary.title = "Tình hình nộp"
     streams = {sheet: RowStream(workbook, sheet) for sheet in (summary, workbook.create_sheet("Chi tiết"))}
@@ -352,7 +349,7 @@ class _Links:
         key = (result.record.archive_path, result.record.sha256)
         if key not in self.opened:
             opened = archived = self.folder.root / result.record.archive_path
-            if archived.suffix.lower() in VIEWED:
+            if archived.suffix.lower() in (".xlsx", ".xlsm"):
                 opened = safe_view(archived, self.folder.results / VIEW_DIR, result.record.sha256)
             relative = None if opened is None else os.path.relpath(opened, self.folder.results)
             self.opened[key] = None if relative is None else relative.replace(os.sep, "/")

@@ -28,7 +28,6 @@ from xml.parsers import expat
 from addin.intake.guard.findings import DEFAULT_LIMITS, Damaged, Limits, MiB
 from addin.intake.guard.zip_scan import Package
 from addin.journal import file_sha256
-from addin.parallel import map_in_order
 from addin.xlsx.atomic import replace_file, temporary_beside
 from addin.xlsx.zip_parts import FIXED_ZIP_TIME
 
@@ -53,26 +52,10 @@ class NotRepackable(Exception):
     """The package cannot be re-packed safely; the reason (English) is for logs."""
 
 
-def make_views(files: list[tuple[Path, Path, str]]) -> None:
-    """Make the missing `safe_view`s of many (archived, views, sha256) at once, on every core: about a
-    millisecond of each file's own work (a thousand returns: a second and more in one process)."""
-    missing = [file for file in files if not _view_path(*file[1:]).exists()]
-    for _ in map_in_order(_safe_view_of, missing):
-        pass
-
-
-def _safe_view_of(file: tuple[Path, Path, str]) -> Path | None:
-    return safe_view(*file)
-
-
-def _view_path(views: Path, sha256: str) -> Path:
-    return views / f"{sha256[:12]}.xlsx"
-
-
 def safe_view(archived: Path, views: Path, sha256: str) -> Path | None:
     """The macro-free copy of the archived .xlsx/.xlsm `archived` in `views` (made once, then reused), or None
     when none can be made: the archive copy is gone or changed (its bytes are not `sha256`), or not re-packable."""
-    target = _view_path(views, sha256)
+    target = views / f"{sha256[:12]}.xlsx"
     if target.exists():
         return target
     try:
