@@ -47,7 +47,7 @@ def save_workbook_fast(
             # registers the cell styles before styles.xml is written
             xml = _sheet_data_xml(workbook, sheet, stream.rows if stream else None)
             if xml is not None:
-                dimension = stream.dimension(sheet) if stream else sheet.calculate_dimension()
+                dimension = stream.dimension() if stream else sheet.calculate_dimension()
                 taken[sheet] = (xml, dimension, stream.merges if stream else [])
             elif stream is not None:
                 raise ValueError(f"{sheet.title!r}: cells the fast writer cannot write above the streamed rows")
@@ -63,7 +63,7 @@ class RowStream:
     """A sheet's long table written straight to `<sheetData>` rows, with no cell objects (a cell object costs
     openpyxl about 1 KB and 10 µs: the findings workbook of 10,000 returns has some 260,000 cells).
 
-    Rows are added in order, below the sheet's own cells (its header). A value is written as `_cell_xml`
+    Rows are added in order, below the sheet's own cells (its header). A value is written as `cell_xml`
     writes it; each cell's style is a number from `style_number`. A cell that carries a hyperlink is also made in
     the sheet (`link`), empty, because openpyxl writes the links and their relationships from cells.
     """
@@ -81,7 +81,7 @@ class RowStream:
             if value is None and not style:
                 continue
             start = f'<c r="{get_column_letter(column)}{row}"' + (f' s="{style}"' if style else "")
-            parts.append(_cell_xml(start, value, self.epoch) or _cell_xml(start, str(value), self.epoch))
+            parts.append(cell_xml(start, value, self.epoch) or cell_xml(start, str(value), self.epoch))
         parts.append("</row>")
         self.rows[row] = "".join(parts).encode("utf-8")
         self.last_column = max(self.last_column, len(cells))
@@ -94,7 +94,8 @@ class RowStream:
         some 60 µs each, a listing has one per unit)."""
         self.merges.append(f"{get_column_letter(first)}{row}:{get_column_letter(last)}{row}")
 
-    def dimension(self, sheet: Worksheet) -> str:
+    def dimension(self) -> str:
+        sheet = self.sheet
         own_rows, own_columns = sheet.max_row if _stored_cells(sheet) else 1, sheet.max_column
         last_row = max([own_rows, *self.rows])
         return f"A1:{get_column_letter(max(own_columns, self.last_column))}{last_row}"
@@ -238,7 +239,7 @@ def _sheet_data_xml(
             start = f'<c r="{get_column_letter(cell.column)}{row}"'
             if styled:
                 start += f' s="{style_ids.of(cell)}"'
-            xml = _cell_xml(start, value, epoch) if kind in _PLAIN_KINDS else None
+            xml = cell_xml(start, value, epoch) if kind in _PLAIN_KINDS else None
             if xml is None:
                 return None
             parts.append(xml)
@@ -299,11 +300,11 @@ def _table_xml(workbook: Workbook, sheet: Worksheet, header: list[str], columns:
                 if isinstance(value, str) and len(value) <= 64:
                     tail = texts.get(value)
                     if tail is None:
-                        tail = texts[value] = _cell_xml("", value, epoch)
+                        tail = texts[value] = cell_xml("", value, epoch)
                     parts.append(f'<c r="{letter}{number}"{tail}')
                     continue
                 start = f'<c r="{letter}{number}"' + (f' s="{dated}"' if isinstance(value, date) else "")
-                parts.append(_cell_xml(start, value, epoch) or _cell_xml(start, str(value), epoch))
+                parts.append(cell_xml(start, value, epoch) or cell_xml(start, str(value), epoch))
             parts.append("</row>")
             yield "".join(parts)
         yield "</sheetData>"
@@ -311,7 +312,7 @@ def _table_xml(workbook: Workbook, sheet: Worksheet, header: list[str], columns:
     return rows()
 
 
-def _cell_xml(start: str, value, epoch) -> str | None:
+def cell_xml(start: str, value, epoch) -> str | None:
     """A cell from its opening `<c r="…" s="…"`: the value typed as Excel reads it (a blank: the tag closed), or
     None for a value the fast writers leave to openpyxl (a timezone-aware time, an object of another kind)."""
     if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
@@ -344,7 +345,7 @@ def _style_id(workbook: Workbook, sheet: Worksheet, bold: bool = False, date_for
         scratch.font = Font(bold=True)
     if date_format:
         scratch.number_format = date_format
-    return _StyleIds(workbook).of(scratch)
+    return style_number(workbook, scratch)
 
 
 def writes_fast(workbook: Workbook, sheet: Worksheet) -> bool:

@@ -25,7 +25,7 @@ from addin.outputs.summary.cells import (
 )
 from addin.outputs.summary.names import data_name, define, head_name, name_target
 from addin.outputs.summary.pages import paginate
-from addin.xlsx.fast_save import RowStream, _cell_xml, _StyleIds, writes_fast
+from addin.xlsx.fast_save import RowStream, cell_xml, style_number, writes_fast
 from addin.xlsx.styles import wrapped_height
 
 TOTAL_LABEL = "Tổng cộng"
@@ -242,25 +242,19 @@ class StreamedTable(Table):
         prototype = sheet.row_dimensions.pop(self.first, None)
         self._dimensions = {self.first: prototype} if prototype is not None else {}
         self._heights: dict[int, float] = {self.first: self.height} if self.height else {}
-        self._rows: dict[int, bytes] = {}  # UTF-8: half the memory of a Vietnamese text (two bytes a character)
+        self._stream = RowStream(workbook, sheet)  # the rows written, and their merged ranges
         self._open: tuple[int, dict[int, tuple[object, StyleArray]]] = (self.first - 1, {})
-        self._last_column = 1
-        self._ids = _StyleIds(workbook)
         self._scratch = Cell(sheet)
         self._texts: dict[str, str] = {}  # a short text's XML after its cell's opening, once per distinct text
         self._others: dict[tuple[type, object], str] = {}  # the same for a date, a time, a truth value
         self._converted: dict[tuple[type, bytes], StyleArray] = {}
         self._attributes: dict[bytes, str] = {}
-        self._letters: list[str] = []
-        self._merges: list[str] = []
         self._epoch = workbook.epoch
 
     def rows(self) -> dict[Worksheet, RowStream]:
         """The rows written, for `save_workbook_fast(streamed=…)`."""
         self._flush()
-        stream = RowStream(self.workbook, self.sheet)
-        stream.rows, stream.last_column, stream.merges = self._rows, self._last_column, self._merges
-        return {self.sheet: stream}
+        return {self.sheet: self._stream}
 
     def finish(self, last_row: int, *args, **kwargs) -> int:
         self._flush()
@@ -271,7 +265,7 @@ class StreamedTable(Table):
             super()._write(row, column, value, style)
             return
         if row != self._open[0]:
-            if row < self._open[0] or row in self._rows:
+            if row < self._open[0] or row in self._stream.rows:
                 raise ValueError(f"row {row} written after row {self._open[0]}")
             self._flush()
             self._open = (row, {})
@@ -287,13 +281,13 @@ class StreamedTable(Table):
             self._heights[row] = height
 
     def streamed_heights(self) -> dict[int, float | None]:
-        return {row: self._heights.get(row) for row in self._rows}
+        return {row: self._heights.get(row) for row in self._stream.rows}
 
     def _merge(self, row: int, first: int, last: int) -> None:
         if row < self.first:
             super()._merge(row, first, last)
         else:  # written with the rows: openpyxl's merged ranges cost it some 60 µs each
-            self._merges.append(f"{self._letter(first)}{row}:{self._letter(last)}{row}")
+            self._stream.merge(row, first, last)
 
     def _flush(self) -> None:
         """The open row as XML, as `_sheet_data_xml` writes an openpyxl row of the same cells."""
@@ -315,29 +309,24 @@ class StreamedTable(Table):
             if isinstance(value, str):
                 tail = texts.get(value)
                 if tail is None:
-                    tail = _cell_xml("", clean_text(value), epoch)
+                    tail = cell_xml("", clean_text(value), epoch)
                     if len(value) <= 64:  # names, codes and choices repeat; a long text rarely does
                         texts[value] = tail
             elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
                 if value is None and not any(style):
                     continue
-                tail = _cell_xml("", value, epoch)
+                tail = cell_xml("", value, epoch)
             else:  # a date, a time, a truth value: openpyxl may give its cell a number format (`write_value`)
                 style = self._converted_style(value, style)
                 key = (type(value), value)
                 tail = others.get(key)
                 if tail is None:
-                    tail = others[key] = _cell_xml("", value, epoch) or _cell_xml("", str(value), epoch)
-            parts.append(f'<c r="{self._letter(column)}{row}"{self._style_attribute(style)}{tail}')
+                    tail = others[key] = cell_xml("", value, epoch) or cell_xml("", str(value), epoch)
+            parts.append(f'<c r="{get_column_letter(column)}{row}"{self._style_attribute(style)}{tail}')
         parts.append("</row>")
-        self._rows[row] = "".join(parts).encode("utf-8")
-        self._last_column = max(self._last_column, max(cells))
+        self._stream.rows[row] = "".join(parts).encode("utf-8")
+        self._stream.last_column = max(self._stream.last_column, max(cells))
         self._open = (row, {})
-
-    def _letter(self, column: int) -> str:
-        while len(self._letters) < column:
-            self._letters.append(get_column_letter(len(self._letters) + 1))
-        return self._letters[column - 1]
 
     def _style_attribute(self, style: StyleArray) -> str:
         """` s="…"`, the style's number in styles.xml (registered now), or nothing for the default style."""
@@ -345,7 +334,9 @@ class StreamedTable(Table):
         attribute = self._attributes.get(key)
         if attribute is None:
             self._scratch._style = style
-            attribute = self._attributes[key] = f' s="{self._ids.of(self._scratch)}"' if any(style) else ""
+            attribute = self._attributes[key] = (
+                f' s="{style_number(self.workbook, self._scratch)}"' if any(style) else ""
+            )
         return attribute
 
     def _converted_style(self, value, style: StyleArray) -> StyleArray:
