@@ -1,8 +1,7 @@
 """Check every recorded return not yet checked with the current config, and record the outcome in the ledger."""
 
+import functools
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from addin.intake.guard.inspection import inspect
 from addin.intake.reading import read_workbook, sheets_read
 from addin.integrity import archive_problem, unit_label
 from addin.ledger import CheckRecord, Ledger, ReturnRecord
-from addin.parallel import PARALLEL_FROM, pool_size, start_worker
+from addin.parallel import PARALLEL_FROM, map_in_order
 from addin.progress import NullReporter, Reporter
 from addin.rules.validation import CheckedReturn, EarlierForm, ReturnChecker
 from addin.standing import FileResult, check_outcome
@@ -180,22 +179,13 @@ def _checked_in_order(
     Each file is independent and most of the work is Python, so two cores nearly halve a large
     batch. A pool that breaks (a worker killed) leaves the rest to be checked here, one by one.
     """
-    workers = pool_size(len(pending), parallel_from) if workers is None else workers
-    if workers < 2:
-        yield from ((record, check_one(folder, checkers, record)) for record in pending)
-        return
-    finished, config = 0, checkers.current.config
-    try:
-        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(folder, config)) as pool:
-            for record, checked in zip(pending, pool.map(_check_in_worker, pending, chunksize=8), strict=False):
-                finished += 1
-                yield record, checked
-    except BrokenProcessPool:
-        yield from ((record, check_one(folder, checkers, record)) for record in pending[finished:])
+    here = functools.partial(check_one, folder, checkers)
+    config = checkers.current.config
+    checked = map_in_order(_check_in_worker, pending, parallel_from, workers, here, _start_worker, (folder, config))
+    yield from zip(pending, checked, strict=True)
 
 
 def _start_worker(folder: CampaignFolder, config: CampaignConfig) -> None:
-    start_worker()
     _worker["folder"], _worker["checkers"] = folder, Checkers(folder, config)
 
 

@@ -20,3 +20,9 @@ BULK_THRESHOLDS = (50_000, 20, 20)
 def collect_less() -> None:
     """Collect garbage in larger batches from now on, in this process."""
     gc.set_threshold(*BULK_THRESHOLDS)
+
+
+def free_now() -> None:
+    """Collect at once what a stage just let go of (a filled workbook: its cells and sheets refer to each other, so
+    only a collection frees them), before the next part of the stage needs the memory."""
+    gc.collect()

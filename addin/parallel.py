@@ -25,13 +25,6 @@ def pool_size(files: int, parallel_from: int = PARALLEL_FROM, cores: int | None 
     return 1 if files < parallel_from else max(1, min(cores, MAX_WORKERS))
 
 
-def start_worker() -> None:
-    """What every worker does first: end with its parent, collect garbage in large batches (a spawned worker,
-    as on Windows, inherits neither)."""
-    _end_with_parent()
-    collect_less()
-
-
 def _end_with_parent() -> None:
     """A worker whose parent was killed ends too, instead of lingering with its ~100 MB (Linux and Windows alike:
     the parent's process sentinel is signalled when it dies)."""
@@ -46,20 +39,38 @@ def _end_with_parent() -> None:
     threading.Thread(target=watch, name="baocao-parent-watch", daemon=True).start()
 
 
-def map_in_order(function: Callable, items: Iterable, parallel_from: int = PARALLEL_FROM) -> Iterator:
-    """`function(item)` for each item, in order: in a pool of `pool_size` processes when there are enough items,
-    else here. `function` must be a module-level function and the items picklable. A pool that breaks (a worker
-    killed) leaves the rest to be done here, one by one."""
-    items = list(items)
-    workers = pool_size(len(items), parallel_from)
+def map_in_order(
+    function: Callable,
+    items: Iterable,
+    parallel_from: int = PARALLEL_FROM,
+    workers: int | None = None,
+    here: Callable | None = None,
+    initializer: Callable | None = None,
+    initargs: tuple = (),
+) -> Iterator:
+    """`function(item)` for each item, in order: in a pool of `workers` processes (default `pool_size`) when there
+    are enough items, else here. `function` must be a module-level function and the items picklable; `here` does
+    the same work in this process (default `function`), and `initializer(*initargs)` readies each worker.
+    A pool that breaks (a worker killed) leaves the rest to be done here, one by one."""
+    items, here = list(items), here or function
+    workers = pool_size(len(items), parallel_from) if workers is None else workers
     if workers < 2:
-        yield from map(function, items)
+        yield from map(here, items)
         return
     finished = 0
     try:
-        with ProcessPoolExecutor(workers, initializer=start_worker) as pool:
-            for result in pool.map(function, items, chunksize=4):
+        with ProcessPoolExecutor(workers, initializer=_start, initargs=(initializer, initargs)) as pool:
+            for result in pool.map(function, items, chunksize=8):
                 finished += 1
                 yield result
     except BrokenProcessPool:
-        yield from map(function, items[finished:])
+        yield from map(here, items[finished:])
+
+
+def _start(initializer: Callable | None, initargs: tuple) -> None:
+    """What every worker does first: end with its parent, collect garbage in large batches (a spawned worker,
+    as on Windows, inherits neither), then what the work needs."""
+    _end_with_parent()
+    collect_less()
+    if initializer is not None:
+        initializer(*initargs)

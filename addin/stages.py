@@ -4,7 +4,6 @@ Front ends only parse what staff typed or clicked, call a stage, and render what
 """
 
 import functools
-import gc
 import getpass
 import shutil
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,7 @@ from addin.channels.compose import resubmit_words
 from addin.checking import check_campaign
 from addin.config import CampaignConfig, load_config
 from addin.errors import BaocaoError
-from addin.garbage import collect_less
+from addin.garbage import collect_less, free_now
 from addin.intake.collect import CollectResult, MailSource
 from addin.intake.collect import collect as collect_returns
 from addin.intake.imap import ImapMailbox
@@ -356,13 +355,12 @@ def _official_summary(
 ) -> tuple[Path, LayoutRebuild | None]:
     """The official summary workbook, and why its layout was drawn again (if it was: staff are told why).
 
-    The filled layout (some 90 MB at 10,000 units, its cells and sheets referring to each other) is freed
-    here, before the báo cáo is built, rather than whenever the collector next gets to it."""
+    The filled layout (some 90 MB at 10,000 units) is freed here, before the báo cáo is built."""
     _, layout, _, rebuilt = open_layout(config, folder.layouts)
     target = folder.results / summary_file_name(config)
     official = build_summary(config, merged, folder.layouts, target, datetime.now().replace(microsecond=0), layout)
     del layout
-    gc.collect()
+    free_now()
     return official, rebuilt
 
 
