@@ -28,11 +28,11 @@ _REFERENCE = re.compile(
     r"^\$?(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^!']+?))[!.]"
     r"\$?(?P<col1>[A-Z]{1,3})\$?(?P<row1>\d+)(?::\.?\$?(?P<col2>[A-Z]{1,3})\$?(?P<row2>\d+))?$"
 )
-_FORMULA_END_WITHOUT_VALUE = re.compile(r"<f(?:[^>]*/>|[^>]*>[^<]*</f>)(?:<v></v>|<v/>)?</c>")
-_CELL_TAG = re.compile(r"<c\s([^>]*)>")
+_FORMULA_END_WITHOUT_VALUE = re.compile(rb"<f(?:[^>]*/>|[^>]*>[^<]*</f>)(?:<v></v>|<v/>)?</c>")
+_CELL_TAG = re.compile(rb"<c\s([^>]*)>")
 # A font name starting ".Vn" or "VNI" (font_encoding), or a character reference that could spell one.
 _MAYBE_LEGACY_FONT = re.compile(rb"(?i)val\s*=\s*[\"']\s*(?:\.vn|vni)|&#")
-_ADDRESS_AND_STYLE = re.compile(r'(?:^|\s)([rs])="([^"]*)"')
+_ADDRESS_AND_STYLE = re.compile(rb'(?:^|\s)([rs])="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def _open_ooxml(path: Path, wanted: set[str], scanned: ScannedWorkbook | None) -
     try:
         parts, names = (scanned.sheets, scanned.defined_names) if scanned else workbook_layout(members.read)
         needed = _sheets_needed(names, wanted) & set(parts)
-        xml = {name: members.read(parts[name]).decode("utf-8", "replace") for name in needed}
+        xml = {name: members.read(parts[name]) for name in needed}  # scanned as bytes: never decoded
         # a styles.xml larger than the guard keeps (absurd) is not read for legacy fonts
         styles = scanned.xml.get("xl/styles.xml", b"") if scanned else members.read("xl/styles.xml", b"")
     finally:
@@ -248,16 +248,16 @@ def _legacy_font_styles(styles: bytes) -> dict[int, LegacyEncoding]:
     return styles
 
 
-def _cells_in_styles(xml: str, styles: dict[int, LegacyEncoding]) -> dict[str, LegacyEncoding]:
+def _cells_in_styles(xml: bytes, styles: dict[int, LegacyEncoding]) -> dict[str, LegacyEncoding]:
     """Address → legacy encoding of the cells of a sheet whose style uses a legacy font (none: no scan)."""
     if not styles:
         return {}
     found = {}
     for tag in _CELL_TAG.finditer(xml):
         attributes = dict(_ADDRESS_AND_STYLE.findall(tag[1]))
-        style = attributes.get("s", "")
-        if style.isdigit() and int(style) in styles and "r" in attributes:
-            found[attributes["r"]] = styles[int(style)]
+        style = attributes.get(b"s", b"")
+        if style.isdigit() and int(style) in styles and b"r" in attributes:
+            found[attributes[b"r"].decode("ascii", "replace")] = styles[int(style)]
     return found
 
 
@@ -270,7 +270,7 @@ def _relation_id(element) -> str | None:
     return next((value for key, value in element.attrib.items() if key.endswith("}id")), None)
 
 
-def _formulas_without_value(xml: str) -> set[str]:
+def _formulas_without_value(xml: bytes) -> set[str]:
     """Addresses of formula cells saved without a result (a program that does not calculate wrote them).
 
     The search starts from the formula's end (`<f…</f></c>`, a literal prefix the regex engine finds
@@ -279,8 +279,8 @@ def _formulas_without_value(xml: str) -> set[str]:
     """
     found = set()
     for match in _FORMULA_END_WITHOUT_VALUE.finditer(xml):
-        start = xml.rfind('<c r="', 0, match.start()) + 6
-        found.add(xml[start : xml.index('"', start)])
+        start = xml.rfind(b'<c r="', 0, match.start()) + 6
+        found.add(xml[start : xml.index(b'"', start)].decode("ascii", "replace"))
     return found
 
 

