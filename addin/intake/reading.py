@@ -30,8 +30,6 @@ _REFERENCE = re.compile(
 )
 _FORMULA_END_WITHOUT_VALUE = re.compile(rb"<f(?:[^>]*/>|[^>]*>[^<]*</f>)(?:<v></v>|<v/>)?</c>")
 _CELL_TAG = re.compile(rb"<c\s([^>]*)>")
-# A font name starting ".Vn" or "VNI" (font_encoding), or a character reference that could spell one.
-_MAYBE_LEGACY_FONT = re.compile(rb"(?i)val\s*=\s*[\"']\s*(?:\.vn|vni)|&#")
 _ADDRESS_AND_STYLE = re.compile(rb'(?:^|\s)([rs])="([^"]*)"')
 
 
@@ -228,7 +226,7 @@ def _legacy_font_styles(styles: bytes) -> dict[int, LegacyEncoding]:
     Fonts of rich-text runs inside a cell are not read; a cell's own style is what a unit sets when typing
     in a legacy font.
     """
-    if not _MAYBE_LEGACY_FONT.search(styles):
+    if not _may_name_legacy_font(styles):
         return {}
     try:
         root = ElementTree.fromstring(styles)
@@ -246,6 +244,13 @@ def _legacy_font_styles(styles: bytes) -> dict[int, LegacyEncoding]:
             if font_id < len(fonts) and fonts[font_id]:
                 styles[index] = fonts[font_id]
     return styles
+
+
+def _may_name_legacy_font(styles: bytes) -> bool:
+    """Whether styles.xml may hold a font name starting ".Vn" or "VNI" (font_encoding), or a character reference
+    that could spell one: a few substring tests (a case-blind regular expression took 0.13 ms a file)."""
+    lowered = styles.lower()
+    return b".vn" in lowered or b"vni" in lowered or b"&#" in styles
 
 
 def _cells_in_styles(xml: bytes, styles: dict[int, LegacyEncoding]) -> dict[str, LegacyEncoding]:
