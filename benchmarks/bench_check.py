@@ -154,12 +154,13 @@ def main() -> None:
         start = time.perf_counter()
         checked = check_campaign(folder)
         check_seconds = time.perf_counter() - start
+        config = folder.load_config()  # as `baocao check` does: once, before checking (loading it is not timed here)
         start = time.perf_counter()
-        status = campaign_standing(folder)
+        status = campaign_standing(folder, config)
         write_findings_workbook(folder, status)
         workbook_seconds = time.perf_counter() - start
         start = time.perf_counter()  # again: the «Mở» links' macro-free copies (ban_xem/) are made only once
-        write_findings_workbook(folder, campaign_standing(folder))
+        write_findings_workbook(folder, campaign_standing(folder, config))
         workbook_again_seconds = time.perf_counter() - start
         start = time.perf_counter()
         copies = write_feedback_copies(folder, status, "sớm nhất có thể")
