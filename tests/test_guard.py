@@ -376,6 +376,21 @@ def test_sheet_stored_at_an_unusual_path(xlsx, tmp_path):
     assert inspect(path).findings == (too_large("PGD082.xlsx", "Báo cáo", "XFD9", "9", "16.384"),)
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        b'<row r="19999"><c r="A19999"><v>1</v></c></row>',  # five row digits: not plainly near, yet within
+        b'<row r="20000"><c r="SF20000"><v>1</v></c></row>',  # the last cell the limits allow
+        b'<row r="9"><c r="ab9"><v>1</v></c></row>',  # lower case: the exact scan reads it as AB9
+        b'<row r="9">\n<c r="B9" s="1"><v>1</v></c></row>',  # a line break between tags
+    ],
+)
+def test_cells_within_the_limits_that_need_the_exact_scan_are_no_finding(xlsx, tmp_path, markup):
+    path = patch_sheet(xlsx, tmp_path / "PGD082.xlsx", b"</sheetData>", markup + b"</sheetData>")
+    result = inspect(path)
+    assert result.findings == () and result.readable
+
+
 def test_styled_empty_cells_and_a_large_dimension_are_harmless(xlsx, tmp_path):
     """calamine stores nothing for them (measured): a formatted but empty far corner is not refused."""
     markup = b'<row r="1048576" customHeight="1" ht="20"><c r="XFD1048576" s="0"/><c r="XFC1048576" s="0" /></row>'
