@@ -80,6 +80,7 @@ class _SectionColumns:
         rows = [] if section.kind == "fields" else ["row"]
         self.columns: dict[str, list] = {name: [] for name in ["unit_code", "group_code", "order", *rows, *self.kinds]}
         self.left_out: list[str] = []
+        self.texts: dict[str, str] = {}  # each distinct text once (see `_one_copy`)
 
     def add(self, unit, stored: dict) -> None:
         """The unit's rows of this section, from its stored check data."""
@@ -99,14 +100,20 @@ class _SectionColumns:
                 if value is _UNWRITABLE:
                     self.left_out.append(_left_out_line(unit, section, form_field, row))
                     value = None
-                columns[form_field.name].append(_typed(value, form_field.type, self.labels.get(form_field.name)))
+                typed = _typed(value, form_field.type, self.labels.get(form_field.name))
+                columns[form_field.name].append(self._one_copy(typed) if isinstance(typed, str) else typed)
+
+    def _one_copy(self, text: str) -> str:
+        """The text as first met: each return's stored data is read apart, so its texts are new copies, yet
+        prefilled task texts and common answers repeat in every return (at 10,000 returns, some 60 MB of copies)."""
+        return self.texts.setdefault(text, text)
 
     def frame(self) -> pandas.DataFrame:
         if not self.columns["unit_code"]:
             frame = pandas.DataFrame([], columns=list(self.columns))
         else:
             frame = pandas.DataFrame(self.columns)
-        self.columns = {}
+        self.columns, self.texts = {}, {}
         for name in (name for name, kind in self.kinds.items() if kind == "integer"):
             frame[name] = _whole_numbers(frame[name])
         return frame
