@@ -2,6 +2,7 @@
 cells give (values, types, styles, merged cells, row heights, page breaks, print set-up)."""
 
 import functools
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -75,3 +76,18 @@ def test_dates_and_truth_values_get_the_number_format_openpyxl_gives(tmp_path, m
     shown = {cell.value: cell.number_format for row in listing.iter_rows(min_col=5, max_col=5) for cell in row}
     assert shown[datetime(2019, 12, 2)] != "General" and shown[datetime(2019, 12, 3, 8, 15)] != "General"
     assert shown[True] == "General"
+
+
+def test_rows_spooled_to_a_temporary_file_give_the_same_workbook(tmp_path, monkeypatch, shipped_config):
+    """A long annex's rows go to a temporary file past fast_save.SPOOL_BYTES: read back, the same bytes."""
+    merged = make_merged(shipped_config, most_activities=9)
+    in_memory = build_summary(shipped_config, merged, tmp_path / "a", tmp_path / "memory.xlsx", GENERATED_AT)
+    monkeypatch.setattr(fast_save, "SPOOL_BYTES", 1)
+    spooled = build_summary(shipped_config, merged, tmp_path / "b", tmp_path / "spooled.xlsx", GENERATED_AT)
+    assert _parts(spooled) == _parts(in_memory)
+
+
+def _parts(path) -> dict:
+    """Every part of the package but its properties (they carry the time it was saved)."""
+    with zipfile.ZipFile(path) as package:
+        return {name: package.read(name) for name in package.namelist() if name != "docProps/core.xml"}
