@@ -91,3 +91,23 @@ def _parts(path) -> dict:
     """Every part of the package but its properties (they carry the time it was saved)."""
     with zipfile.ZipFile(path) as package:
         return {name: package.read(name) for name in package.namelist() if name != "docProps/core.xml"}
+
+
+@pytest.mark.parametrize("spool_bytes", [1, fast_save.SPOOL_BYTES], ids=["in_a_file", "in_memory"])
+def test_a_row_stream_gives_its_rows_back_in_order_and_refuses_one_out_of_order(monkeypatch, spool_bytes):
+    monkeypatch.setattr(fast_save, "SPOOL_BYTES", spool_bytes)
+    workbook = openpyxl.Workbook()
+    stream = fast_save.RowStream(workbook, workbook.active)
+    for row in (2, 3, 5):
+        stream.add(row, [(f"Đơn vị {row}", 0), (row, 0)])
+    partly = stream.rows_xml()
+    next(partly)
+    partly.close()  # a save stopped half-way: rows added after it still go at the end
+    stream.add(6, [("Tổng cộng", 0)])
+    assert [row for row, _ in stream.rows_xml()] == [2, 3, 5, 6]
+    assert (
+        dict(stream.rows_xml())[5]
+        == '<row r="5"><c r="A5" t="inlineStr"><is><t>Đơn vị 5</t></is></c><c r="B5"><v>5</v></c></row>'.encode()
+    )
+    with pytest.raises(ValueError, match="row 4 written after row 6"):
+        stream.add(4, [("muộn", 0)])

@@ -116,9 +116,12 @@ class RowStream:
         """Each row added and its XML, in order."""
         self._spool.seek(0)
         start = 0
-        for row, end in zip(self.numbers, self._ends, strict=True):
-            yield row, self._spool.read(end - start)
-            start = end
+        try:
+            for row, end in zip(self.numbers, self._ends, strict=True):
+                yield row, self._spool.read(end - start)
+                start = end
+        finally:
+            self._spool.seek(0, io.SEEK_END)  # where rows added later go
 
     def link(self, row: int, column: int, target: str) -> None:
         self.sheet.cell(row=row, column=column).hyperlink = target
