@@ -54,6 +54,17 @@ def test_units_are_all_kept_and_data_comes_from_usable_returns(folder):
     assert set(tasks.columns) >= {"unit_code", "group_code", "order", "row"}
 
 
+def test_a_text_repeated_by_many_returns_is_held_once(folder):
+    """Each return's data is read apart: its task texts are fresh copies that merging must not keep (memory)."""
+    config = folder.load_config()
+    maker = SampleMaker(config, seed=8)
+    deliver(folder, [maker.make(unit) for unit in config.units[:3]])
+    tasks = merge_campaign(folder, config).sections["nhiem_vu"]
+    texts = [text for text in tasks["noi_dung"] if isinstance(text, str)]
+    assert len(texts) == 3 * len(config.tasks)
+    assert len({id(text) for text in texts}) == len(set(texts))
+
+
 def test_resubmission_replaces_and_a_broken_resubmission_keeps_the_good_one(folder):
     config = folder.load_config()
     unit = config.units[0]

@@ -1,8 +1,10 @@
 """The official summary workbook: right totals in every viewer, official look, staff styling kept."""
 
+import gc
 import random
 import re
 import subprocess
+import weakref
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -14,7 +16,7 @@ import pytest
 from openpyxl.styles import Font
 
 from addin.config import CampaignConfig
-from addin.outputs.summary.facts import MergedCampaign
+from addin.outputs.summary.facts import Facts, MergedCampaign
 from addin.outputs.summary.form import NOT_REPORTED, NOT_SUMMED, REPORTED, REPORTED_LATE
 from addin.outputs.summary.layout_cache import SUMMARY_LAYOUT
 from addin.outputs.summary.workbook import build_summary, summary_file_name
@@ -183,6 +185,19 @@ def built(shipped_config, tmp_path_factory):
 
 def test_file_name_carries_the_campaign_id(shipped_config):
     assert summary_file_name(shipped_config) == "bang_tong_hop_bdg-2019.xlsx"
+
+
+def test_facts_keep_their_answers_and_are_freed_with_them(shipped_config):
+    facts = Facts(shipped_config, make_merged(shipped_config))
+    texts = facts.values_by_unit("de_xuat.de_xuat")
+    frame = facts.frame("de_xuat")
+    assert texts == {code: list(rows["de_xuat"]) for code, rows in frame.groupby("unit_code")}
+    assert facts.values_by_unit("de_xuat.de_xuat") is texts
+    assert facts.row_counts("hoat_dong") is facts.row_counts("hoat_dong")
+    freed = weakref.ref(facts)
+    del facts
+    gc.collect()
+    assert freed() is None, "a Facts (and its frames) must not outlive its summary"
 
 
 def test_by_unit_totals_subtotals_and_order(built, shipped_config):

@@ -2,6 +2,7 @@
 cells give (values, types, styles, merged cells, row heights, page breaks, print set-up)."""
 
 import functools
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -75,3 +76,38 @@ def test_dates_and_truth_values_get_the_number_format_openpyxl_gives(tmp_path, m
     shown = {cell.value: cell.number_format for row in listing.iter_rows(min_col=5, max_col=5) for cell in row}
     assert shown[datetime(2019, 12, 2)] != "General" and shown[datetime(2019, 12, 3, 8, 15)] != "General"
     assert shown[True] == "General"
+
+
+def test_rows_spooled_to_a_temporary_file_give_the_same_workbook(tmp_path, monkeypatch, shipped_config):
+    """A long annex's rows go to a temporary file past fast_save.SPOOL_BYTES: read back, the same bytes."""
+    merged = make_merged(shipped_config, most_activities=9)
+    in_memory = build_summary(shipped_config, merged, tmp_path / "a", tmp_path / "memory.xlsx", GENERATED_AT)
+    monkeypatch.setattr(fast_save, "SPOOL_BYTES", 1)
+    spooled = build_summary(shipped_config, merged, tmp_path / "b", tmp_path / "spooled.xlsx", GENERATED_AT)
+    assert _parts(spooled) == _parts(in_memory)
+
+
+def _parts(path) -> dict:
+    """Every part of the package but its properties (they carry the time it was saved)."""
+    with zipfile.ZipFile(path) as package:
+        return {name: package.read(name) for name in package.namelist() if name != "docProps/core.xml"}
+
+
+@pytest.mark.parametrize("spool_bytes", [1, fast_save.SPOOL_BYTES], ids=["in_a_file", "in_memory"])
+def test_a_row_stream_gives_its_rows_back_in_order_and_refuses_one_out_of_order(monkeypatch, spool_bytes):
+    monkeypatch.setattr(fast_save, "SPOOL_BYTES", spool_bytes)
+    workbook = openpyxl.Workbook()
+    stream = fast_save.RowStream(workbook, workbook.active)
+    for row in (2, 3, 5):
+        stream.add(row, [(f"Đơn vị {row}", 0), (row, 0)])
+    partly = stream.rows_xml()
+    next(partly)
+    partly.close()  # a save stopped half-way: rows added after it still go at the end
+    stream.add(6, [("Tổng cộng", 0)])
+    assert [row for row, _ in stream.rows_xml()] == [2, 3, 5, 6]
+    assert (
+        dict(stream.rows_xml())[5]
+        == '<row r="5"><c r="A5" t="inlineStr"><is><t>Đơn vị 5</t></is></c><c r="B5"><v>5</v></c></row>'.encode()
+    )
+    with pytest.raises(ValueError, match="row 4 written after row 6"):
+        stream.add(4, [("muộn", 0)])

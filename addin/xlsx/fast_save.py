@@ -8,11 +8,15 @@ is left to openpyxl. This mirrors openpyxl 3.1.5's sheet writer (pinned in pypro
 internals are each in one small function below.
 """
 
+import heapq
 import io
 import itertools
 import math
 import re
+import tempfile
+import weakref
 import zipfile
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +36,11 @@ FAST_WRITE_MIN_CELLS = 2_000
 _PLAIN_KINDS = ("n", "s", "d", "b")  # openpyxl's data types of a plain value (not a formula, an error, rich text)
 _SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.DOTALL)
 _DIMENSION = re.compile(r"<dimension ref=\"[^\"]*\"\s*/>")
+# A stream's rows are kept in memory up to this many bytes of XML, beyond it in a temporary file: the annexes of
+# 10,000 returns are some 50 MB of XML, which the summary would otherwise hold until the workbook is saved. At
+# 8 MB, the two annexes under it (3.5 and 5 MB at 10,000) still cost the summary's peak 12 MB; the file costs
+# no measurable time at 1,000 returns.
+SPOOL_BYTES = 1 << 20
 
 
 def save_workbook_fast(
@@ -40,12 +49,12 @@ def save_workbook_fast(
     """The workbook as .xlsx bytes; sheets of at least `min_cells` cells get their `<sheetData>` from here, and
     so does each sheet of `streamed`: its own cells (a header) followed by the stream's rows."""
     streamed = streamed or {}
-    taken: dict[Worksheet, tuple[list[str | bytes], str, list[str]]] = {}
+    taken: dict[Worksheet, tuple[Iterable[str | bytes], str, list[str]]] = {}
     for sheet in workbook.worksheets:
         stream = streamed.get(sheet)
         if stream is not None or len(_stored_cells(sheet)) >= min_cells:
             # registers the cell styles before styles.xml is written
-            xml = _sheet_data_xml(workbook, sheet, stream.rows if stream else None)
+            xml = _sheet_data_xml(workbook, sheet, stream)
             if xml is not None:
                 dimension = stream.dimension() if stream else sheet.calculate_dimension()
                 taken[sheet] = (xml, dimension, stream.merges if stream else [])
@@ -63,14 +72,18 @@ class RowStream:
     """A sheet's long table written straight to `<sheetData>` rows, with no cell objects (a cell object costs
     openpyxl about 1 KB and 10 µs: the findings workbook of 10,000 returns has some 260,000 cells).
 
-    Rows are added in order, below the sheet's own cells (its header). A value is written as `cell_xml`
-    writes it; each cell's style is a number from `style_number`. A cell that carries a hyperlink is also made in
-    the sheet (`link`), empty, because openpyxl writes the links and their relationships from cells.
+    Rows are added in order, below the sheet's own cells (its header), and spooled (see SPOOL_BYTES) until the
+    workbook is saved. A value is written as `cell_xml` writes it; each cell's style is a number from
+    `style_number`. A cell that carries a hyperlink is also made in the sheet (`link`), empty, because openpyxl
+    writes the links and their relationships from cells.
     """
 
     def __init__(self, workbook: Workbook, sheet: Worksheet):
         self.sheet, self.epoch = sheet, workbook.epoch
-        self.rows: dict[int, bytes] = {}  # UTF-8: half the memory of str for Vietnamese text in ASCII markup
+        self.numbers = array("q")  # the rows added, in order
+        self._ends = array("q")  # where each row's XML ends in the spool
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed with the stream)
+        weakref.finalize(self, self._spool.close)
         self.last_column = 1
         self.merges: list[str] = []  # ranges merged within the rows, e.g. "B8:I8"
 
@@ -83,8 +96,32 @@ class RowStream:
             start = f'<c r="{get_column_letter(column)}{row}"' + (f' s="{style}"' if style else "")
             parts.append(cell_xml(start, value, self.epoch) or cell_xml(start, str(value), self.epoch))
         parts.append("</row>")
-        self.rows[row] = "".join(parts).encode("utf-8")
-        self.last_column = max(self.last_column, len(cells))
+        self.put(row, "".join(parts), len(cells))
+
+    def put(self, row: int, xml: str, columns: int) -> None:
+        """Row `row` as its finished `<row>` XML, with cells up to column number `columns`."""
+        if row <= self.last_row:
+            raise ValueError(f"row {row} written after row {self.last_row}")
+        self._spool.write(xml.encode("utf-8"))  # UTF-8: half the size of str for Vietnamese text in ASCII markup
+        self.numbers.append(row)
+        self._ends.append(self._spool.tell())
+        self.last_column = max(self.last_column, columns)
+
+    @property
+    def last_row(self) -> int:
+        """The last row added (0 before any)."""
+        return self.numbers[-1] if self.numbers else 0
+
+    def rows_xml(self) -> Iterator[tuple[int, bytes]]:
+        """Each row added and its XML, in order."""
+        self._spool.seek(0)
+        start = 0
+        try:
+            for row, end in zip(self.numbers, self._ends, strict=True):
+                yield row, self._spool.read(end - start)
+                start = end
+        finally:
+            self._spool.seek(0, io.SEEK_END)  # where rows added later go
 
     def link(self, row: int, column: int, target: str) -> None:
         self.sheet.cell(row=row, column=column).hyperlink = target
@@ -97,7 +134,7 @@ class RowStream:
     def dimension(self) -> str:
         sheet = self.sheet
         own_rows, own_columns = sheet.max_row if _stored_cells(sheet) else 1, sheet.max_column
-        last_row = max([own_rows, *self.rows])
+        last_row = max(own_rows, self.last_row)
         return f"A1:{get_column_letter(max(own_columns, self.last_column))}{last_row}"
 
 
@@ -201,51 +238,63 @@ def _write_pieces(member, pieces: Iterable[str | bytes]) -> None:
 
 
 def _sheet_data_xml(
-    workbook: Workbook, sheet: Worksheet, streamed: dict[int, bytes] | None = None
-) -> list[str | bytes] | None:
+    workbook: Workbook, sheet: Worksheet, stream: RowStream | None = None
+) -> Iterator[str | bytes] | None:
     """`<sheetData>` as openpyxl writes it (inline strings, dates as serial numbers), in pieces, or None when the
     sheet has formulas, comments, rich text or error values. A hyperlink is not in the cell: openpyxl writes it
-    apart. `streamed` rows ({row: its XML}) are written as given, in place of the sheet's cells in those rows."""
+    apart. The `stream`'s rows are written as given, in place of the sheet's cells in those rows.
+
+    The sheet's own rows are written now (registering their styles before styles.xml is); the stream's are read
+    as the pieces are."""
     if workbook.iso_dates:
         return None
-    streamed = streamed or {}
+    streamed = set(stream.numbers) if stream else set()
     rows: dict[int, list] = defaultdict(list)
     for (row, _), cell in sorted(_stored_cells(sheet).items()):
         if row not in streamed:
             rows[row].append(cell)
-    for row in sheet.row_dimensions.keys() - rows.keys() - streamed.keys():
+    for row in sheet.row_dimensions.keys() - rows.keys() - streamed:
         rows[row] = []
-    rows.update(streamed)
-    style_ids, epoch = _StyleIds(workbook), workbook.epoch
-    pieces: list[str | bytes] = []
-    parts = ["<sheetData>"]
+    style_ids = _StyleIds(workbook)
+    own = []
     for row in sorted(rows):
-        if row in streamed:
-            pieces += ["".join(parts), streamed[row]]
-            parts = []
+        xml = _row_xml(workbook, sheet, row, rows[row], style_ids)
+        if xml is None:
+            return None
+        own.append((row, xml))
+    return _in_row_order(own, stream.rows_xml() if stream else iter(()))
+
+
+def _row_xml(workbook: Workbook, sheet: Worksheet, row: int, cells: list[Cell], style_ids: _StyleIds) -> str | None:
+    """One row of the sheet's own cells as openpyxl writes it, or None for a cell the fast writer leaves to it."""
+    attributes = {"r": str(row)}
+    dimension = sheet.row_dimensions.get(row)
+    if dimension is not None:
+        attributes.update(dimension)
+    parts = ["<row" + "".join(f' {key}="{escape(value)}"' for key, value in attributes.items()) + ">"]
+    for cell in cells:
+        if cell.comment is not None:
+            return None
+        value, kind = cell.value, cell.data_type
+        styled = cell.has_style
+        if value is None and not styled:
             continue
-        attributes = {"r": str(row)}
-        dimension = sheet.row_dimensions.get(row)
-        if dimension is not None:
-            attributes.update(dimension)
-        parts.append("<row" + "".join(f' {key}="{escape(value)}"' for key, value in attributes.items()) + ">")
-        for cell in rows[row]:
-            if cell.comment is not None:
-                return None
-            value, kind = cell.value, cell.data_type
-            styled = cell.has_style
-            if value is None and not styled:
-                continue
-            start = f'<c r="{get_column_letter(cell.column)}{row}"'
-            if styled:
-                start += f' s="{style_ids.of(cell)}"'
-            xml = cell_xml(start, value, epoch) if kind in _PLAIN_KINDS else None
-            if xml is None:
-                return None
-            parts.append(xml)
-        parts.append("</row>")
-    parts.append("</sheetData>")
-    return [*pieces, "".join(parts)]
+        start = f'<c r="{get_column_letter(cell.column)}{row}"'
+        if styled:
+            start += f' s="{style_ids.of(cell)}"'
+        xml = cell_xml(start, value, workbook.epoch) if kind in _PLAIN_KINDS else None
+        if xml is None:
+            return None
+        parts.append(xml)
+    parts.append("</row>")
+    return "".join(parts)
+
+
+def _in_row_order(own: list[tuple[int, str]], streamed: Iterator[tuple[int, bytes]]) -> Iterator[str | bytes]:
+    yield "<sheetData>"
+    for _, xml in heapq.merge(own, streamed, key=lambda numbered: numbered[0]):
+        yield xml
+    yield "</sheetData>"
 
 
 # ---------------------------------------------------------------- plain tables, straight from their values

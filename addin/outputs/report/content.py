@@ -280,12 +280,10 @@ def _texts(section: ReportSection, facts: Facts) -> list[dict]:
                     f"{each.label}: {number_text(_total(facts, section_name, each.name, units))}" for each in numbers
                 )
                 paragraphs.append(item(f"{_without_number(source.label)}: {totals};"))
-            by_unit = facts.rows_by_unit(section_name) if texts else {}
+            by_unit = [facts.values_by_unit(f"{section_name}.{text.name}") for text in texts]
             for each in units:
-                rows = by_unit.get(each.unit.code)
-                if rows is None:
-                    continue
-                said = [clean(value) for f in texts for value in rows[f.name] if _has_text(value)]
+                values = (value for column in by_unit for value in column.get(each.unit.code, []))
+                said = [clean(value) for value in values if _has_text(value)]
                 if said:
                     paragraphs.append(item(f"{each.unit.short}: {'; '.join(said)};"))
     return paragraphs

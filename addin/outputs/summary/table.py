@@ -265,7 +265,7 @@ class StreamedTable(Table):
             super()._write(row, column, value, style)
             return
         if row != self._open[0]:
-            if row < self._open[0] or row in self._stream.rows:
+            if row < self._open[0] or row <= self._stream.last_row:
                 raise ValueError(f"row {row} written after row {self._open[0]}")
             self._flush()
             self._open = (row, {})
@@ -281,7 +281,7 @@ class StreamedTable(Table):
             self._heights[row] = height
 
     def streamed_heights(self) -> dict[int, float | None]:
-        return {row: self._heights.get(row) for row in self._stream.rows}
+        return {row: self._heights.get(row) for row in self._stream.numbers}
 
     def _merge(self, row: int, first: int, last: int) -> None:
         if row < self.first:
@@ -324,8 +324,7 @@ class StreamedTable(Table):
                     tail = others[key] = cell_xml("", value, epoch) or cell_xml("", str(value), epoch)
             parts.append(f'<c r="{get_column_letter(column)}{row}"{self._style_attribute(style)}{tail}')
         parts.append("</row>")
-        self._stream.rows[row] = "".join(parts).encode("utf-8")
-        self._stream.last_column = max(self._stream.last_column, max(cells))
+        self._stream.put(row, "".join(parts), max(cells))
         self._open = (row, {})
 
     def _style_attribute(self, style: StyleArray) -> str:
