@@ -52,7 +52,7 @@ def save_workbook_fast(
     taken: dict[Worksheet, tuple[Iterable[str | bytes], str, list[str]]] = {}
     for sheet in workbook.worksheets:
         stream = streamed.get(sheet)
-        if stream is not None or len(_stored_cells(sheet)) >= min_cells:
+        if stream is not None or len(stored_cells(sheet)) >= min_cells:
             # registers the cell styles before styles.xml is written
             xml = _sheet_data_xml(workbook, sheet, stream)
             if xml is not None:
@@ -133,12 +133,12 @@ class RowStream:
 
     def dimension(self) -> str:
         sheet = self.sheet
-        own_rows, own_columns = sheet.max_row if _stored_cells(sheet) else 1, sheet.max_column
+        own_rows, own_columns = sheet.max_row if stored_cells(sheet) else 1, sheet.max_column
         last_row = max(own_rows, self.last_row)
         return f"A1:{get_column_letter(max(own_columns, self.last_column))}{last_row}"
 
 
-def _stored_cells(sheet: Worksheet) -> dict[tuple[int, int], Cell]:
+def stored_cells(sheet: Worksheet) -> dict[tuple[int, int], Cell]:
     """The cells the sheet holds, by (row, column). Private `_cells`: the public `iter_rows` would create a cell
     at every empty place of the used range."""
     return sheet._cells
@@ -250,7 +250,7 @@ def _sheet_data_xml(
         return None
     streamed = set(stream.numbers) if stream else set()
     rows: dict[int, list] = defaultdict(list)
-    for (row, _), cell in sorted(_stored_cells(sheet).items()):
+    for (row, _), cell in sorted(stored_cells(sheet).items()):
         if row not in streamed:
             rows[row].append(cell)
     for row in sheet.row_dimensions.keys() - rows.keys() - streamed:

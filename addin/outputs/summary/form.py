@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from addin.config import CampaignConfig
 from addin.outputs.summary.facts import UnitFacts
 from addin.standing import State
+from addin.xlsx.fast_save import stored_cells
 from addin.xlsx.page import header_split, merged_text
 from addin.xlsx.styles import fit_row_height, font
 
@@ -95,12 +96,12 @@ def placeholder_values(config: CampaignConfig, today: date | None = None) -> dic
 def fill_placeholders(sheet: Worksheet, first_row: int, last_row: int, values: dict[str, str]) -> None:
     """Replace {so_hieu}, {ngay}, {co_quan}, {noi} in the texts of rows first_row..last_row.
 
-    Private `_cells`: only the cells the sheet holds are looked at, as `iter_rows` would make one at every empty
-    place (some 34,000 above the matrix of 8,000 units)."""
+    Only the cells the sheet holds are looked at (`stored_cells`): `iter_rows` would make one at every empty place
+    (some 34,000 above the matrix of 8,000 units)."""
     last_row = max(first_row, last_row)
     for row in range(first_row, last_row + 1):
         sheet.cell(row=row, column=1)  # as `iter_rows` did: an empty row of the range is still written, as before
-    for (row, _), cell in sheet._cells.items():
+    for (row, _), cell in stored_cells(sheet).items():
         if first_row <= row <= last_row and isinstance(cell.value, str) and "{" in cell.value:
             cell.value = PLACEHOLDER.sub(lambda match: values[match.group(1)], cell.value)
             cell.data_type = "s"
